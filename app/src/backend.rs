@@ -1,0 +1,41 @@
+//! The seam between the screens and the server: the application's commands and queries. The
+//! server implements it; server functions reach it through context.
+
+use std::sync::Arc;
+
+use crate::api::{IncidentsSnapshot, RoomSnapshot};
+use crate::domain::{AppError, Command, EventRecord, Incident, User};
+
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    async fn incidents(&self, viewer: &User) -> Result<IncidentsSnapshot, AppError>;
+    async fn room(&self, viewer: &User, id: i64) -> Result<RoomSnapshot, AppError>;
+    /// Runs a command for `actor`; `incident` is `None` when declaring.
+    async fn execute(
+        &self,
+        actor: &User,
+        incident: Option<i64>,
+        command: Command,
+    ) -> Result<(Incident, Vec<EventRecord>), AppError>;
+}
+
+pub type SharedBackend = Arc<dyn Backend>;
+
+/// The signed-in user of the current request, put into the request's extensions by the server's
+/// session middleware.
+#[derive(Clone, Debug)]
+pub struct Viewer(pub Option<User>);
+
+/// The backend provided by the server for this request.
+pub fn backend() -> Result<SharedBackend, AppError> {
+    leptos::prelude::use_context::<SharedBackend>()
+        .ok_or_else(|| AppError::internal("The backend is not available."))
+}
+
+/// The signed-in user, or 401.
+pub fn viewer() -> Result<User, AppError> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Viewer>().cloned())
+        .and_then(|v| v.0)
+        .ok_or_else(AppError::unauthenticated)
+}

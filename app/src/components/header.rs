@@ -1,0 +1,28 @@
+use leptos::prelude::*;
+
+use super::LiveBadge;
+use crate::domain::User;
+
+#[component]
+pub fn AppHeader(viewer: User) -> impl IntoView {
+    let read_only = !viewer.can_write();
+    view! {
+        <header class="app-header">
+            <a class="brand" href="/incidents">"Sitrep"</a>
+            <nav aria-label="Main">
+                <a href="/incidents">"Incidents"</a>
+            </nav>
+            <div class="spacer"></div>
+            <LiveBadge/>
+            <span class="who" title=viewer.email.clone()>
+                <span class="avatar" aria-hidden="true">{viewer.initials()}</span>
+                <span class="who-name">{viewer.name.clone()}</span>
+                <span class="who-role">{viewer.role.key()}</span>
+                {read_only.then(|| view! { <span class="badge read-only">"read-only"</span> })}
+            </span>
+            <form method="post" action="/auth/logout" class="signout">
+                <button type="submit" class="link">"Sign out"</button>
+            </form>
+        </header>
+    }
+}

@@ -1,0 +1,271 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Longest incident title, in characters.
+pub const TITLE_MAX_CHARS: usize = 200;
+/// Longest incident summary, in characters.
+pub const SUMMARY_MAX_CHARS: usize = 10_000;
+/// Longest note, in characters.
+pub const NOTE_MAX_CHARS: usize = 20_000;
+
+/// How bad it is. SEV1 and SEV2 are major incidents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Sev1,
+    Sev2,
+    Sev3,
+    Sev4,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [
+        Severity::Sev1,
+        Severity::Sev2,
+        Severity::Sev3,
+        Severity::Sev4,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Severity::Sev1 => "sev1",
+            Severity::Sev2 => "sev2",
+            Severity::Sev3 => "sev3",
+            Severity::Sev4 => "sev4",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Sev1 => "SEV1",
+            Severity::Sev2 => "SEV2",
+            Severity::Sev3 => "SEV3",
+            Severity::Sev4 => "SEV4",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Severity::Sev1 => "Critical: all customers, data loss or security",
+            Severity::Sev2 => "Major: a subset of customers or a major function",
+            Severity::Sev3 => "Minor: degraded, with a workaround",
+            Severity::Sev4 => "Low: cosmetic or internal",
+        }
+    }
+
+    /// Major incidents need a commander and a post-mortem.
+    pub fn is_major(self) -> bool {
+        matches!(self, Severity::Sev1 | Severity::Sev2)
+    }
+
+    /// Parses a severity key such as `sev2` (case-insensitive), with a message naming the valid ones.
+    pub fn parse(input: &str) -> Result<Severity, String> {
+        let wanted = input.trim().to_ascii_lowercase();
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.key() == wanted)
+            .ok_or_else(|| {
+                format!("Unknown severity \"{input}\": use one of sev1, sev2, sev3, sev4.")
+            })
+    }
+}
+
+/// Where the incident is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Triage,
+    Investigating,
+    Identified,
+    Monitoring,
+    Resolved,
+    Closed,
+    Declined,
+    Merged,
+}
+
+impl Status {
+    pub const ALL: [Status; 8] = [
+        Status::Triage,
+        Status::Investigating,
+        Status::Identified,
+        Status::Monitoring,
+        Status::Resolved,
+        Status::Closed,
+        Status::Declined,
+        Status::Merged,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Triage => "triage",
+            Status::Investigating => "investigating",
+            Status::Identified => "identified",
+            Status::Monitoring => "monitoring",
+            Status::Resolved => "resolved",
+            Status::Closed => "closed",
+            Status::Declined => "declined",
+            Status::Merged => "merged",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Triage => "Triage",
+            Status::Investigating => "Investigating",
+            Status::Identified => "Identified",
+            Status::Monitoring => "Monitoring",
+            Status::Resolved => "Resolved",
+            Status::Closed => "Closed",
+            Status::Declined => "Declined",
+            Status::Merged => "Merged",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Status, String> {
+        let wanted = input.trim().to_ascii_lowercase();
+        Status::ALL
+            .into_iter()
+            .find(|s| s.key() == wanted)
+            .ok_or_else(|| {
+                let keys: Vec<&str> = Status::ALL.iter().map(|s| s.key()).collect();
+                format!(
+                    "Unknown status \"{input}\": use one of {}.",
+                    keys.join(", ")
+                )
+            })
+    }
+
+    /// The statuses an incident may move to from here by a status change. `Merged` is reached only
+    /// by merging into another incident, never by a plain status change.
+    pub fn allowed_next(self) -> &'static [Status] {
+        use Status::*;
+        match self {
+            Triage => &[Investigating, Identified, Monitoring, Resolved, Declined],
+            Investigating => &[Identified, Monitoring, Resolved],
+            Identified => &[Investigating, Monitoring, Resolved],
+            Monitoring => &[Investigating, Identified, Resolved],
+            Resolved => &[Investigating, Closed],
+            Declined => &[Triage],
+            Closed | Merged => &[],
+        }
+    }
+
+    pub fn can_move_to(self, next: Status) -> bool {
+        self.allowed_next().contains(&next)
+    }
+
+    /// Still being worked on (not resolved, closed, declined or merged).
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            Status::Triage | Status::Investigating | Status::Identified | Status::Monitoring
+        )
+    }
+
+    /// Nothing more can happen to the incident.
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Closed | Status::Merged)
+    }
+}
+
+/// The incident as everyone sees it: the fold of its events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Incident {
+    pub id: i64,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub summary: String,
+    /// Increases by one with every event; send it back as `expected_version` when changing the incident.
+    pub version: i64,
+    pub declared_by: i64,
+    pub declared_by_name: String,
+    pub declared_at: DateTime<Utc>,
+    pub started_at: DateTime<Utc>,
+    pub detected_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub mitigated_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Incident {
+    /// When the incident stopped being open, if it has.
+    pub fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.resolved_at.or(self.closed_at)
+    }
+
+    /// How long the incident has been (or was) open, measured from detection.
+    pub fn open_for(&self, now: DateTime<Utc>) -> chrono::Duration {
+        let end = if self.status.is_active() {
+            now
+        } else {
+            self.ended_at().unwrap_or(self.updated_at)
+        };
+        (end - self.detected_at).max(chrono::Duration::zero())
+    }
+
+    /// The human reference, e.g. `INC-42`.
+    pub fn reference(&self) -> String {
+        format!("INC-{}", self.id)
+    }
+}
+
+/// A duration for people: `45s`, `12m`, `3h 05m`, `2d 4h`.
+pub fn human_duration(d: chrono::Duration) -> String {
+    let secs = d.num_seconds().max(0);
+    let (days, hours, mins) = (secs / 86_400, (secs % 86_400) / 3600, (secs % 3600) / 60);
+    if days > 0 {
+        format!("{days}d {hours}h")
+    } else if hours > 0 {
+        format!("{hours}h {mins:02}m")
+    } else if mins > 0 {
+        format!("{mins}m")
+    } else {
+        format!("{secs}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_parse_accepts_keys_and_names_the_valid_ones() {
+        assert_eq!(Severity::parse("SEV2"), Ok(Severity::Sev2));
+        let err = Severity::parse("sev5").unwrap_err();
+        assert!(err.contains("sev1, sev2, sev3, sev4"), "{err}");
+    }
+
+    #[test]
+    fn merged_is_never_a_plain_transition() {
+        for s in Status::ALL {
+            assert!(!s.can_move_to(Status::Merged), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn final_statuses_have_no_way_out() {
+        assert!(Status::Closed.allowed_next().is_empty());
+        assert!(Status::Merged.allowed_next().is_empty());
+    }
+
+    #[test]
+    fn human_duration_picks_the_right_unit() {
+        assert_eq!(human_duration(chrono::Duration::seconds(42)), "42s");
+        assert_eq!(human_duration(chrono::Duration::seconds(125)), "2m");
+        assert_eq!(
+            human_duration(chrono::Duration::seconds(3 * 3600 + 300)),
+            "3h 05m"
+        );
+        assert_eq!(
+            human_duration(chrono::Duration::seconds(2 * 86_400 + 4 * 3600)),
+            "2d 4h"
+        );
+    }
+}

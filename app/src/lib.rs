@@ -1,0 +1,59 @@
+//! Sitrep's shared half: the domain, the screens and the server functions. Compiled for the server
+//! with feature `ssr` and for the browser with feature `hydrate`.
+#![recursion_limit = "256"]
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod clock;
+pub mod components;
+pub mod domain;
+pub mod live;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::{
+    components::{Redirect, Route, Router, Routes},
+    path,
+};
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="stylesheet" href="/pkg/sitrep.css"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    clock::provide_clock();
+    live::provide_live();
+
+    view! {
+        <Title text="Sitrep"/>
+        <Router>
+            <Routes fallback=|| view! { <pages::NotFound/> }>
+                <Route path=path!("/") view=|| view! { <Redirect path="/incidents"/> }/>
+                <Route path=path!("/login") view=pages::login::LoginPage/>
+                <Route path=path!("/incidents") view=pages::incidents::IncidentsPage/>
+                <Route path=path!("/incidents/:id") view=pages::room::IncidentRoomPage/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,220 @@
+//! The browser side of the event stream: one `EventSource` per tab, automatic reconnection with
+//! `Last-Event-ID`, and `resync` when the server says we fell behind. Pages subscribe to the
+//! messages; nothing here runs on the server.
+
+use leptos::prelude::*;
+
+use crate::domain::LiveEvent;
+
+/// What the live badge shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveStatus {
+    Connecting,
+    Connected,
+    Reconnecting,
+}
+
+/// What a page receives.
+#[derive(Clone, Debug)]
+pub enum LiveMessage {
+    Event(Box<LiveEvent>),
+    /// We missed events: refetch the snapshot.
+    Resync,
+}
+
+type Subscriber = std::rc::Rc<dyn Fn(&LiveMessage)>;
+
+#[derive(Clone, Copy)]
+pub struct Live {
+    pub status: RwSignal<LiveStatus>,
+    subscribers: StoredValue<Vec<(u64, Subscriber)>, LocalStorage>,
+    next_id: StoredValue<u64>,
+    #[cfg(feature = "hydrate")]
+    conn: StoredValue<Option<imp::Connection>, LocalStorage>,
+}
+
+pub fn provide_live() {
+    provide_context(Live {
+        status: RwSignal::new(LiveStatus::Connecting),
+        subscribers: StoredValue::new_local(Vec::new()),
+        next_id: StoredValue::new(0),
+        #[cfg(feature = "hydrate")]
+        conn: StoredValue::new_local(None),
+    });
+}
+
+pub fn use_live() -> Live {
+    expect_context::<Live>()
+}
+
+impl Live {
+    /// Receive every live message while the calling component lives.
+    pub fn subscribe(&self, f: impl Fn(&LiveMessage) + 'static) {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        self.subscribers
+            .update_value(|subs| subs.push((id, std::rc::Rc::new(f))));
+        let subscribers = self.subscribers;
+        on_cleanup(move || {
+            subscribers.try_update_value(|subs| subs.retain(|(sid, _)| *sid != id));
+        });
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn dispatch(&self, message: &LiveMessage) {
+        // Clone the list first: a subscriber may (un)subscribe while handling the message.
+        let subs: Vec<Subscriber> = self
+            .subscribers
+            .with_value(|subs| subs.iter().map(|(_, f)| f.clone()).collect());
+        for f in subs {
+            f(message);
+        }
+    }
+
+    /// Stream `topics`, starting after event `after` (the snapshot's `last_event_id`). Replaces the
+    /// tab's current stream: one connection per tab. Browser only: call from an effect.
+    pub fn follow(&self, topics: Vec<String>, after: i64) {
+        #[cfg(feature = "hydrate")]
+        imp::follow(*self, topics, after);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (topics, after);
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod imp {
+    use super::*;
+    use wasm_bindgen::{closure::Closure, JsCast};
+    use web_sys::{EventSource, MessageEvent};
+
+    use crate::domain::EventPayload;
+
+    /// How long to wait before reopening a stream the browser gave up on.
+    const RETRY_MS: u32 = 2_000;
+
+    pub struct Connection {
+        source: EventSource,
+        topics: Vec<String>,
+        last_id: i64,
+        _handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+    }
+
+    impl Drop for Connection {
+        fn drop(&mut self) {
+            self.source.close();
+        }
+    }
+
+    pub fn follow(live: Live, topics: Vec<String>, after: i64) {
+        live.conn.update_value(|c| *c = None);
+        open(live, topics, after);
+    }
+
+    fn open(live: Live, topics: Vec<String>, after: i64) {
+        let url = format!(
+            "/api/v1/stream?topics={}&after={after}",
+            js_sys::encode_uri_component(&topics.join(","))
+        );
+        let source = match EventSource::new(&url) {
+            Ok(s) => s,
+            Err(_) => {
+                live.status.set(LiveStatus::Reconnecting);
+                return;
+            }
+        };
+        let mut handlers: Vec<Closure<dyn FnMut(web_sys::Event)>> = Vec::new();
+
+        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            live.status.set(LiveStatus::Connected);
+        });
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        handlers.push(on_open);
+
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            live.status.set(LiveStatus::Reconnecting);
+            let closed = live.conn.with_value(|c| {
+                c.as_ref()
+                    .map(|c| c.source.ready_state() == EventSource::CLOSED)
+                    .unwrap_or(false)
+            });
+            if closed {
+                // The browser gave up (e.g. the server answered with an error): retry ourselves,
+                // resuming after the last event we saw.
+                let resume = live
+                    .conn
+                    .with_value(|c| c.as_ref().map(|c| (c.topics.clone(), c.last_id)));
+                if let Some((topics, last_id)) = resume {
+                    gloo_timers::callback::Timeout::new(RETRY_MS, move || {
+                        let still_closed = live.conn.with_value(|c| {
+                            c.as_ref()
+                                .map(|c| c.source.ready_state() == EventSource::CLOSED)
+                                .unwrap_or(false)
+                        });
+                        if still_closed {
+                            live.conn.update_value(|c| *c = None);
+                            open(live, topics, last_id);
+                        }
+                    })
+                    .forget();
+                }
+            }
+        });
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        handlers.push(on_error);
+
+        for kind in EventPayload::KINDS {
+            let on_event = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+                let Some(msg) = ev.dyn_ref::<MessageEvent>() else {
+                    return;
+                };
+                let Some(data) = msg.data().as_string() else {
+                    return;
+                };
+                match serde_json::from_str::<LiveEvent>(&data) {
+                    Ok(event) => {
+                        let id = event.event.id;
+                        live.conn.update_value(|c| {
+                            if let Some(c) = c.as_mut() {
+                                c.last_id = c.last_id.max(id);
+                            }
+                        });
+                        live.dispatch(&LiveMessage::Event(Box::new(event)));
+                    }
+                    Err(err) => {
+                        leptos::logging::warn!("ignoring a live event we cannot read: {err}");
+                    }
+                }
+            });
+            let _ =
+                source.add_event_listener_with_callback(kind, on_event.as_ref().unchecked_ref());
+            handlers.push(on_event);
+        }
+
+        let on_resync = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            if let Some(id) = ev
+                .dyn_ref::<MessageEvent>()
+                .map(|m| m.last_event_id())
+                .and_then(|id| id.parse::<i64>().ok())
+            {
+                live.conn.update_value(|c| {
+                    if let Some(c) = c.as_mut() {
+                        c.last_id = c.last_id.max(id);
+                    }
+                });
+            }
+            live.dispatch(&LiveMessage::Resync);
+        });
+        let _ =
+            source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
+        handlers.push(on_resync);
+
+        live.conn.update_value(|c| {
+            *c = Some(Connection {
+                source,
+                topics,
+                last_id: after,
+                _handlers: handlers,
+            })
+        });
+    }
+}

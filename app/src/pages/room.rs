@@ -1,0 +1,230 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{get_room, ChangeStatus, PostNote, RoomSnapshot};
+use crate::clock::use_clock;
+use crate::components::{AppHeader, ErrorNotice, LoadError, SeverityBadge, StatusBadge, Timeline};
+use crate::domain::{apply, human_duration, AppError, EventRecord, Incident, NOTE_MAX_CHARS};
+use crate::live::{use_live, LiveMessage};
+
+#[component]
+pub fn IncidentRoomPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let snapshot = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_room(id).await,
+            None => Err(AppError::not_found("There is no such incident.")),
+        }
+    });
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading the incident room…"</p> }>
+            {move || Suspend::new(async move {
+                match snapshot.await {
+                    Ok(s) => view! { <RoomView snapshot=s/> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The live state of one room, shared by its parts.
+#[derive(Clone, Copy)]
+struct Room {
+    id: i64,
+    incident: RwSignal<Incident>,
+    timeline: RwSignal<Vec<EventRecord>>,
+    /// Set when our view was stale; cleared by the next successful change.
+    notice: RwSignal<Option<AppError>>,
+}
+
+impl Room {
+    fn receive(&self, event: &EventRecord) {
+        if event.incident_id != self.id {
+            return;
+        }
+        self.incident.update(|current| {
+            let mut state = Some(current.clone());
+            apply(&mut state, event);
+            if let Some(next) = state {
+                *current = next;
+            }
+        });
+        self.timeline.update(|entries| {
+            if !entries.iter().any(|e| e.id == event.id) {
+                entries.push(event.clone());
+                entries.sort_by_key(|e| e.id);
+            }
+        });
+    }
+
+    /// Refetch the whole room (after a conflict or a `resync`), keeping the page as it is.
+    fn reload(&self) {
+        let room = *self;
+        leptos::task::spawn_local(async move {
+            match get_room(room.id).await {
+                Ok(s) => {
+                    room.incident.set(s.incident);
+                    room.timeline.set(s.timeline);
+                }
+                Err(e) => room.notice.set(Some(e)),
+            }
+        });
+    }
+}
+
+#[component]
+fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
+    let RoomSnapshot {
+        incident: initial,
+        timeline: entries,
+        viewer,
+        server_time,
+        last_event_id,
+    } = snapshot;
+    let room = Room {
+        id: initial.id,
+        incident: RwSignal::new(initial),
+        timeline: RwSignal::new(entries),
+        notice: RwSignal::new(None),
+    };
+    let clock = use_clock();
+    let live = use_live();
+    Effect::new(move |_| {
+        clock.sync(server_time);
+        live.follow(
+            vec!["incidents".into(), format!("incident:{}", room.id)],
+            last_event_id,
+        );
+    });
+    live.subscribe(move |msg| match msg {
+        LiveMessage::Event(ev) => room.receive(&ev.event),
+        LiveMessage::Resync => room.reload(),
+    });
+
+    let incident = room.incident;
+    let title = move || incident.with(|i| format!("{} {} · Sitrep", i.reference(), i.title));
+    let open_for = move || {
+        let now = clock.now_or(server_time);
+        incident.with(|i| human_duration(i.open_for(now)))
+    };
+    let can_write = viewer.can_write();
+    view! {
+        <Title text=title/>
+        <AppHeader viewer=viewer/>
+        <main class="page room">
+            <section class="room-head" aria-label="Incident">
+                <p class="ref">{move || incident.with(|i| i.reference())}</p>
+                <h1>{move || incident.with(|i| i.title.clone())}</h1>
+                <div class="facts">
+                    <SeverityBadge severity=Signal::derive(move || incident.with(|i| i.severity))/>
+                    <StatusBadge status=Signal::derive(move || incident.with(|i| i.status))/>
+                    <span class="open-for">
+                        "Open for " <span data-testid="open-for">{open_for}</span>
+                    </span>
+                    <span class="declared-by">
+                        "Declared by " {move || incident.with(|i| i.declared_by_name.clone())}
+                    </span>
+                </div>
+                {move || {
+                    let summary = incident.with(|i| i.summary.clone());
+                    (!summary.is_empty()).then(|| view! { <p class="summary">{summary}</p> })
+                }}
+            </section>
+            <ErrorNotice error=room.notice.into()/>
+            {can_write.then(|| view! { <StatusForm room=room/> })}
+            <section class="room-body">
+                {can_write.then(|| view! { <NoteForm room=room/> })}
+                <h2 id="timeline-heading">"Timeline"</h2>
+                <Timeline entries=room.timeline/>
+            </section>
+        </main>
+    }
+}
+
+#[component]
+fn StatusForm(room: Room) -> impl IntoView {
+    let change = ServerAction::<ChangeStatus>::new();
+    let error = RwSignal::new(None::<AppError>);
+    Effect::new(move |_| match change.value().get() {
+        Some(Ok(incident)) => {
+            error.set(None);
+            room.notice.set(None);
+            room.incident.update(|current| {
+                if incident.version > current.version {
+                    *current = incident;
+                }
+            });
+        }
+        Some(Err(e)) => {
+            if e.is_conflict() {
+                room.reload();
+            }
+            error.set(Some(e));
+        }
+        None => {}
+    });
+    let incident = room.incident;
+    let options = move || {
+        incident.with(|i| {
+            i.status
+                .allowed_next()
+                .iter()
+                .map(|s| view! { <option value=s.key()>{s.label()}</option> })
+                .collect_view()
+        })
+    };
+    let is_final = move || incident.with(|i| i.status.allowed_next().is_empty());
+    view! {
+        <Show when=move || !is_final()>
+            <ActionForm action=change attr:class="inline-form status-form" attr:aria-label="Change status">
+                <input type="hidden" name="incident_id" value=room.id/>
+                <input
+                    type="hidden"
+                    name="expected_version"
+                    value=move || incident.with(|i| i.version)
+                />
+                <label for="status-select">"Move to"</label>
+                <select id="status-select" name="status">{options}</select>
+                <button type="submit" disabled=move || change.pending().get()>
+                    "Change status"
+                </button>
+            </ActionForm>
+        </Show>
+        <ErrorNotice error=error.into()/>
+    }
+}
+
+#[component]
+fn NoteForm(room: Room) -> impl IntoView {
+    let post = ServerAction::<PostNote>::new();
+    let error = Signal::derive(move || post.value().get().and_then(|r| r.err()));
+    let body = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(event)) = post.value().get() {
+            room.receive(&event);
+            body.set(String::new());
+        }
+    });
+    view! {
+        <ActionForm action=post attr:class="stack note-form" attr:aria-label="Add a note">
+            <input type="hidden" name="incident_id" value=room.id/>
+            <label for="note-body">"Add a note (Markdown)"</label>
+            <textarea
+                id="note-body"
+                name="body"
+                rows="3"
+                prop:value=move || body.get()
+                on:input=move |ev| body.set(event_target_value(&ev))
+                placeholder="What did you find, try or decide?"
+            ></textarea>
+            <p class="hint">{format!("Up to {NOTE_MAX_CHARS} characters.")}</p>
+            <ErrorNotice error=error/>
+            <button type="submit" class="primary" disabled=move || post.pending().get()>
+                "Post note"
+            </button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,65 @@
+// Shared helpers for the Sitrep end-to-end tests.
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** The password of every demo user (see server/src/seed.rs). */
+export const DEMO_PASSWORD = 'sitrep-demo';
+
+export interface DemoUser {
+  email: string;
+  name: string;
+  password: string;
+}
+
+export type DemoRole = 'ic' | 'responder' | 'responder2' | 'support' | 'manager' | 'stakeholder';
+
+/** The demo users created by `sitrep serve --seed-demo`. */
+export const DEMO: Readonly<Record<DemoRole, DemoUser>> = {
+  ic: { email: 'iris@demo.sitrep.dev', name: 'Iris Chen', password: DEMO_PASSWORD },
+  responder: { email: 'sam@demo.sitrep.dev', name: 'Sam Okafor', password: DEMO_PASSWORD },
+  responder2: { email: 'riley@demo.sitrep.dev', name: 'Riley Novak', password: DEMO_PASSWORD },
+  support: { email: 'sue@demo.sitrep.dev', name: 'Sue Park', password: DEMO_PASSWORD },
+  manager: { email: 'max@demo.sitrep.dev', name: 'Max Weber', password: DEMO_PASSWORD },
+  stakeholder: { email: 'stella@demo.sitrep.dev', name: 'Stella Ortiz', password: DEMO_PASSWORD },
+};
+
+/** Signs in through the login form and waits for the incident list. */
+export async function signIn(page: Page, user: Pick<DemoUser, 'email'> & Partial<DemoUser>): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email', { exact: true }).fill(user.email);
+  await page.getByLabel('Password', { exact: true }).fill(user.password ?? DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL(/\/incidents(?:[?#]|$)/);
+}
+
+/**
+ * Collects console errors and warnings and uncaught page errors, from now on, into the
+ * returned array, so a test can end with `expect(problems).toEqual([])`. Nothing is ignored.
+ */
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    const type = msg.type();
+    if (type === 'error' || type === 'warning') {
+      const { url, lineNumber } = msg.location();
+      problems.push(`console.${type}: ${msg.text()}${url ? ` (${url}:${lineNumber})` : ''}`);
+    }
+  });
+  page.on('pageerror', (err) => {
+    problems.push(`pageerror: ${err.stack || err.message}`);
+  });
+  return problems;
+}
+
+/** The "Live" badge in the header (role status, data-testid live-badge). */
+export function liveBadge(page: Page): Locator {
+  return page.getByRole('status').and(page.getByTestId('live-badge'));
+}
+
+/**
+ * Waits until the page is hydrated and its live stream is open: the badge only says
+ * "Live" once the wasm has taken over the page and the SSE connection is up. The
+ * generous default timeout covers compiling the (large) debug wasm on a slow machine.
+ */
+export async function waitForHydration(page: Page, timeout = 20_000): Promise<void> {
+  await expect(liveBadge(page)).toHaveText('Live', { timeout });
+}

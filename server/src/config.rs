@@ -1,0 +1,86 @@
+//! Command line and environment.
+
+use clap::{Args, Parser, Subcommand};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/sitrep.db";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sitrep",
+    version,
+    about = "Sitrep: run incidents in the browser, live."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Commands,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Where the data lives: sqlite://path/to/file.db (created if missing) or
+    /// postgres://user@host/db (for several instances).
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Serve the web app and the API (migrates the database first).
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(DbArgs),
+    /// Load data into the database.
+    Seed(SeedArgs),
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (use port 0 for any free port; the chosen address is printed).
+    #[arg(long, env = "SITREP_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: String,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Directory with the compiled browser bundle (pkg/) and static assets.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+    /// On an empty database, create the demo users and incidents.
+    #[arg(long, env = "SITREP_SEED_DEMO")]
+    pub seed_demo: bool,
+    /// Mark the session cookie Secure (set this when serving over HTTPS).
+    #[arg(long, env = "SITREP_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// The demo users (one per role, password "sitrep-demo") and a few incidents.
+    #[arg(long, required = true)]
+    pub demo: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user who can sign in.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, responder, support, manager or stakeholder (read-only).
+        #[arg(long, default_value = "responder")]
+        role: String,
+        /// At least 8 characters. Prefer the SITREP_PASSWORD environment variable, which stays
+        /// out of your shell history.
+        #[arg(long, env = "SITREP_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}

@@ -1,0 +1,202 @@
+//! REST `/api/v1`: JSON in and out, for integrations and tests. Documented in `openapi.json`.
+
+use app::domain::{Command, EventRecord, Incident, Severity, Status, User};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+use utoipa::{OpenApi, ToSchema};
+
+use super::problem::{ApiJson, ApiPath, ApiResult, Problem};
+use super::session::{sign_in, sign_out, CurrentUser};
+use crate::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SignIn {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DeclareRequest {
+    /// 1–200 characters.
+    pub title: String,
+    /// `sev1` (critical) … `sev4` (low).
+    pub severity: String,
+    /// Up to 10,000 characters.
+    #[serde(default)]
+    pub summary: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NoteRequest {
+    /// Markdown, 1–20,000 characters.
+    pub body: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StatusRequest {
+    /// One of the statuses the incident may move to from its current one.
+    pub status: String,
+    /// The incident `version` you last saw.
+    pub expected_version: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+}
+
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
+    responses((status = 200, body = User), (status = 401, body = Problem)))]
+pub async fn create_session(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(body): ApiJson<SignIn>,
+) -> ApiResult<Json<User>> {
+    let user = sign_in(&state, &session, &body.email, &body.password).await?;
+    Ok(Json(user))
+}
+
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses((status = 204, description = "Signed out")))]
+pub async fn delete_session(session: Session) -> ApiResult<StatusCode> {
+    sign_out(&session).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "session",
+    responses((status = 200, body = User), (status = 401, body = Problem)))]
+pub async fn me(Extension(CurrentUser(user)): Extension<CurrentUser>) -> Json<User> {
+    Json(user)
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents",
+    responses((status = 200, body = Vec<Incident>), (status = 401, body = Problem)))]
+pub async fn list_incidents(State(state): State<AppState>) -> ApiResult<Json<Vec<Incident>>> {
+    Ok(Json(state.service.list().await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = DeclareRequest,
+    responses((status = 201, body = Incident), (status = 400, body = Problem),
+        (status = 403, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+pub async fn declare(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    ApiJson(body): ApiJson<DeclareRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let severity = Severity::parse(&body.severity).map_err(app::domain::AppError::unprocessable)?;
+    let command = Command::Declare {
+        title: body.title,
+        severity,
+        summary: body.summary,
+    };
+    let (incident, _) = state.service.execute(&user, None, command).await?;
+    Ok((StatusCode::CREATED, Json(incident)))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
+    params(("id" = i64, Path, description = "Incident id")),
+    responses((status = 200, body = Incident), (status = 404, body = Problem)))]
+pub async fn get_incident(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Incident>> {
+    Ok(Json(state.service.incident(id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/timeline", tag = "incidents",
+    params(("id" = i64, Path, description = "Incident id")),
+    responses((status = 200, body = Vec<EventRecord>), (status = 404, body = Problem)))]
+pub async fn get_timeline(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<EventRecord>>> {
+    Ok(Json(state.service.timeline(id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/notes", tag = "incidents",
+    params(("id" = i64, Path, description = "Incident id")), request_body = NoteRequest,
+    responses((status = 201, body = EventRecord), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn post_note(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<NoteRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let (_, mut events) = state
+        .service
+        .execute(&user, Some(id), Command::PostNote { body: body.body })
+        .await?;
+    let event = events
+        .pop()
+        .ok_or_else(|| crate::service::internal("a note produced no event"))?;
+    Ok((StatusCode::CREATED, Json(event)))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/status", tag = "incidents",
+    params(("id" = i64, Path, description = "Incident id")), request_body = StatusRequest,
+    responses((status = 200, body = Incident), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem, description = "Stale expected_version"),
+        (status = 422, body = Problem, description = "Illegal transition")))]
+pub async fn change_status(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<StatusRequest>,
+) -> ApiResult<Json<Incident>> {
+    let status = Status::parse(&body.status).map_err(app::domain::AppError::unprocessable)?;
+    let command = Command::ChangeStatus {
+        status,
+        expected_version: body.expected_version,
+    };
+    let (incident, _) = state.service.execute(&user, Some(id), command).await?;
+    Ok(Json(incident))
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Sitrep API",
+        description = "Run incidents: declare, change, follow them live."
+    ),
+    paths(
+        create_session,
+        delete_session,
+        me,
+        list_incidents,
+        declare,
+        get_incident,
+        get_timeline,
+        post_note,
+        change_status,
+        super::stream::stream,
+        healthz,
+        openapi
+    ),
+    components(schemas(
+        SignIn,
+        DeclareRequest,
+        NoteRequest,
+        StatusRequest,
+        Problem,
+        Health,
+        app::domain::LiveEvent
+    ))
+)]
+pub struct ApiDoc;
+
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
+    responses((status = 200, description = "This document")))]
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,192 @@
+//! `GET /api/v1/stream`: server-sent events.
+//!
+//! Subscribe to the bus first, then replay from the table everything after the client's
+//! `Last-Event-ID` (or `?after=`), then go live, dropping what the replay already sent. A
+//! subscriber that falls behind the broadcast buffer gets `event: resync` and refetches its
+//! snapshot. Frames are serialised once by the bus and shared by every subscriber.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use futures::Stream;
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::problem::{ApiError, ApiQuery};
+use crate::bus::publishable;
+use crate::AppState;
+
+/// Keep-alive comment interval (proxies drop idle connections).
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Events replayed per query while catching up.
+const REPLAY_BATCH: i64 = 500;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct StreamQuery {
+    /// Comma-separated: `incidents` (every incident's summary changes) and/or `incident:{id}`
+    /// (everything that happens to one incident).
+    pub topics: Option<String>,
+    /// Replay events after this id (the `Last-Event-ID` header wins when both are given).
+    pub after: Option<i64>,
+}
+
+/// Which events a subscriber wants.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Topics {
+    pub incidents: bool,
+    pub incident_ids: HashSet<i64>,
+}
+
+impl Topics {
+    pub fn parse(raw: &str) -> Result<Topics, String> {
+        let mut topics = Topics::default();
+        for t in raw.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if t == "incidents" {
+                topics.incidents = true;
+            } else if let Some(id) = t.strip_prefix("incident:") {
+                let id = id.parse::<i64>().map_err(|_| {
+                    format!("Invalid topic \"{t}\": the incident id must be a number.")
+                })?;
+                topics.incident_ids.insert(id);
+            } else {
+                return Err(format!(
+                    "Unknown topic \"{t}\": use \"incidents\" or \"incident:<id>\"."
+                ));
+            }
+        }
+        if !topics.incidents && topics.incident_ids.is_empty() {
+            return Err(
+                "Name at least one topic: ?topics=incidents or ?topics=incident:<id>.".into(),
+            );
+        }
+        Ok(topics)
+    }
+
+    pub fn wants(&self, incident_id: i64, summary: bool) -> bool {
+        (self.incidents && summary) || self.incident_ids.contains(&incident_id)
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/stream", tag = "live", params(StreamQuery),
+    responses((status = 200, content_type = "text/event-stream",
+        description = "Server-sent events: `id:` is the global event id, `event:` its kind \
+                       (or `resync`), `data:` a LiveEvent as JSON",
+        body = app::domain::LiveEvent),
+        (status = 400, body = super::problem::Problem), (status = 401, body = super::problem::Problem)))]
+pub async fn stream(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<StreamQuery>,
+) -> Response {
+    let topics = match Topics::parse(query.topics.as_deref().unwrap_or("")) {
+        Ok(t) => t,
+        Err(message) => {
+            return ApiError(app::domain::AppError::bad_request(message)).into_response()
+        }
+    };
+    let last_event_id = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let after = match last_event_id.or(query.after) {
+        Some(after) => after.max(0),
+        // No position given: start from now.
+        None => match state.service.store.last_event_id().await {
+            Ok(id) => id,
+            Err(err) => return ApiError(err.into()).into_response(),
+        },
+    };
+    let body = Body::from_stream(frames(state, topics, after));
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
+
+fn frames(
+    state: AppState,
+    topics: Topics,
+    after: i64,
+) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> {
+    async_stream::stream! {
+        // Subscribe before replaying, so nothing committed meanwhile slips between the two.
+        let mut rx = state.bus.subscribe();
+        let cancel = state.cancel.clone();
+        let mut last = after;
+        // Tell the client to retry quickly after a drop.
+        yield Ok(Bytes::from_static(b"retry: 1000\n\n"));
+        loop {
+            let batch = match state.service.store.events_after(last, REPLAY_BATCH).await {
+                Ok(batch) => batch,
+                Err(err) => {
+                    tracing::warn!(%err, "replay failed; ending the stream so the client retries");
+                    return;
+                }
+            };
+            let full = batch.len() as i64 == REPLAY_BATCH;
+            for event in batch {
+                last = event.id;
+                if topics.wants(event.incident_id, event.payload.changes_summary()) {
+                    yield Ok(publishable(event).frame);
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
+        keep_alive.reset();
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = keep_alive.tick() => yield Ok(Bytes::from_static(b": keep-alive\n\n")),
+                message = rx.recv() => match message {
+                    Ok(published) => {
+                        if published.id <= last {
+                            continue;
+                        }
+                        last = published.id;
+                        if topics.wants(published.incident_id, published.summary) {
+                            yield Ok(published.frame.clone());
+                        }
+                    }
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::debug!(missed, "slow subscriber; asking it to resync");
+                        yield Ok(Bytes::from_static(b"event: resync\ndata: {}\n\n"));
+                    }
+                    Err(RecvError::Closed) => break,
+                },
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Topics;
+
+    #[test]
+    fn parses_topics() {
+        let t = Topics::parse("incidents, incident:4").unwrap();
+        assert!(t.incidents);
+        assert!(t.wants(4, false));
+        assert!(t.wants(9, true));
+        assert!(!t.wants(9, false));
+        assert!(Topics::parse("incident:x")
+            .unwrap_err()
+            .contains("must be a number"));
+        assert!(Topics::parse("weather")
+            .unwrap_err()
+            .contains("Unknown topic"));
+        assert!(Topics::parse("").is_err());
+    }
+}

@@ -1,0 +1,100 @@
+//! The `sitrep` server: everything with I/O. See `main.rs` for the command line.
+
+pub mod auth;
+pub mod bus;
+pub mod config;
+pub mod http;
+pub mod markdown;
+pub mod seed;
+pub mod service;
+pub mod store;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::bus::Bus;
+use crate::service::Service;
+use crate::store::Store;
+
+/// Everything a request handler may need.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: Service,
+    pub bus: Bus,
+    pub leptos: LeptosOptions,
+    /// Ends every live stream on shutdown.
+    pub cancel: CancellationToken,
+    /// Mark cookies `Secure` (when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// Where the compiled browser bundle and assets live, and what they are called.
+pub fn leptos_options(site_root: &str) -> LeptosOptions {
+    let mut options = leptos::config::get_configuration(None)
+        .map(|c| c.leptos_options)
+        .unwrap_or_else(|_| LeptosOptions::builder().output_name("sitrep").build());
+    options.output_name = "sitrep".into();
+    options.site_root = site_root.into();
+    options.site_pkg_dir = "pkg".into();
+    options
+}
+
+/// A running server: its address, and how to stop it.
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    pub cancel: CancellationToken,
+    pub handle: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, ends live streams, waits for the server to finish.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        let _ = self.handle.await;
+    }
+}
+
+/// Starts serving `store` on `listener` until the returned handle is shut down.
+pub async fn start(
+    store: Arc<dyn Store>,
+    listener: TcpListener,
+    site_root: &str,
+    secure_cookies: bool,
+) -> std::io::Result<Running> {
+    let addr = listener.local_addr()?;
+    let cancel = CancellationToken::new();
+    let bus = Bus::new();
+    tokio::spawn(bus.clone().run(store.clone(), cancel.clone()));
+    let state = AppState {
+        service: Service::new(store.clone(), bus.clone()),
+        bus,
+        leptos: leptos_options(site_root),
+        cancel: cancel.clone(),
+        secure_cookies,
+    };
+    let app = http::router(state);
+    let shutdown = cancel.clone();
+    let handle = tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await
+        {
+            tracing::error!(%err, "server error");
+        }
+    });
+    Ok(Running {
+        addr,
+        cancel,
+        handle,
+    })
+}

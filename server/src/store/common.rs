@@ -1,0 +1,386 @@
+//! What both stores share: row types and the SQL (written once, in the dialect both accept),
+//! expanded for each pool type by `impl_store!`.
+
+use app::domain::{Actor, EventPayload, EventRecord, Incident, Severity, Status, User, UserRole};
+use chrono::{DateTime, Utc};
+
+use super::StoreError;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+}
+
+impl UserRow {
+    pub fn into_user(self) -> Result<(User, String), StoreError> {
+        let role = UserRole::parse(&self.role).map_err(StoreError::Corrupt)?;
+        Ok((
+            User {
+                id: self.id,
+                name: self.name,
+                email: self.email,
+                role,
+            },
+            self.password_hash,
+        ))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct IncidentRow {
+    pub id: i64,
+    pub title: String,
+    pub severity: String,
+    pub status: String,
+    pub summary: String,
+    pub version: i64,
+    pub declared_by: i64,
+    pub declared_by_name: String,
+    pub declared_at: DateTime<Utc>,
+    pub started_at: DateTime<Utc>,
+    pub detected_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub mitigated_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<IncidentRow> for Incident {
+    type Error = StoreError;
+    fn try_from(r: IncidentRow) -> Result<Self, StoreError> {
+        Ok(Incident {
+            id: r.id,
+            title: r.title,
+            severity: Severity::parse(&r.severity).map_err(StoreError::Corrupt)?,
+            status: Status::parse(&r.status).map_err(StoreError::Corrupt)?,
+            summary: r.summary,
+            version: r.version,
+            declared_by: r.declared_by,
+            declared_by_name: r.declared_by_name,
+            declared_at: r.declared_at,
+            started_at: r.started_at,
+            detected_at: r.detected_at,
+            acknowledged_at: r.acknowledged_at,
+            mitigated_at: r.mitigated_at,
+            resolved_at: r.resolved_at,
+            closed_at: r.closed_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EventRow {
+    pub id: i64,
+    pub incident_id: i64,
+    pub incident_version: i64,
+    pub actor_id: i64,
+    pub actor_name: String,
+    pub payload: String,
+    pub at: DateTime<Utc>,
+}
+
+impl TryFrom<EventRow> for EventRecord {
+    type Error = StoreError;
+    fn try_from(r: EventRow) -> Result<Self, StoreError> {
+        let payload: EventPayload = serde_json::from_str(&r.payload)
+            .map_err(|e| StoreError::Corrupt(format!("event {}: {e}", r.id)))?;
+        Ok(EventRecord {
+            id: r.id,
+            incident_id: r.incident_id,
+            incident_version: r.incident_version,
+            at: r.at,
+            actor: Actor {
+                id: r.actor_id,
+                name: r.actor_name,
+            },
+            payload,
+            html: None,
+        })
+    }
+}
+
+pub(crate) fn encode_payload(payload: &EventPayload) -> Result<String, StoreError> {
+    serde_json::to_string(payload).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub(crate) fn map_unique(err: sqlx::Error, what: &str) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Duplicate(what.to_owned())
+        }
+        _ => StoreError::Db(err),
+    }
+}
+
+pub(crate) const INCIDENT_SELECT: &str = "SELECT i.id, i.title, i.severity, i.status, i.summary, \
+     i.version, i.declared_by, u.name AS declared_by_name, i.declared_at, i.started_at, \
+     i.detected_at, i.acknowledged_at, i.mitigated_at, i.resolved_at, i.closed_at, i.updated_at \
+     FROM incidents i JOIN users u ON u.id = i.declared_by";
+
+pub(crate) const EVENT_SELECT: &str = "SELECT e.id, e.incident_id, e.incident_version, \
+     e.actor_id, u.name AS actor_name, e.payload, e.at \
+     FROM events e JOIN users u ON u.id = e.actor_id";
+
+pub(crate) const USER_SELECT: &str = "SELECT id, email, name, role, password_hash FROM users";
+
+/// Implements `Store` for a type with a `pool` field. `$before_append` runs first inside every
+/// append transaction (PostgreSQL serialises appends there); `$after_append` runs last, before the
+/// commit (PostgreSQL sends its NOTIFY there, delivered on commit).
+macro_rules! impl_store {
+    ($store:ty, $kind:literal, before_append: $before:expr, after_append: $after:expr) => {
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            fn kind(&self) -> &'static str {
+                $kind
+            }
+
+            async fn migrate(&self) -> $crate::store::StoreResult<()> {
+                self.run_migrations().await
+            }
+
+            async fn create_user(
+                &self,
+                user: &$crate::store::NewUser,
+            ) -> $crate::store::StoreResult<app::domain::User> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO users (email, name, role, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(user.email.trim())
+                .bind(user.name.trim())
+                .bind(user.role.key())
+                .bind(&user.password_hash)
+                .bind(chrono::Utc::now())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| $crate::store::common::map_unique(e, "a user with this email"))?;
+                Ok(app::domain::User {
+                    id,
+                    name: user.name.trim().to_owned(),
+                    email: user.email.trim().to_owned(),
+                    role: user.role,
+                })
+            }
+
+            async fn credentials(
+                &self,
+                email: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::store::Credentials>> {
+                let sql = format!(
+                    "{} WHERE lower(email) = lower($1)",
+                    $crate::store::common::USER_SELECT
+                );
+                let row: Option<$crate::store::common::UserRow> = sqlx::query_as(&sql)
+                    .bind(email.trim())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| {
+                    r.into_user()
+                        .map(|(user, password_hash)| $crate::store::Credentials {
+                            user,
+                            password_hash,
+                        })
+                })
+                .transpose()
+            }
+
+            async fn user(&self, id: i64) -> $crate::store::StoreResult<Option<app::domain::User>> {
+                let sql = format!("{} WHERE id = $1", $crate::store::common::USER_SELECT);
+                let row: Option<$crate::store::common::UserRow> = sqlx::query_as(&sql)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| r.into_user().map(|(u, _)| u)).transpose()
+            }
+
+            async fn users(&self) -> $crate::store::StoreResult<Vec<app::domain::User>> {
+                let sql = format!("{} ORDER BY name", $crate::store::common::USER_SELECT);
+                let rows: Vec<$crate::store::common::UserRow> =
+                    sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                rows.into_iter().map(|r| r.into_user().map(|(u, _)| u)).collect()
+            }
+
+            async fn incidents(&self) -> $crate::store::StoreResult<Vec<app::domain::Incident>> {
+                let sql = format!("{} ORDER BY i.id DESC", $crate::store::common::INCIDENT_SELECT);
+                let rows: Vec<$crate::store::common::IncidentRow> =
+                    sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn incident(
+                &self,
+                id: i64,
+            ) -> $crate::store::StoreResult<Option<app::domain::Incident>> {
+                let sql = format!("{} WHERE i.id = $1", $crate::store::common::INCIDENT_SELECT);
+                let row: Option<$crate::store::common::IncidentRow> = sqlx::query_as(&sql)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn append(
+                &self,
+                expected_version: Option<i64>,
+                incident: &app::domain::Incident,
+                events: &[app::domain::EventRecord],
+            ) -> $crate::store::StoreResult<(app::domain::Incident, Vec<app::domain::EventRecord>)>
+            {
+                let mut tx = self.pool.begin().await?;
+                let before: Option<&str> = $before;
+                if let Some(sql) = before {
+                    sqlx::query(sql).execute(&mut *tx).await?;
+                }
+                let mut stored = incident.clone();
+                match expected_version {
+                    None => {
+                        stored.id = sqlx::query_scalar(
+                            "INSERT INTO incidents (title, severity, status, summary, version, \
+                             declared_by, declared_at, started_at, detected_at, acknowledged_at, \
+                             mitigated_at, resolved_at, closed_at, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                             RETURNING id",
+                        )
+                        .bind(&incident.title)
+                        .bind(incident.severity.key())
+                        .bind(incident.status.key())
+                        .bind(&incident.summary)
+                        .bind(incident.version)
+                        .bind(incident.declared_by)
+                        .bind(incident.declared_at)
+                        .bind(incident.started_at)
+                        .bind(incident.detected_at)
+                        .bind(incident.acknowledged_at)
+                        .bind(incident.mitigated_at)
+                        .bind(incident.resolved_at)
+                        .bind(incident.closed_at)
+                        .bind(incident.updated_at)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    }
+                    Some(expected) => {
+                        let updated = sqlx::query(
+                            "UPDATE incidents SET title = $1, severity = $2, status = $3, \
+                             summary = $4, version = $5, started_at = $6, detected_at = $7, \
+                             acknowledged_at = $8, mitigated_at = $9, resolved_at = $10, \
+                             closed_at = $11, updated_at = $12 \
+                             WHERE id = $13 AND version = $14",
+                        )
+                        .bind(&incident.title)
+                        .bind(incident.severity.key())
+                        .bind(incident.status.key())
+                        .bind(&incident.summary)
+                        .bind(incident.version)
+                        .bind(incident.started_at)
+                        .bind(incident.detected_at)
+                        .bind(incident.acknowledged_at)
+                        .bind(incident.mitigated_at)
+                        .bind(incident.resolved_at)
+                        .bind(incident.closed_at)
+                        .bind(incident.updated_at)
+                        .bind(incident.id)
+                        .bind(expected)
+                        .execute(&mut *tx)
+                        .await?;
+                        if updated.rows_affected() == 0 {
+                            let actual: Option<i64> =
+                                sqlx::query_scalar("SELECT version FROM incidents WHERE id = $1")
+                                    .bind(incident.id)
+                                    .fetch_optional(&mut *tx)
+                                    .await?;
+                            return Err(match actual {
+                                Some(actual) => $crate::store::StoreError::Conflict { actual },
+                                None => $crate::store::StoreError::NotFound,
+                            });
+                        }
+                    }
+                }
+                let mut out = Vec::with_capacity(events.len());
+                for event in events {
+                    let mut event = event.clone();
+                    event.incident_id = stored.id;
+                    event.id = sqlx::query_scalar(
+                        "INSERT INTO events (incident_id, incident_version, actor_id, kind, payload, at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    )
+                    .bind(event.incident_id)
+                    .bind(event.incident_version)
+                    .bind(event.actor.id)
+                    .bind(event.payload.kind())
+                    .bind($crate::store::common::encode_payload(&event.payload)?)
+                    .bind(event.at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    out.push(event);
+                }
+                let after: Option<&str> = $after;
+                if let Some(sql) = after {
+                    sqlx::query(sql).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok((stored, out))
+            }
+
+            async fn timeline(
+                &self,
+                incident_id: i64,
+            ) -> $crate::store::StoreResult<Vec<app::domain::EventRecord>> {
+                let sql = format!(
+                    "{} WHERE e.incident_id = $1 ORDER BY e.id",
+                    $crate::store::common::EVENT_SELECT
+                );
+                let rows: Vec<$crate::store::common::EventRow> = sqlx::query_as(&sql)
+                    .bind(incident_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn events_after(
+                &self,
+                after: i64,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<app::domain::EventRecord>> {
+                let sql = format!(
+                    "{} WHERE e.id > $1 ORDER BY e.id LIMIT $2",
+                    $crate::store::common::EVENT_SELECT
+                );
+                let rows: Vec<$crate::store::common::EventRow> = sqlx::query_as(&sql)
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn last_event_id(&self) -> $crate::store::StoreResult<i64> {
+                let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(id.unwrap_or(0))
+            }
+
+            fn sessions(&self) -> $crate::store::SessionBackend {
+                self.session_backend()
+            }
+
+            async fn changes(
+                &self,
+            ) -> $crate::store::StoreResult<Option<$crate::store::ChangeFeed>> {
+                self.change_feed().await
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;

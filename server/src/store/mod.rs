@@ -1,0 +1,97 @@
+//! Storage: the `Store` trait and its two implementations, chosen by the scheme of `DATABASE_URL`.
+//! Both run the same SQL where they can (see `common.rs`) and pass one shared test suite.
+
+mod common;
+pub mod postgres;
+pub mod sessions;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use app::domain::{EventRecord, Incident, User, UserRole};
+
+pub use sessions::SessionBackend;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the incident changed meanwhile (it is now at version {actual})")]
+    Conflict { actual: i64 },
+    #[error("{0} already exists")]
+    Duplicate(String),
+    #[error("not found")]
+    NotFound,
+    #[error("corrupt data in the database: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL {0:?}: use sqlite://path/to/file.db or postgres://…")]
+    UnsupportedUrl(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A user to create; the password is already hashed.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: UserRole,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+}
+
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn kind(&self) -> &'static str;
+    async fn migrate(&self) -> StoreResult<()>;
+
+    async fn create_user(&self, user: &NewUser) -> StoreResult<User>;
+    async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>>;
+    async fn user(&self, id: i64) -> StoreResult<Option<User>>;
+    async fn users(&self) -> StoreResult<Vec<User>>;
+
+    async fn incidents(&self) -> StoreResult<Vec<Incident>>;
+    async fn incident(&self, id: i64) -> StoreResult<Option<Incident>>;
+    /// Atomically: check the incident is still at `expected_version` (or create it when `None`),
+    /// write its new state and append `events`. Returns the stored incident and events with
+    /// their ids. The events' `incident_id` and `id` are assigned here.
+    async fn append(
+        &self,
+        expected_version: Option<i64>,
+        incident: &Incident,
+        events: &[EventRecord],
+    ) -> StoreResult<(Incident, Vec<EventRecord>)>;
+    async fn timeline(&self, incident_id: i64) -> StoreResult<Vec<EventRecord>>;
+    /// Events with id greater than `after`, oldest first, at most `limit`.
+    async fn events_after(&self, after: i64, limit: i64) -> StoreResult<Vec<EventRecord>>;
+    async fn last_event_id(&self) -> StoreResult<i64>;
+
+    /// Where sign-in sessions live.
+    fn sessions(&self) -> SessionBackend;
+    /// Resolves when another instance may have appended events (PostgreSQL LISTEN/NOTIFY).
+    /// SQLite runs one instance, so it never resolves there.
+    async fn changes(&self) -> StoreResult<Option<ChangeFeed>>;
+    async fn close(&self);
+}
+
+/// Notifications that some instance appended events.
+pub struct ChangeFeed(pub tokio::sync::mpsc::Receiver<()>);
+
+/// Opens the store named by `url`: `sqlite://…` (created if missing) or `postgres://…`.
+pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(postgres::PgStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+}

@@ -1,0 +1,57 @@
+//! The default store: one embedded SQLite file (WAL, busy timeout, foreign keys on).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+use super::common::impl_store;
+use super::{ChangeFeed, SessionBackend, StoreResult};
+
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating the file and its directory if needed) the database at `url`.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        if let Some(dir) = options.get_filename().parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    async fn run_migrations(&self) -> StoreResult<()> {
+        sqlx::migrate!("../migrations/sqlite")
+            .run(&self.pool)
+            .await?;
+        self.session_backend().migrate().await?;
+        Ok(())
+    }
+
+    fn session_backend(&self) -> SessionBackend {
+        SessionBackend::Sqlite(tower_sessions_sqlx_store::SqliteStore::new(
+            self.pool.clone(),
+        ))
+    }
+
+    /// One instance per SQLite file: nobody else appends, so there is nothing to listen to.
+    async fn change_feed(&self) -> StoreResult<Option<ChangeFeed>> {
+        Ok(None)
+    }
+}
+
+impl_store!(SqliteStore, "sqlite", before_append: None, after_append: None);

@@ -1,0 +1,189 @@
+//! One store suite, run against SQLite and PostgreSQL.
+
+mod common;
+
+use app::domain::{apply, Actor, EventPayload, EventRecord, Incident, Severity, Status, UserRole};
+use chrono::{SubsecRound, Utc};
+use common::Db;
+use sitrep::store::{NewUser, Store, StoreError};
+
+fn event(
+    incident: Option<&Incident>,
+    actor: &app::domain::User,
+    payload: EventPayload,
+) -> EventRecord {
+    EventRecord {
+        id: 0,
+        incident_id: incident.map_or(0, |i| i.id),
+        incident_version: incident.map_or(1, |i| i.version + 1),
+        at: Utc::now().trunc_subsecs(6),
+        actor: Actor {
+            id: actor.id,
+            name: actor.name.clone(),
+        },
+        payload,
+        html: None,
+    }
+}
+
+async fn declare(
+    store: &dyn Store,
+    user: &app::domain::User,
+    title: &str,
+) -> (Incident, EventRecord) {
+    let e = event(
+        None,
+        user,
+        EventPayload::IncidentDeclared {
+            title: title.into(),
+            severity: Severity::Sev2,
+            summary: String::new(),
+        },
+    );
+    let mut state = None;
+    apply(&mut state, &e);
+    let (incident, mut events) = store.append(None, &state.unwrap(), &[e]).await.unwrap();
+    (incident, events.remove(0))
+}
+
+on_both_stores!(store_suite, |db: Db| async move {
+    let store = db.open().await;
+    // Migrating twice is harmless.
+    store.migrate().await.unwrap();
+
+    // Users: unique email (case-insensitive), credentials by email in any case.
+    let user = store
+        .create_user(&NewUser {
+            email: "Grace@Example.test".into(),
+            name: "Grace Hopper".into(),
+            role: UserRole::Admin,
+            password_hash: "hash".into(),
+        })
+        .await
+        .unwrap();
+    let dup = store
+        .create_user(&NewUser {
+            email: "grace@example.test".into(),
+            name: "Other".into(),
+            role: UserRole::Responder,
+            password_hash: "hash".into(),
+        })
+        .await;
+    assert!(matches!(dup, Err(StoreError::Duplicate(_))), "{dup:?}");
+    let creds = store
+        .credentials("GRACE@example.TEST")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(creds.user, user);
+    assert_eq!(creds.password_hash, "hash");
+    assert!(store
+        .credentials("nobody@example.test")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(store.user(user.id).await.unwrap(), Some(user.clone()));
+    assert_eq!(store.users().await.unwrap(), vec![user.clone()]);
+
+    // Appending a new incident assigns ids.
+    assert_eq!(store.last_event_id().await.unwrap(), 0);
+    let (first, declared) = declare(&*store, &user, "First").await;
+    assert!(first.id > 0);
+    assert_eq!(declared.incident_id, first.id);
+    assert!(declared.id > 0);
+    assert_eq!(store.incident(first.id).await.unwrap(), Some(first.clone()));
+    assert_eq!(first.declared_by_name, "Grace Hopper");
+
+    // Appending to it with the right version works; with a stale one it is a conflict and
+    // nothing is written.
+    let e = event(
+        Some(&first),
+        &user,
+        EventPayload::StatusChanged {
+            from: Status::Triage,
+            to: Status::Investigating,
+        },
+    );
+    let mut state = Some(first.clone());
+    apply(&mut state, &e);
+    let next = state.unwrap();
+    let (stored, events) = store
+        .append(Some(first.version), &next, &[e.clone()])
+        .await
+        .unwrap();
+    assert_eq!(stored.version, 2);
+    assert_eq!(stored.status, Status::Investigating);
+    assert!(events[0].id > declared.id);
+    let stale = store.append(Some(first.version), &next, &[e]).await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { actual: 2 })),
+        "{stale:?}"
+    );
+    let gone = {
+        let mut ghost = next.clone();
+        ghost.id = 424_242;
+        let e = event(
+            Some(&ghost),
+            &user,
+            EventPayload::NoteAdded { body: "x".into() },
+        );
+        store.append(Some(ghost.version), &ghost, &[e]).await
+    };
+    assert!(matches!(gone, Err(StoreError::NotFound)), "{gone:?}");
+
+    // Several incidents; the list is newest first; events are global and increasing.
+    let (second, _) = declare(&*store, &user, "Second").await;
+    let list = store.incidents().await.unwrap();
+    assert_eq!(
+        list.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![second.id, first.id]
+    );
+    let all = store.events_after(0, 100).await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(store.last_event_id().await.unwrap(), all[2].id);
+    let page = store.events_after(all[0].id, 1).await.unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].id, all[1].id);
+    assert!(store.events_after(all[2].id, 10).await.unwrap().is_empty());
+
+    // The timeline is one incident's events, oldest first, with the actor's name.
+    let timeline = store.timeline(first.id).await.unwrap();
+    assert_eq!(timeline.len(), 2);
+    assert_eq!(timeline[0].payload.kind(), "incident_declared");
+    assert_eq!(timeline[1].payload.kind(), "status_changed");
+    assert_eq!(timeline[1].actor.name, "Grace Hopper");
+    assert!(store.timeline(424_242).await.unwrap().is_empty());
+    store.close().await;
+});
+
+on_both_stores!(
+    concurrent_appends_keep_ids_and_versions_in_order,
+    |db: Db| async move {
+        let store = db.open().await;
+        let user = store
+            .create_user(&NewUser {
+                email: "a@example.test".into(),
+                name: "A".into(),
+                role: UserRole::Responder,
+                password_hash: "h".into(),
+            })
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for n in 0..20 {
+            let store = store.clone();
+            let user = user.clone();
+            tasks.push(tokio::spawn(async move {
+                declare(&*store, &user, &format!("Parallel {n}")).await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let events = store.events_after(0, 100).await.unwrap();
+        assert_eq!(events.len(), 20);
+        assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+        store.close().await;
+    }
+);

@@ -1,0 +1,185 @@
+//! The live stream, read by a real SSE client.
+
+mod common;
+
+use std::time::Duration;
+
+use app::domain::{LiveEvent, UserRole};
+use common::{assert_problem, Db, SseReader, TestServer};
+use serde_json::json;
+
+fn live(sse: &common::Sse) -> LiveEvent {
+    serde_json::from_str(&sse.data).expect("LiveEvent JSON")
+}
+
+on_both_stores!(
+    events_arrive_in_order_and_resume_exactly,
+    |db: Db| async move {
+        let server = TestServer::start(db).await;
+        let alice = server.client(UserRole::Responder).await;
+        let bob = server.client(UserRole::Responder).await;
+        let id = alice.declare("Streamed", "sev2").await["id"]
+            .as_i64()
+            .unwrap();
+        let topic = format!("/api/v1/stream?topics=incident:{id}");
+
+        // Live, in order, with their ids and the server's time.
+        let mut stream = SseReader::open(&bob, &topic, None).await;
+        let mut seen = Vec::new();
+        for i in 0..3 {
+            let posted = alice.note(id, &format!("live {i}")).await;
+            let sse = stream.next().await;
+            assert_eq!(sse.event, "note_added");
+            let event = live(&sse);
+            assert_eq!(sse.id, Some(event.event.id));
+            assert_eq!(event.event.id, posted["id"].as_i64().unwrap());
+            assert!(event
+                .event
+                .html
+                .as_deref()
+                .unwrap()
+                .contains(&format!("live {i}")));
+            assert!((chrono::Utc::now() - event.server_time).num_seconds().abs() < 5);
+            seen.push(event.event.id);
+        }
+        assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+        let last_seen = *seen.last().unwrap();
+        drop(stream);
+
+        // Three events while disconnected.
+        let mut missed = Vec::new();
+        for i in 0..3 {
+            missed.push(
+                alice.note(id, &format!("missed {i}")).await["id"]
+                    .as_i64()
+                    .unwrap(),
+            );
+        }
+
+        // Reconnect with Last-Event-ID: exactly those three, in order, nothing twice.
+        let mut stream = SseReader::open(&bob, &topic, Some(last_seen)).await;
+        let mut replayed = Vec::new();
+        while let Some(sse) = stream.next_within(Duration::from_millis(700)).await {
+            replayed.push(sse.id.unwrap());
+        }
+        assert_eq!(replayed, missed);
+
+        // …and then live again, still without duplicates.
+        let next = alice.note(id, "after resume").await["id"].as_i64().unwrap();
+        let sse = stream.next().await;
+        assert_eq!(sse.id, Some(next));
+        assert!(stream
+            .next_within(Duration::from_millis(500))
+            .await
+            .is_none());
+
+        // `?after=` works like Last-Event-ID for a first connection.
+        let mut stream = SseReader::open(&bob, &format!("{topic}&after={last_seen}"), None).await;
+        let mut again = Vec::new();
+        while let Some(sse) = stream.next_within(Duration::from_millis(700)).await {
+            again.push(sse.id.unwrap());
+        }
+        let mut expected = missed.clone();
+        expected.push(next);
+        assert_eq!(again, expected);
+        server.stop().await;
+    }
+);
+
+on_both_stores!(
+    topics_filter_what_a_subscriber_receives,
+    |db: Db| async move {
+        let server = TestServer::start(db).await;
+        let alice = server.client(UserRole::Responder).await;
+        let one = alice.declare("One", "sev2").await["id"].as_i64().unwrap();
+        let two = alice.declare("Two", "sev3").await["id"].as_i64().unwrap();
+        let mut list = SseReader::open(&alice, "/api/v1/stream?topics=incidents", None).await;
+        let mut room = SseReader::open(
+            &alice,
+            &format!("/api/v1/stream?topics=incident:{one}"),
+            None,
+        )
+        .await;
+
+        alice
+            .note(two, "not for the room of one, and not a list change")
+            .await;
+        let three = alice.declare("Three", "sev1").await;
+        let res = alice
+            .post_json(
+                &format!("/api/v1/incidents/{one}/status"),
+                json!({"status": "investigating", "expected_version": 1}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+
+        // The list sees the declaration and the status change, not the note.
+        let a = list.next().await;
+        assert_eq!(a.event, "incident_declared");
+        assert_eq!(live(&a).event.incident_id, three["id"].as_i64().unwrap());
+        let b = list.next().await;
+        assert_eq!(b.event, "status_changed");
+        assert!(list.next_within(Duration::from_millis(500)).await.is_none());
+
+        // The room of one sees only its own status change.
+        let c = room.next().await;
+        assert_eq!(c.event, "status_changed");
+        assert_eq!(live(&c).event.incident_id, one);
+        assert!(room.next_within(Duration::from_millis(500)).await.is_none());
+
+        let res = alice.get("/api/v1/stream?topics=weather").await;
+        assert_problem(res, 400, "Unknown topic").await;
+        server.stop().await;
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_ends_open_streams() {
+    let server = TestServer::start(Db::sqlite()).await;
+    let alice = server.client(UserRole::Responder).await;
+    let mut stream = SseReader::open(&alice, "/api/v1/stream?topics=incidents", None).await;
+    let stopping = tokio::spawn(server.stop());
+    // The stream ends (no hang), and the server finishes promptly.
+    assert!(stream.next_within(Duration::from_secs(5)).await.is_none());
+    tokio::time::timeout(Duration::from_secs(5), stopping)
+        .await
+        .expect("server stopped within 5 s")
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_writer_on_the_same_postgres_reaches_this_instances_subscribers() {
+    // Two instances on one PostgreSQL database: an event written through one reaches a
+    // subscriber of the other (LISTEN/NOTIFY + catch-up from the table).
+    let db = Db::postgres().await;
+    let first = TestServer::start(db).await;
+    let second_store = first.db.open().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let second = sitrep::start(second_store.clone(), listener, "target/site", false)
+        .await
+        .unwrap();
+    let alice = first.client(UserRole::Responder).await;
+    let id = alice.declare("Across instances", "sev2").await["id"]
+        .as_i64()
+        .unwrap();
+
+    let mut bob = common::Client::anonymous(&format!("http://{}", second.addr));
+    bob.user = alice.user.clone();
+    let res = bob
+        .post_json(
+            "/api/v1/session",
+            json!({"email": alice.user.as_ref().unwrap().email, "password": common::PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let mut stream =
+        SseReader::open(&bob, &format!("/api/v1/stream?topics=incident:{id}"), None).await;
+    let note = alice.note(id, "written on the first instance").await["id"]
+        .as_i64()
+        .unwrap();
+    let sse = stream.next().await;
+    assert_eq!(sse.id, Some(note));
+    second.shutdown().await;
+    second_store.close().await;
+    first.stop().await;
+}
