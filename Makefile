@@ -9,7 +9,6 @@
 #   make e2e          build (debug) + Playwright only
 #   make lint         rustfmt check + clippy (make clippy: clippy only)
 #   make fmt          format the code
-#   make bench        benchmarks
 #   make watch        cargo leptos watch (needs cargo-leptos 0.3.10 installed)
 #   make clean-data   delete the local SQLite database (data/)
 
@@ -41,7 +40,7 @@ CLIPPY_SERVER := cargo clippy -p server --all-targets -- -D warnings
 UNIT_TEST := cargo test -p app --features ssr
 SERVER_TEST := env SITREP_TEST_POSTGRES_URL='$(SITREP_TEST_POSTGRES_URL)' cargo test -p server
 
-.PHONY: help setup run run-release build release test e2e lint clippy fmt bench clean-data watch
+.PHONY: help setup run run-release build release test e2e lint clippy fmt clean-data watch
 
 help:
 	@sed -n '4,14p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -112,9 +111,6 @@ clippy: setup
 
 fmt:
 	cargo fmt --all
-
-bench:
-	@echo "no benchmarks yet"
 
 clean-data:
 	rm -rf data/

@@ -39,3 +39,15 @@ pub fn viewer() -> Result<User, AppError> {
         .and_then(|v| v.0)
         .ok_or_else(AppError::unauthenticated)
 }
+
+/// Gives a server function's error its real HTTP status (422, 409, 403, ...) instead of 500.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = http::StatusCode::from_u16(err.kind.status()) {
+                response.set_status(status);
+            }
+        }
+    }
+    result
+}

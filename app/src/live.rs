@@ -22,12 +22,17 @@ pub enum LiveMessage {
     Resync,
 }
 
+#[cfg(feature = "hydrate")]
 type Subscriber = std::rc::Rc<dyn Fn(&LiveMessage)>;
 
+/// The tab's live connection. Its browser-only parts (the `EventSource`, the subscribers) exist
+/// only in the wasm build: the server renders the page once and never streams into it.
 #[derive(Clone, Copy)]
 pub struct Live {
     pub status: RwSignal<LiveStatus>,
+    #[cfg(feature = "hydrate")]
     subscribers: StoredValue<Vec<(u64, Subscriber)>, LocalStorage>,
+    #[cfg(feature = "hydrate")]
     next_id: StoredValue<u64>,
     #[cfg(feature = "hydrate")]
     conn: StoredValue<Option<imp::Connection>, LocalStorage>,
@@ -36,7 +41,9 @@ pub struct Live {
 pub fn provide_live() {
     provide_context(Live {
         status: RwSignal::new(LiveStatus::Connecting),
+        #[cfg(feature = "hydrate")]
         subscribers: StoredValue::new_local(Vec::new()),
+        #[cfg(feature = "hydrate")]
         next_id: StoredValue::new(0),
         #[cfg(feature = "hydrate")]
         conn: StoredValue::new_local(None),
@@ -48,8 +55,16 @@ pub fn use_live() -> Live {
 }
 
 impl Live {
-    /// Receive every live message while the calling component lives.
+    /// Receive every live message while the calling component lives. (A no-op on the server.)
     pub fn subscribe(&self, f: impl Fn(&LiveMessage) + 'static) {
+        #[cfg(not(feature = "hydrate"))]
+        let _ = f;
+        #[cfg(feature = "hydrate")]
+        self.subscribe_in_browser(f);
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn subscribe_in_browser(&self, f: impl Fn(&LiveMessage) + 'static) {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         self.subscribers
@@ -60,7 +75,7 @@ impl Live {
         });
     }
 
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    #[cfg(feature = "hydrate")]
     fn dispatch(&self, message: &LiveMessage) {
         // Clone the list first: a subscriber may (un)subscribe while handling the message.
         let subs: Vec<Subscriber> = self

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The wasm entry point. Everything else lives in `app`.
 
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -1,0 +1,182 @@
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { DEMO, type DemoUser, liveBadge, signIn, waitForHydration, watchConsole } from './helpers';
+
+/** A signed-in page in its own browser context (its own cookies: a different person). */
+async function person(browser: Browser, user: DemoUser): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  await signIn(page, user);
+  return { page, problems };
+}
+
+async function declare(page: Page, title: string, severity: string): Promise<void> {
+  await page.getByText('Declare an incident', { exact: true }).click();
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel('Severity', { exact: true }).selectOption(severity);
+  await page.getByRole('button', { name: 'Declare incident' }).click();
+}
+
+test('two people in one incident room see each other’s work live', async ({ browser }) => {
+  const iris = await person(browser, DEMO.ic);
+  const sam = await person(browser, DEMO.responder);
+  await waitForHydration(iris.page);
+  await waitForHydration(sam.page);
+
+  // Iris declares; the incident appears in Sam's list without a reload.
+  const title = `Database latency ${Date.now()}`;
+  await declare(iris.page, title, 'sev1');
+  await expect(sam.page.getByRole('link', { name: title })).toBeVisible({ timeout: 1_000 });
+
+  // Iris lands in the new room; Sam follows the link.
+  await iris.page.waitForURL(/\/incidents\/\d+$/);
+  const roomUrl = iris.page.url();
+  await expect(iris.page.getByRole('heading', { level: 1 })).toHaveText(title);
+  await sam.page.getByRole('link', { name: title }).click();
+  await sam.page.waitForURL(roomUrl);
+  await expect(sam.page.getByRole('heading', { level: 1 })).toHaveText(title);
+  await waitForHydration(iris.page);
+  await waitForHydration(sam.page);
+
+  // A note posted by Iris appears in Sam's timeline within a second, rendered from Markdown.
+  const samTimeline = sam.page.getByRole('list', { name: 'Timeline' });
+  await iris.page.getByLabel('Add a note (Markdown)').fill('Failover to the **replica** started');
+  await iris.page.getByRole('button', { name: 'Post note' }).click();
+  await expect(samTimeline.getByText('Failover to the')).toBeVisible({ timeout: 1_000 });
+  await expect(samTimeline.locator('strong', { hasText: 'replica' })).toBeVisible();
+  await expect(samTimeline.getByRole('listitem').first()).toContainText(DEMO.ic.name);
+  // The composer is cleared for the next note.
+  await expect(iris.page.getByLabel('Add a note (Markdown)')).toHaveValue('');
+
+  // A status change by Sam appears for Iris within a second.
+  await sam.page.getByLabel('Move to').selectOption('investigating');
+  await sam.page.getByRole('button', { name: 'Change status' }).click();
+  const irisHead = iris.page.getByRole('region', { name: 'Incident' });
+  await expect(irisHead.getByText('Investigating', { exact: true })).toBeVisible({ timeout: 1_000 });
+  await expect(
+    iris.page.getByRole('list', { name: 'Timeline' }).getByText('changed the status from'),
+  ).toBeVisible({ timeout: 1_000 });
+  // Iris's status menu now offers the moves allowed from Investigating.
+  await expect(iris.page.getByLabel('Move to').locator('option')).toHaveText([
+    'Identified',
+    'Monitoring',
+    'Resolved',
+  ]);
+
+  // Every timeline entry shows its date and time.
+  await expect(samTimeline.locator('time').first()).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+
+  expect(iris.problems).toEqual([]);
+  expect(sam.problems).toEqual([]);
+});
+
+test('a stale status change is refused and the room refreshes to the latest', async ({ browser }) => {
+  const iris = await person(browser, DEMO.ic);
+  const riley = await person(browser, DEMO.responder2);
+  // Riley's live stream is cut, so her view goes stale.
+  await riley.page.context().route('**/api/v1/stream**', (route) => route.abort());
+
+  const title = `Stale view ${Date.now()}`;
+  await waitForHydration(iris.page);
+  await declare(iris.page, title, 'sev3');
+  await iris.page.waitForURL(/\/incidents\/\d+$/);
+  const roomUrl = iris.page.url();
+
+  await riley.page.goto(roomUrl);
+  // Hydrated (the badge is driven by the wasm), but not live.
+  await expect(liveBadge(riley.page)).toHaveText('Reconnecting…', { timeout: 20_000 });
+
+  await waitForHydration(iris.page);
+  await iris.page.getByLabel('Move to').selectOption('identified');
+  await iris.page.getByRole('button', { name: 'Change status' }).click();
+  await expect(iris.page.getByRole('region', { name: 'Incident' }).getByText('Identified', { exact: true })).toBeVisible();
+
+  // Riley still sees Triage and tries to move it: refused with a clear message, view refreshed.
+  const rileyHead = riley.page.getByRole('region', { name: 'Incident' });
+  await expect(rileyHead.getByText('Triage', { exact: true })).toBeVisible();
+  await riley.page.getByLabel('Move to').selectOption('investigating');
+  await riley.page.getByRole('button', { name: 'Change status' }).click();
+  await expect(riley.page.getByRole('alert')).toContainText('Someone else changed this incident');
+  await expect(rileyHead.getByText('Identified', { exact: true })).toBeVisible();
+
+  // Her next try, from the fresh view, works.
+  await riley.page.getByLabel('Move to').selectOption('monitoring');
+  await riley.page.getByRole('button', { name: 'Change status' }).click();
+  await expect(rileyHead.getByText('Monitoring', { exact: true })).toBeVisible();
+  await expect(riley.page.getByRole('alert')).toHaveCount(0);
+
+  expect(iris.problems).toEqual([]);
+  // Riley's console shows the blocked stream and the refused change (the point of this test),
+  // nothing else.
+  expect(
+    riley.problems.filter(
+      (p) => !p.includes('/api/v1/stream') && !/status of 409 .*\/fn\/status/.test(p),
+    ),
+  ).toEqual([]);
+});
+
+test('bad input is explained on screen and nothing is created', async ({ browser }) => {
+  const iris = await person(browser, DEMO.ic);
+  const page = iris.page;
+  await waitForHydration(page);
+  const rowsBefore = await page.locator('table.incidents tbody tr').count();
+
+  await page.getByText('Declare an incident', { exact: true }).click();
+  await page.getByRole('button', { name: 'Declare incident' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Title must not be empty (1–200 characters).');
+  await page.getByLabel('Title', { exact: true }).fill('x'.repeat(201));
+  await page.getByRole('button', { name: 'Declare incident' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Title is too long: 201 characters, the limit is 200.');
+  await expect(page).toHaveURL(/\/incidents$/);
+  await expect(page.locator('table.incidents tbody tr')).toHaveCount(rowsBefore);
+
+  // An empty note in a room.
+  await page.locator('table.incidents tbody tr a').first().click();
+  await page.waitForURL(/\/incidents\/\d+$/);
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Post note' }).click();
+  await expect(page.getByRole('alert')).toContainText('Note must not be empty');
+
+  // The browser logs each refused request (422); nothing else may appear.
+  expect(iris.problems.filter((p) => !/status of 422 .*\/fn\/(declare|note)/.test(p))).toEqual([]);
+  expect(iris.problems.length).toBe(3);
+});
+
+test('a stakeholder sees everything and no controls to change it', async ({ browser }) => {
+  const stella = await person(browser, DEMO.stakeholder);
+  const page = stella.page;
+  await waitForHydration(page);
+  await expect(page.getByText('read-only', { exact: true })).toBeVisible();
+  await expect(page.getByText('Declare an incident')).toHaveCount(0);
+  await expect(page.locator('table.incidents tbody tr').first()).toBeVisible();
+
+  await page.locator('table.incidents tbody tr a').first().click();
+  await page.waitForURL(/\/incidents\/\d+$/);
+  await waitForHydration(page);
+  await expect(page.getByRole('list', { name: 'Timeline' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Post note' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Change status' })).toHaveCount(0);
+  expect(stella.problems).toEqual([]);
+});
+
+test('signing in with a wrong password says so, and signing out ends the session', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/incidents');
+  await expect(page).toHaveURL(/\/login\?next=%2Fincidents$/);
+  await page.getByLabel('Email', { exact: true }).fill(DEMO.manager.email);
+  await page.getByLabel('Password', { exact: true }).fill('wrong password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Wrong email or password.');
+
+  await page.getByLabel('Password', { exact: true }).fill(DEMO.manager.password);
+  await page.getByLabel('Email', { exact: true }).fill(DEMO.manager.email);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/incidents$/);
+  await expect(page.getByText(DEMO.manager.name)).toBeVisible();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/login$/);
+  await page.goto('/incidents');
+  await expect(page).toHaveURL(/\/login/);
+  expect(problems).toEqual([]);
+});
