@@ -50,7 +50,12 @@ impl Default for Bus {
 
 impl Bus {
     pub fn new() -> Self {
-        let (tx, _) = broadcast::channel(BUFFER);
+        Self::with_capacity(BUFFER)
+    }
+
+    /// A bus whose subscribers may fall `capacity` events behind before they must resync.
+    pub fn with_capacity(capacity: usize) -> Self {
+        let (tx, _) = broadcast::channel(capacity.max(1));
         Self {
             tx,
             wake: Arc::new(Notify::new()),
@@ -65,6 +70,11 @@ impl Bus {
     /// Something was committed: publish it soon.
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// Sends one event to every subscriber (having none is fine).
+    pub fn publish(&self, published: Arc<Published>) {
+        let _ = self.tx.send(published);
     }
 
     pub fn subscribers(&self) -> usize {
@@ -112,9 +122,7 @@ impl Bus {
                 let full = batch.len() as i64 == BATCH;
                 for event in batch {
                     cursor = event.id;
-                    let published = Arc::new(publishable(event));
-                    // No subscribers is fine.
-                    let _ = self.tx.send(published);
+                    self.publish(Arc::new(publishable(event)));
                 }
                 self.published_up_to.store(cursor, Ordering::SeqCst);
                 if !full {

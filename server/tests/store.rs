@@ -108,7 +108,7 @@ on_both_stores!(store_suite, |db: Db| async move {
     apply(&mut state, &e);
     let next = state.unwrap();
     let (stored, events) = store
-        .append(Some(first.version), &next, &[e.clone()])
+        .append(Some(first.version), &next, std::slice::from_ref(&e))
         .await
         .unwrap();
     assert_eq!(stored.version, 2);

@@ -172,7 +172,66 @@ fn frames(
 
 #[cfg(test)]
 mod tests {
-    use super::Topics;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use futures::StreamExt;
+
+    use super::{frames, Topics};
+    use crate::bus::{Bus, Published};
+    use crate::service::Service;
+    use crate::AppState;
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_is_told_to_resync() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = crate::store::open(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let bus = Bus::with_capacity(2);
+        let state = AppState {
+            service: Service::new(store.clone(), bus.clone()),
+            bus: bus.clone(),
+            leptos: crate::leptos_options("target/site"),
+            cancel: tokio_util::sync::CancellationToken::new(),
+            secure_cookies: false,
+        };
+        let topics = Topics::parse("incidents").unwrap();
+        let mut stream = Box::pin(frames(state.clone(), topics, 0));
+        // `retry:`, then the (empty) replay, then it waits for live events.
+        let first = stream.next().await.unwrap().unwrap();
+        assert!(first.starts_with(b"retry:"));
+        assert!(
+            tokio::time::timeout(Duration::from_millis(100), stream.next())
+                .await
+                .is_err()
+        );
+
+        // Five events arrive while the subscriber is not reading; it can hold two.
+        for id in 1..=5 {
+            bus.publish(Arc::new(Published {
+                id,
+                incident_id: 1,
+                summary: true,
+                frame: format!("id: {id}\nevent: status_changed\ndata: {{}}\n\n").into(),
+            }));
+        }
+        let resync = stream.next().await.unwrap().unwrap();
+        assert_eq!(&resync[..], b"event: resync\ndata: {}\n\n");
+        // It then continues live with what the buffer still holds, in order, without gaps
+        // being hidden: the client refetches its snapshot on `resync`.
+        let next = stream.next().await.unwrap().unwrap();
+        assert!(next.starts_with(b"id: 4\n"), "{next:?}");
+        let next = stream.next().await.unwrap().unwrap();
+        assert!(next.starts_with(b"id: 5\n"), "{next:?}");
+
+        state.cancel.cancel();
+        assert!(
+            stream.next().await.is_none(),
+            "cancellation ends the stream"
+        );
+        store.close().await;
+    }
 
     #[test]
     fn parses_topics() {
