@@ -13,15 +13,15 @@ use leptos::prelude::*;
 pub struct Clock {
     /// `None` until the browser starts ticking (and always `None` on the server).
     tick: RwSignal<Option<DateTime<Utc>>>,
-    /// Server time minus browser time, in milliseconds.
-    offset_ms: RwSignal<i64>,
+    /// Server time minus browser time, in milliseconds; `None` until the first sample.
+    offset_ms: StoredValue<Option<i64>>,
     started: StoredValue<bool>,
 }
 
 pub fn provide_clock() {
     provide_context(Clock {
         tick: RwSignal::new(None),
-        offset_ms: RwSignal::new(0),
+        offset_ms: StoredValue::new(None),
         started: StoredValue::new(false),
     });
 }
@@ -41,13 +41,18 @@ impl Clock {
     }
 
     /// Learn the server's time (from a snapshot or an event) and start ticking. Browser only:
-    /// call from an effect.
+    /// call from an effect or an event handler.
+    ///
+    /// A sample (`server_time` minus the browser's clock on arrival) is always too small by the
+    /// time the message took to arrive, never too large, so the clock keeps the largest one: the
+    /// first snapshot (rendered before the page downloaded) gives a rough offset, and every live
+    /// event sharpens it.
     pub fn sync(&self, server_time: DateTime<Utc>) {
         #[cfg(feature = "hydrate")]
         {
-            let browser_now = js_sys::Date::now() as i64;
+            let sample = server_time.timestamp_millis() - js_sys::Date::now() as i64;
             self.offset_ms
-                .set(server_time.timestamp_millis() - browser_now);
+                .update_value(|o| *o = Some(o.map_or(sample, |o| o.max(sample))));
             self.refresh();
             if !self.started.get_value() {
                 self.started.set_value(true);
@@ -63,7 +68,7 @@ impl Clock {
 
     #[cfg(feature = "hydrate")]
     fn refresh(&self) {
-        let ms = js_sys::Date::now() as i64 + self.offset_ms.get_untracked();
+        let ms = js_sys::Date::now() as i64 + self.offset_ms.get_value().unwrap_or(0);
         self.tick.set(DateTime::from_timestamp_millis(ms));
     }
 }

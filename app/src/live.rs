@@ -36,6 +36,12 @@ pub struct Live {
     next_id: StoredValue<u64>,
     #[cfg(feature = "hydrate")]
     conn: StoredValue<Option<imp::Connection>, LocalStorage>,
+    /// Bumped by every `follow`: a retry scheduled for an older stream gives up.
+    #[cfg(feature = "hydrate")]
+    generation: StoredValue<u64>,
+    /// Every event carries the server's time: each one refines the page clock.
+    #[cfg(feature = "hydrate")]
+    clock: crate::clock::Clock,
 }
 
 pub fn provide_live() {
@@ -47,6 +53,10 @@ pub fn provide_live() {
         next_id: StoredValue::new(0),
         #[cfg(feature = "hydrate")]
         conn: StoredValue::new_local(None),
+        #[cfg(feature = "hydrate")]
+        generation: StoredValue::new(0),
+        #[cfg(feature = "hydrate")]
+        clock: crate::clock::use_clock(),
     });
 }
 
@@ -104,13 +114,16 @@ mod imp {
 
     use crate::domain::EventPayload;
 
-    /// How long to wait before reopening a stream the browser gave up on.
-    const RETRY_MS: u32 = 2_000;
+    /// How long to wait before reopening a stream the browser gave up on: doubling from the
+    /// first to the last, so a server that is down is not hammered.
+    const RETRY_FIRST_MS: u32 = 1_000;
+    const RETRY_MAX_MS: u32 = 30_000;
 
     pub struct Connection {
         source: EventSource,
         topics: Vec<String>,
         last_id: i64,
+        retry_ms: u32,
         _handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
     }
 
@@ -121,11 +134,13 @@ mod imp {
     }
 
     pub fn follow(live: Live, topics: Vec<String>, after: i64) {
+        live.generation.update_value(|g| *g += 1);
         live.conn.update_value(|c| *c = None);
-        open(live, topics, after);
+        open(live, topics, after, RETRY_FIRST_MS);
     }
 
-    fn open(live: Live, topics: Vec<String>, after: i64) {
+    fn open(live: Live, topics: Vec<String>, after: i64, retry_ms: u32) {
+        let generation = live.generation.get_value();
         let url = format!(
             "/api/v1/stream?topics={}&after={after}",
             js_sys::encode_uri_component(&topics.join(","))
@@ -141,6 +156,11 @@ mod imp {
 
         let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
             live.status.set(LiveStatus::Connected);
+            live.conn.update_value(|c| {
+                if let Some(c) = c.as_mut() {
+                    c.retry_ms = RETRY_FIRST_MS;
+                }
+            });
         });
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         handlers.push(on_open);
@@ -155,20 +175,18 @@ mod imp {
             if closed {
                 // The browser gave up (e.g. the server answered with an error): retry ourselves,
                 // resuming after the last event we saw.
-                let resume = live
-                    .conn
-                    .with_value(|c| c.as_ref().map(|c| (c.topics.clone(), c.last_id)));
-                if let Some((topics, last_id)) = resume {
-                    gloo_timers::callback::Timeout::new(RETRY_MS, move || {
-                        let still_closed = live.conn.with_value(|c| {
-                            c.as_ref()
-                                .map(|c| c.source.ready_state() == EventSource::CLOSED)
-                                .unwrap_or(false)
-                        });
-                        if still_closed {
-                            live.conn.update_value(|c| *c = None);
-                            open(live, topics, last_id);
+                let resume = live.conn.with_value(|c| {
+                    c.as_ref()
+                        .map(|c| (c.topics.clone(), c.last_id, c.retry_ms))
+                });
+                if let Some((topics, last_id, wait)) = resume {
+                    gloo_timers::callback::Timeout::new(wait, move || {
+                        // Navigated meanwhile: that page has its own stream.
+                        if live.generation.get_value() != generation {
+                            return;
                         }
+                        live.conn.update_value(|c| *c = None);
+                        open(live, topics, last_id, (wait * 2).min(RETRY_MAX_MS));
                     })
                     .forget();
                 }
@@ -193,6 +211,7 @@ mod imp {
                                 c.last_id = c.last_id.max(id);
                             }
                         });
+                        live.clock.sync(event.server_time);
                         live.dispatch(&LiveMessage::Event(Box::new(event)));
                     }
                     Err(err) => {
@@ -228,6 +247,7 @@ mod imp {
                 source,
                 topics,
                 last_id: after,
+                retry_ms,
                 _handlers: handlers,
             })
         });

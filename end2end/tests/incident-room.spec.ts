@@ -1,9 +1,14 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { DEMO, type DemoUser, liveBadge, signIn, waitForHydration, watchConsole } from './helpers';
+import { OwnServer } from './own-server';
 
 /** A signed-in page in its own browser context (its own cookies: a different person). */
-async function person(browser: Browser, user: DemoUser): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext();
+async function person(
+  browser: Browser,
+  user: DemoUser,
+  baseURL?: string,
+): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext(baseURL ? { baseURL } : {});
   const page = await context.newPage();
   const problems = watchConsole(page);
   await signIn(page, user);
@@ -179,4 +184,49 @@ test('signing in with a wrong password says so, and signing out ends the session
   await page.goto('/incidents');
   await expect(page).toHaveURL(/\/login/);
   expect(problems).toEqual([]);
+});
+
+test('after a dropped connection (a server restart) the room catches up on what it missed', async ({
+  browser,
+}) => {
+  // Its own server, so restarting it disturbs no other test.
+  const server = await OwnServer.start();
+  try {
+    const iris = await person(browser, DEMO.ic, server.url);
+    const sue = await person(browser, DEMO.support, server.url);
+    await waitForHydration(iris.page);
+    const title = `Flaky network ${Date.now()}`;
+    await declare(iris.page, title, 'sev2');
+    await iris.page.waitForURL(/\/incidents\/\d+$/);
+    const id = iris.page.url().split('/').pop();
+    await sue.page.goto(iris.page.url());
+    await waitForHydration(sue.page);
+
+    // The server goes away: the badge says so.
+    await server.stop();
+    await expect(liveBadge(sue.page)).toHaveText('Reconnecting…');
+
+    // It comes back on the same address and data; at once, two notes are posted.
+    await server.restart();
+    for (const body of ['First after the restart', 'Second after the restart']) {
+      const res = await iris.page.context().request.post(`${server.url}/api/v1/incidents/${id}/notes`, {
+        data: { body },
+      });
+      expect(res.status()).toBe(201);
+    }
+
+    // Sue's room reconnects by itself and shows both, once each, without a reload.
+    const sueTimeline = sue.page.getByRole('list', { name: 'Timeline' });
+    await expect(liveBadge(sue.page)).toHaveText('Live', { timeout: 15_000 });
+    await expect(sueTimeline.getByText('First after the restart')).toHaveCount(1);
+    await expect(sueTimeline.getByText('Second after the restart')).toHaveCount(1);
+
+    // Only the refused reconnection attempts while the server was down.
+    const unexpected = (p: string) => !p.includes('/api/v1/stream') && !p.includes('ERR_CONNECTION_REFUSED');
+    expect(iris.problems.filter(unexpected)).toEqual([]);
+    expect(sue.problems.filter(unexpected)).toEqual([]);
+  } finally {
+    await server.stop();
+    server.remove();
+  }
 });

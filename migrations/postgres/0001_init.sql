@@ -2,13 +2,13 @@
 
 CREATE TABLE users (
     id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    email         TEXT NOT NULL,
+    -- Stored normalised (trimmed, lower-cased by the application), compared by equality.
+    email         TEXT NOT NULL UNIQUE,
     name          TEXT NOT NULL,
     role          TEXT NOT NULL CHECK (role IN ('admin', 'responder', 'support', 'manager', 'stakeholder')),
     password_hash TEXT NOT NULL,
     created_at    TIMESTAMPTZ NOT NULL
 );
-CREATE UNIQUE INDEX users_email_key ON users (lower(email));
 
 CREATE TABLE incidents (
     id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -2,7 +2,8 @@
 
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    -- Stored normalised (trimmed, lower-cased by the application), compared by equality.
+    email         TEXT NOT NULL UNIQUE,
     name          TEXT NOT NULL,
     role          TEXT NOT NULL CHECK (role IN ('admin', 'responder', 'support', 'manager', 'stakeholder')),
     password_hash TEXT NOT NULL,

@@ -8,6 +8,9 @@ use argon2::Argon2;
 /// The session key holding the signed-in user's id.
 pub const SESSION_USER: &str = "user_id";
 
+/// The session key holding when (unix seconds) the session last extended its lifetime.
+pub const SESSION_TOUCHED: &str = "touched_at";
+
 /// Shortest password we accept when creating users.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
@@ -29,11 +32,39 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Spend the same time on an unknown email as on a wrong password.
-pub fn waste_a_verification(password: &str) {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let hash = DUMMY.get_or_init(|| hash_password("not-a-real-password").unwrap_or_default());
-    let _ = verify_password(password, hash);
+static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn dummy_hash() -> &'static str {
+    DUMMY_HASH.get_or_init(|| hash_password("not-a-real-password").unwrap_or_default())
+}
+
+/// Argon2 is deliberately expensive (about 19 MiB and tens of milliseconds per check): at most
+/// this many run at once, each on the blocking pool, so sign-in attempts can neither starve the
+/// async workers (and every live stream with them) nor exhaust memory.
+static VERIFICATIONS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Prepares what sign-in needs, so the first attempt is not slower than the others (which would
+/// tell whether an email exists).
+pub fn warm_up() {
+    let _ = dummy_hash();
+}
+
+/// Checks `password` against `hash`, or against a dummy hash when there is no user, so an unknown
+/// email costs the same time as a wrong password.
+pub async fn verify_off_thread(password: &str, hash: Option<String>) -> bool {
+    let Ok(_permit) = VERIFICATIONS.acquire().await else {
+        return false;
+    };
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => verify_password(&password, &hash),
+        None => {
+            let _ = verify_password(&password, dummy_hash());
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -77,19 +77,17 @@ impl Bus {
         let _ = self.tx.send(published);
     }
 
+    /// The id of the newest event published so far.
+    pub fn published_up_to(&self) -> i64 {
+        self.published_up_to.load(Ordering::SeqCst)
+    }
+
     pub fn subscribers(&self) -> usize {
         self.tx.receiver_count()
     }
 
-    /// Runs the pump until `cancel` fires.
-    pub async fn run(self, store: Arc<dyn Store>, cancel: CancellationToken) {
-        let mut cursor = match store.last_event_id().await {
-            Ok(id) => id,
-            Err(err) => {
-                tracing::error!(%err, "cannot read the last event id; live events start from 0");
-                0
-            }
-        };
+    /// Runs the pump until `cancel` fires, publishing every event after `cursor`.
+    pub async fn run(self, store: Arc<dyn Store>, mut cursor: i64, cancel: CancellationToken) {
         self.published_up_to.store(cursor, Ordering::SeqCst);
         let mut feed = match store.changes().await {
             Ok(feed) => feed,

@@ -64,6 +64,21 @@ impl Running {
     }
 }
 
+/// Removes expired sign-in sessions every hour.
+async fn delete_expired_sessions(store: Arc<dyn Store>, cancel: CancellationToken) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = every.tick() => {
+                if let Err(err) = store.sessions().delete_expired().await {
+                    tracing::warn!(%err, "could not delete expired sessions");
+                }
+            }
+        }
+    }
+}
+
 /// Starts serving `store` on `listener` until the returned handle is shut down.
 pub async fn start(
     store: Arc<dyn Store>,
@@ -73,8 +88,16 @@ pub async fn start(
 ) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
     let cancel = CancellationToken::new();
+    auth::warm_up();
+    // The pump starts after the newest event committed before we serve: everything later is
+    // published, everything earlier is replayed from the table by the streams that want it.
+    let cursor = store
+        .last_event_id()
+        .await
+        .map_err(|e| std::io::Error::other(format!("cannot read the events table: {e}")))?;
     let bus = Bus::new();
-    tokio::spawn(bus.clone().run(store.clone(), cancel.clone()));
+    tokio::spawn(bus.clone().run(store.clone(), cursor, cancel.clone()));
+    tokio::spawn(delete_expired_sessions(store.clone(), cancel.clone()));
     let state = AppState {
         service: Service::new(store.clone(), bus.clone()),
         bus,

@@ -88,6 +88,18 @@ on_both_stores!(
             )
             .await;
         assert_problem(res, 401, "sign in").await;
+        // Server functions get the error in the shape the page can show.
+        let res = anon
+            .http
+            .post(server.url("/fn/incidents"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        let err: app::domain::AppError = res.json().await.unwrap();
+        assert_eq!(err, app::domain::AppError::unauthenticated());
         // Pages redirect to the sign-in page, remembering where you were going.
         let res = anon.get("/incidents/3").await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);

@@ -70,6 +70,26 @@ on_both_stores!(store_suite, |db: Db| async move {
         })
         .await;
     assert!(matches!(dup, Err(StoreError::Duplicate(_))), "{dup:?}");
+    // Non-ASCII letters fold the same way on both databases.
+    let new = |email: &str| NewUser {
+        email: email.into(),
+        name: "Ünal".into(),
+        role: UserRole::Responder,
+        password_hash: "hash".into(),
+    };
+    let unal = store.create_user(&new("ÜNAL@example.test")).await.unwrap();
+    assert_eq!(unal.email, "ünal@example.test");
+    let dup = store.create_user(&new("ünal@EXAMPLE.test")).await;
+    assert!(matches!(dup, Err(StoreError::Duplicate(_))), "{dup:?}");
+    assert_eq!(
+        store
+            .credentials("Ünal@example.test")
+            .await
+            .unwrap()
+            .unwrap()
+            .user,
+        unal
+    );
     let creds = store
         .credentials("GRACE@example.TEST")
         .await
@@ -83,7 +103,10 @@ on_both_stores!(store_suite, |db: Db| async move {
         .unwrap()
         .is_none());
     assert_eq!(store.user(user.id).await.unwrap(), Some(user.clone()));
-    assert_eq!(store.users().await.unwrap(), vec![user.clone()]);
+    assert_eq!(
+        store.users().await.unwrap(),
+        vec![user.clone(), unal.clone()]
+    );
 
     // Appending a new incident assigns ids.
     assert_eq!(store.last_event_id().await.unwrap(), 0);
@@ -170,20 +193,77 @@ on_both_stores!(
             })
             .await
             .unwrap();
-        let mut tasks = Vec::new();
+
+        // A reader that follows the table the way the live pump does (after the last id it saw)
+        // must see every event although 20 writers commit at once: ids become visible in order.
+        let reader = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut cursor = 0;
+                let mut seen = Vec::new();
+                let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+                while seen.len() < 20 && tokio::time::Instant::now() < deadline {
+                    for e in store.events_after(cursor, 100).await.unwrap() {
+                        cursor = e.id;
+                        seen.push(e.id);
+                    }
+                    tokio::task::yield_now().await;
+                }
+                seen
+            })
+        };
+        let mut writers = Vec::new();
         for n in 0..20 {
             let store = store.clone();
             let user = user.clone();
-            tasks.push(tokio::spawn(async move {
+            writers.push(tokio::spawn(async move {
                 declare(&*store, &user, &format!("Parallel {n}")).await
             }));
         }
-        for t in tasks {
-            t.await.unwrap();
+        for w in writers {
+            w.await.unwrap();
         }
-        let events = store.events_after(0, 100).await.unwrap();
-        assert_eq!(events.len(), 20);
-        assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+        let seen = reader.await.unwrap();
+        let all: Vec<i64> = store
+            .events_after(0, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(all.len(), 20);
+        assert_eq!(seen, all, "the follower skipped an event");
+
+        // Ten writers race for the same next version of one incident: exactly one wins.
+        let (incident, _) = declare(&*store, &user, "Contended").await;
+        let mut racers = Vec::new();
+        for n in 0..10 {
+            let store = store.clone();
+            let user = user.clone();
+            let incident = incident.clone();
+            racers.push(tokio::spawn(async move {
+                let e = event(
+                    Some(&incident),
+                    &user,
+                    EventPayload::NoteAdded {
+                        body: format!("racer {n}"),
+                    },
+                );
+                let mut next = incident.clone();
+                next.version += 1;
+                store.append(Some(incident.version), &next, &[e]).await
+            }));
+        }
+        let mut wins = 0;
+        for r in racers {
+            match r.await.unwrap() {
+                Ok(_) => wins += 1,
+                Err(StoreError::Conflict { actual: 2 }) => {}
+                Err(other) => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(wins, 1);
+        assert_eq!(store.timeline(incident.id).await.unwrap().len(), 2);
         store.close().await;
     }
 );

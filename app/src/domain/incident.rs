@@ -216,6 +216,19 @@ impl Incident {
     }
 }
 
+/// A count for people: `20000` -> `20,000`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A duration for people: `45s`, `12m`, `3h 05m`, `2d 4h`.
 pub fn human_duration(d: chrono::Duration) -> String {
     let secs = d.num_seconds().max(0);
@@ -253,6 +266,14 @@ mod tests {
     fn final_statuses_have_no_way_out() {
         assert!(Status::Closed.allowed_next().is_empty());
         assert!(Status::Merged.allowed_next().is_empty());
+    }
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(200), "200");
+        assert_eq!(thousands(20_000), "20,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod user;
 pub use error::{AppError, DomainError, ErrorKind};
 pub use event::{apply, decide, Actor, Command, EventPayload, EventRecord, LiveEvent};
 pub use incident::{
-    human_duration, Incident, Severity, Status, NOTE_MAX_CHARS, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS,
+    human_duration, thousands, Incident, Severity, Status, NOTE_MAX_CHARS, SUMMARY_MAX_CHARS,
+    TITLE_MAX_CHARS,
 };
-pub use user::{User, UserRole};
+pub use user::{normalize_email, User, UserRole};

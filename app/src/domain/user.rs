@@ -75,3 +75,9 @@ impl User {
             .collect()
     }
 }
+
+/// The one form an email address is stored and compared in: trimmed and lower-cased (Unicode),
+/// the same on every database.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}

@@ -6,7 +6,8 @@ use crate::api::{list_incidents, DeclareIncident, IncidentsSnapshot};
 use crate::clock::use_clock;
 use crate::components::{AppHeader, ErrorNotice, LoadError, SeverityBadge, StatusBadge};
 use crate::domain::{
-    apply, human_duration, EventPayload, Incident, Severity, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS,
+    apply, human_duration, thousands, EventPayload, Incident, Severity, SUMMARY_MAX_CHARS,
+    TITLE_MAX_CHARS,
 };
 use crate::live::{use_live, LiveMessage};
 
@@ -167,7 +168,7 @@ fn DeclareForm() -> impl IntoView {
                 <p class="hint">"If unsure, pick the higher severity."</p>
                 <label for="declare-summary">"Summary"</label>
                 <textarea id="declare-summary" name="summary" rows="3"></textarea>
-                <p class="hint">{format!("Optional, up to {SUMMARY_MAX_CHARS} characters.")}</p>
+                <p class="hint">{format!("Optional, up to {} characters.", thousands(SUMMARY_MAX_CHARS))}</p>
                 <ErrorNotice error=error/>
                 <button type="submit" class="primary" disabled=move || declare.pending().get()>
                     "Declare incident"

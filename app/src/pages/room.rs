@@ -5,7 +5,9 @@ use leptos_router::hooks::use_params_map;
 use crate::api::{get_room, ChangeStatus, PostNote, RoomSnapshot};
 use crate::clock::use_clock;
 use crate::components::{AppHeader, ErrorNotice, LoadError, SeverityBadge, StatusBadge, Timeline};
-use crate::domain::{apply, human_duration, AppError, EventRecord, Incident, NOTE_MAX_CHARS};
+use crate::domain::{
+    apply, human_duration, thousands, AppError, EventRecord, Incident, Status, NOTE_MAX_CHARS,
+};
 use crate::live::{use_live, LiveMessage};
 
 #[component]
@@ -65,9 +67,22 @@ impl Room {
         let room = *self;
         leptos::task::spawn_local(async move {
             match get_room(room.id).await {
+                // Merge, never replace: live events that arrived while this was in flight are
+                // newer than the snapshot and must not be lost.
                 Ok(s) => {
-                    room.incident.set(s.incident);
-                    room.timeline.set(s.timeline);
+                    room.incident.update(|current| {
+                        if s.incident.version >= current.version {
+                            *current = s.incident;
+                        }
+                    });
+                    room.timeline.update(|entries| {
+                        for e in s.timeline {
+                            if !entries.iter().any(|x| x.id == e.id) {
+                                entries.push(e);
+                            }
+                        }
+                        entries.sort_by_key(|e| e.id);
+                    });
                 }
                 Err(e) => room.notice.set(Some(e)),
             }
@@ -167,27 +182,54 @@ fn StatusForm(room: Room) -> impl IntoView {
         None => {}
     });
     let incident = room.incident;
-    let options = move || {
-        incident.with(|i| {
-            i.status
-                .allowed_next()
-                .iter()
-                .map(|s| view! { <option value=s.key()>{s.label()}</option> })
-                .collect_view()
-        })
+    // The options change only when the status does, not on every note.
+    let status = Memo::new(move |_| incident.with(|i| i.status));
+    // What the person saw when they picked a status. If the status changes under them before
+    // they submit, their choice was made on a stale view: send the version they saw, and the
+    // server refuses it (409) instead of applying a choice they never made. Changes that leave
+    // the status alone (notes) do not make the choice stale.
+    let seen = RwSignal::new(None::<(Status, i64)>);
+    let look = move || seen.set(Some(incident.with_untracked(|i| (i.status, i.version))));
+    let pick = move || {
+        if seen.get_untracked().is_none() {
+            look();
+        }
     };
-    let is_final = move || incident.with(|i| i.status.allowed_next().is_empty());
+    let expected_version = move || {
+        let (current_status, current_version) = incident.with(|i| (i.status, i.version));
+        match seen.get() {
+            Some((seen_status, seen_version)) if seen_status != current_status => seen_version,
+            _ => current_version,
+        }
+    };
+    Effect::new(move |_| {
+        if change.value().with(|v| v.is_some()) {
+            seen.set(None);
+        }
+    });
+    let options = move || {
+        status
+            .get()
+            .allowed_next()
+            .iter()
+            .map(|s| view! { <option value=s.key()>{s.label()}</option> })
+            .collect_view()
+    };
+    let is_final = move || status.get().allowed_next().is_empty();
     view! {
         <Show when=move || !is_final()>
             <ActionForm action=change attr:class="inline-form status-form" attr:aria-label="Change status">
                 <input type="hidden" name="incident_id" value=room.id/>
-                <input
-                    type="hidden"
-                    name="expected_version"
-                    value=move || incident.with(|i| i.version)
-                />
+                <input type="hidden" name="expected_version" value=expected_version/>
                 <label for="status-select">"Move to"</label>
-                <select id="status-select" name="status">{options}</select>
+                <select
+                    id="status-select"
+                    name="status"
+                    on:focus=move |_| look()
+                    on:change=move |_| pick()
+                >
+                    {options}
+                </select>
                 <button type="submit" disabled=move || change.pending().get()>
                     "Change status"
                 </button>
@@ -220,7 +262,7 @@ fn NoteForm(room: Room) -> impl IntoView {
                 on:input=move |ev| body.set(event_target_value(&ev))
                 placeholder="What did you find, try or decide?"
             ></textarea>
-            <p class="hint">{format!("Up to {NOTE_MAX_CHARS} characters.")}</p>
+            <p class="hint">{format!("Up to {} characters.", thousands(NOTE_MAX_CHARS))}</p>
             <ErrorNotice error=error/>
             <button type="submit" class="primary" disabled=move || post.pending().get()>
                 "Post note"

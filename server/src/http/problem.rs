@@ -71,6 +71,10 @@ impl From<JsonRejection> for ApiError {
                     rejection.body_text()
                 ),
             ),
+            _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => (
+                ErrorKind::PayloadTooLarge,
+                "The request body is too large (the limit is 2 MB).".to_owned(),
+            ),
             _ => (ErrorKind::BadRequest, rejection.body_text()),
         };
         ApiError(AppError::new(kind, message))

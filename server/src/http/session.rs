@@ -11,7 +11,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::problem::ApiError;
-use crate::auth::{verify_password, waste_a_verification, SESSION_USER};
+use crate::auth::{verify_off_thread, SESSION_TOUCHED, SESSION_USER};
 use crate::AppState;
 
 /// The signed-in user, for handlers behind `require_session`.
@@ -38,22 +38,19 @@ pub async fn sign_in(
         return Err(wrong());
     }
     let creds = state.service.store.credentials(email).await?;
-    let Some(creds) = creds else {
-        waste_a_verification(password);
+    let hash = creds.as_ref().map(|c| c.password_hash.clone());
+    let ok = verify_off_thread(password, hash).await;
+    let Some(creds) = creds.filter(|_| ok) else {
         return Err(wrong());
     };
-    let hash = creds.password_hash.clone();
-    let candidate = password.to_owned();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&candidate, &hash))
-        .await
-        .unwrap_or(false);
-    if !ok {
-        return Err(wrong());
-    }
     // A new session id on sign-in: no session fixation.
     session.cycle_id().await.map_err(session_error)?;
     session
         .insert(SESSION_USER, creds.user.id)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(SESSION_TOUCHED, chrono::Utc::now().timestamp())
         .await
         .map_err(session_error)?;
     Ok(creds.user)
@@ -73,9 +70,17 @@ pub struct LoginForm {
     next: String,
 }
 
-/// Only local paths: never redirect to another site after sign-in.
+/// Only this site's own pages: never redirect to another site after sign-in. Browsers drop
+/// tabs and newlines from URLs and read `\` as `/`, so any of those (or other whitespace and
+/// control characters) disqualifies a target, and it must be a path (`/` then not `/`).
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control());
+    let page = next.starts_with("/incidents") || next == "/";
+    if local && page {
         next
     } else {
         "/incidents"
@@ -113,6 +118,20 @@ fn urlencode(s: &str) -> String {
     urlencoding::encode(s).into_owned()
 }
 
+/// Sessions expire after a period without use. tower-sessions only writes (and so extends) a
+/// session when it changes: mark it changed about once a day while it is in use, so people on
+/// call are not signed out in the middle of an incident, without a database write per request.
+async fn keep_alive(session: &Session) {
+    const EVERY_SECS: i64 = 24 * 3600;
+    let now = chrono::Utc::now().timestamp();
+    let touched = session.get::<i64>(SESSION_TOUCHED).await.ok().flatten();
+    if touched.is_none_or(|t| now - t >= EVERY_SECS) {
+        if let Err(err) = session.insert(SESSION_TOUCHED, now).await {
+            tracing::warn!(%err, "could not extend a session");
+        }
+    }
+}
+
 fn is_public(method: &Method, path: &str) -> bool {
     matches!(path, "/login" | "/healthz" | "/favicon.svg" | "/auth/login")
         || path.starts_with("/pkg/")
@@ -130,7 +149,10 @@ pub async fn require_session(
 ) -> Response {
     let user = match session.get::<i64>(SESSION_USER).await {
         Ok(Some(id)) => match state.service.store.user(id).await {
-            Ok(user) => user,
+            Ok(user) => {
+                keep_alive(&session).await;
+                user
+            }
             Err(err) => return ApiError(err.into()).into_response(),
         },
         Ok(None) => None,
@@ -147,9 +169,13 @@ pub async fn require_session(
             next.run(request).await
         }
         None if is_public(request.method(), &path) => next.run(request).await,
-        None if path.starts_with("/api/") || path.starts_with("/fn/") => {
-            ApiError(AppError::unauthenticated()).into_response()
-        }
+        // Server functions decode errors as `AppError` JSON: give them one they can show.
+        None if path.starts_with("/fn/") => (
+            axum::http::StatusCode::UNAUTHORIZED,
+            axum::Json(AppError::unauthenticated()),
+        )
+            .into_response(),
+        None if path.starts_with("/api/") => ApiError(AppError::unauthenticated()).into_response(),
         None => {
             let target = request
                 .uri()
@@ -174,7 +200,16 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next("/incidents/4"), "/incidents/4");
+        assert_eq!(
+            safe_next("/incidents?status=open"),
+            "/incidents?status=open"
+        );
         assert_eq!(safe_next("//evil.example"), "/incidents");
+        assert_eq!(safe_next("/\t/evil.example"), "/incidents");
+        assert_eq!(safe_next("/\n/evil.example"), "/incidents");
+        assert_eq!(safe_next("/\\evil.example"), "/incidents");
+        assert_eq!(safe_next("/incidents\\..\\evil"), "/incidents");
+        assert_eq!(safe_next("/auth/logout"), "/incidents");
         assert_eq!(safe_next("https://evil.example"), "/incidents");
         assert_eq!(safe_next(""), "/incidents");
     }

@@ -22,6 +22,8 @@ use crate::AppState;
 
 /// Keep-alive comment interval (proxies drop idle connections).
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Tells the client it missed events and must refetch its snapshot.
+const RESYNC: &[u8] = b"event: resync\ndata: {}\n\n";
 /// Events replayed per query while catching up.
 const REPLAY_BATCH: i64 = 500;
 
@@ -92,15 +94,19 @@ pub async fn stream(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
-    let after = match last_event_id.or(query.after) {
-        Some(after) => after.max(0),
-        // No position given: start from now.
-        None => match state.service.store.last_event_id().await {
-            Ok(id) => id,
-            Err(err) => return ApiError(err.into()).into_response(),
-        },
+    let newest = match state.service.store.last_event_id().await {
+        Ok(id) => id,
+        Err(err) => return ApiError(err.into()).into_response(),
     };
-    let body = Body::from_stream(frames(state, topics, after));
+    let (after, resync_first) = match last_event_id.or(query.after) {
+        // A position we never reached (a restored database, a client from another install):
+        // we cannot tell what it missed, so it refetches, and streams from now.
+        Some(after) if after > newest => (newest, true),
+        Some(after) => (after.max(0), false),
+        // No position given: start from now.
+        None => (newest, false),
+    };
+    let body = Body::from_stream(frames(state, topics, after, resync_first));
     let mut response = body.into_response();
     let h = response.headers_mut();
     h.insert(
@@ -116,6 +122,7 @@ fn frames(
     state: AppState,
     topics: Topics,
     after: i64,
+    resync_first: bool,
 ) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> {
     async_stream::stream! {
         // Subscribe before replaying, so nothing committed meanwhile slips between the two.
@@ -124,6 +131,9 @@ fn frames(
         let mut last = after;
         // Tell the client to retry quickly after a drop.
         yield Ok(Bytes::from_static(b"retry: 1000\n\n"));
+        if resync_first {
+            yield Ok(Bytes::from_static(RESYNC));
+        }
         loop {
             let batch = match state.service.store.events_after(last, REPLAY_BATCH).await {
                 Ok(batch) => batch,
@@ -161,7 +171,7 @@ fn frames(
                     }
                     Err(RecvError::Lagged(missed)) => {
                         tracing::debug!(missed, "slow subscriber; asking it to resync");
-                        yield Ok(Bytes::from_static(b"event: resync\ndata: {}\n\n"));
+                        yield Ok(Bytes::from_static(RESYNC));
                     }
                     Err(RecvError::Closed) => break,
                 },
@@ -197,7 +207,7 @@ mod tests {
             secure_cookies: false,
         };
         let topics = Topics::parse("incidents").unwrap();
-        let mut stream = Box::pin(frames(state.clone(), topics, 0));
+        let mut stream = Box::pin(frames(state.clone(), topics, 0, false));
         // `retry:`, then the (empty) replay, then it waits for live events.
         let first = stream.next().await.unwrap().unwrap();
         assert!(first.starts_with(b"retry:"));

@@ -152,7 +152,7 @@ macro_rules! impl_store {
                     "INSERT INTO users (email, name, role, password_hash, created_at) \
                      VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 )
-                .bind(user.email.trim())
+                .bind(app::domain::normalize_email(&user.email))
                 .bind(user.name.trim())
                 .bind(user.role.key())
                 .bind(&user.password_hash)
@@ -163,7 +163,7 @@ macro_rules! impl_store {
                 Ok(app::domain::User {
                     id,
                     name: user.name.trim().to_owned(),
-                    email: user.email.trim().to_owned(),
+                    email: app::domain::normalize_email(&user.email),
                     role: user.role,
                 })
             }
@@ -173,11 +173,11 @@ macro_rules! impl_store {
                 email: &str,
             ) -> $crate::store::StoreResult<Option<$crate::store::Credentials>> {
                 let sql = format!(
-                    "{} WHERE lower(email) = lower($1)",
+                    "{} WHERE email = $1",
                     $crate::store::common::USER_SELECT
                 );
                 let row: Option<$crate::store::common::UserRow> = sqlx::query_as(&sql)
-                    .bind(email.trim())
+                    .bind(app::domain::normalize_email(email))
                     .fetch_optional(&self.pool)
                     .await?;
                 row.map(|r| {

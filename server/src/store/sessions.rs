@@ -1,7 +1,7 @@
 //! Sign-in sessions, kept in the same database as everything else (tower-sessions' sqlx stores).
 
 use tower_sessions::session::{Id, Record};
-use tower_sessions::session_store::{self, SessionStore};
+use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 #[derive(Debug, Clone)]
@@ -15,6 +15,16 @@ impl SessionBackend {
         match self {
             SessionBackend::Sqlite(s) => s.migrate().await,
             SessionBackend::Postgres(s) => s.migrate().await,
+        }
+    }
+}
+
+impl SessionBackend {
+    /// Removes sessions past their expiry.
+    pub async fn delete_expired(&self) -> session_store::Result<()> {
+        match self {
+            SessionBackend::Sqlite(s) => s.delete_expired().await,
+            SessionBackend::Postgres(s) => s.delete_expired().await,
         }
     }
 }

@@ -319,6 +319,18 @@ impl SseReader {
         }
     }
 
+    /// True if the server ends the stream within `wait` (false if it merely stays silent).
+    pub async fn ends_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Ok(None) | Ok(Some(Err(_))) => return true,
+                Ok(Some(Ok(_))) => continue,
+                Err(_) => return false,
+            }
+        }
+    }
+
     pub async fn next(&mut self) -> Sse {
         self.next_within(Duration::from_secs(5))
             .await
