@@ -61,13 +61,7 @@ impl Severity {
 
     /// Parses a severity key such as `sev2` (case-insensitive), with a message naming the valid ones.
     pub fn parse(input: &str) -> Result<Severity, String> {
-        let wanted = input.trim().to_ascii_lowercase();
-        Severity::ALL
-            .into_iter()
-            .find(|s| s.key() == wanted)
-            .ok_or_else(|| {
-                format!("Unknown severity \"{input}\": use one of sev1, sev2, sev3, sev4.")
-            })
+        parse_key(input, "severity", &Severity::ALL, Severity::key)
     }
 }
 
@@ -125,17 +119,7 @@ impl Status {
     }
 
     pub fn parse(input: &str) -> Result<Status, String> {
-        let wanted = input.trim().to_ascii_lowercase();
-        Status::ALL
-            .into_iter()
-            .find(|s| s.key() == wanted)
-            .ok_or_else(|| {
-                let keys: Vec<&str> = Status::ALL.iter().map(|s| s.key()).collect();
-                format!(
-                    "Unknown status \"{input}\": use one of {}.",
-                    keys.join(", ")
-                )
-            })
+        parse_key(input, "status", &Status::ALL, Status::key)
     }
 
     /// The statuses an incident may move to from here by a status change. `Merged` is reached only
@@ -214,6 +198,27 @@ impl Incident {
     pub fn reference(&self) -> String {
         format!("INC-{}", self.id)
     }
+}
+
+/// Finds the value of a closed vocabulary (severities, statuses, roles) by its key,
+/// case-insensitively, or says which keys there are.
+pub(crate) fn parse_key<T: Copy>(
+    input: &str,
+    noun: &str,
+    all: &[T],
+    key: fn(T) -> &'static str,
+) -> Result<T, String> {
+    let wanted = input.trim().to_ascii_lowercase();
+    all.iter()
+        .copied()
+        .find(|v| key(*v) == wanted)
+        .ok_or_else(|| {
+            let keys: Vec<&str> = all.iter().map(|v| key(*v)).collect();
+            format!(
+                "Unknown {noun} \"{input}\": use one of {}.",
+                keys.join(", ")
+            )
+        })
 }
 
 /// A count for people: `20000` -> `20,000`.

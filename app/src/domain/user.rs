@@ -33,15 +33,7 @@ impl UserRole {
     }
 
     pub fn parse(input: &str) -> Result<UserRole, String> {
-        let wanted = input.trim().to_ascii_lowercase();
-        UserRole::ALL
-            .into_iter()
-            .find(|r| r.key() == wanted)
-            .ok_or_else(|| {
-                format!(
-                    "Unknown role \"{input}\": use one of admin, responder, support, manager, stakeholder."
-                )
-            })
+        super::incident::parse_key(input, "role", &UserRole::ALL, UserRole::key)
     }
 
     /// May this role change incidents? Stakeholders are read-only.
