@@ -10,6 +10,7 @@
 #   make lint         rustfmt check + clippy (make clippy: clippy only)
 #   make fmt          format the code
 #   make watch        cargo leptos watch (needs cargo-leptos 0.3.10 installed)
+#   make bench        live fan-out benchmark (1,000 and 10,000 SSE subscribers)
 #   make clean-data   delete the local SQLite database (data/)
 
 SHELL := bash
@@ -40,7 +41,7 @@ CLIPPY_SERVER := cargo clippy -p server --all-targets -- -D warnings
 UNIT_TEST := cargo test -p app --features ssr
 SERVER_TEST := env SITREP_TEST_POSTGRES_URL='$(SITREP_TEST_POSTGRES_URL)' cargo test -p server
 
-.PHONY: help setup run run-release build release test e2e lint clippy fmt clean-data watch
+.PHONY: help setup run run-release build release test e2e lint clippy fmt bench clean-data watch
 
 help:
 	@sed -n '4,14p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -111,6 +112,14 @@ clippy: setup
 
 fmt:
 	cargo fmt --all
+
+# The real server (release) in its own process; subscribers and publisher in the benchmark's.
+# Prints latency p50/p99/max, events lost and server memory per subscriber.
+bench:
+	cargo build --release -p server --bin sitrep
+	ulimit -n 65536 2>/dev/null || ulimit -n "$$(ulimit -Hn)"; \
+	cargo bench -p server --bench fanout -- --subscribers 1000 --rate 10 --seconds 20; \
+	cargo bench -p server --bench fanout -- --subscribers 10000 --rate 10 --seconds 20
 
 clean-data:
 	rm -rf data/
