@@ -40,8 +40,14 @@ pub fn viewer() -> Result<User, AppError> {
         .ok_or_else(AppError::unauthenticated)
 }
 
-/// Gives a server function's error its real HTTP status (422, 409, 403, ...) instead of 500.
-pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+/// Runs a server function's body for the signed-in user with the backend, and gives an error its
+/// real HTTP status (422, 409, 403, ...) instead of 500.
+pub async fn handle<T, F, Fut>(body: F) -> Result<T, AppError>
+where
+    F: FnOnce(User, SharedBackend) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let result = async { body(viewer()?, backend()?).await }.await;
     if let Err(err) = &result {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             if let Ok(status) = http::StatusCode::from_u16(err.kind.status()) {

@@ -6,7 +6,6 @@
 //! events written by other instances reach this instance's subscribers. Because the pump always
 //! catches up from the table, a lost wake-up or a listener reconnect loses nothing.
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,7 +38,6 @@ pub struct Published {
 pub struct Bus {
     tx: broadcast::Sender<Arc<Published>>,
     wake: Arc<Notify>,
-    published_up_to: Arc<AtomicI64>,
 }
 
 impl Default for Bus {
@@ -59,7 +57,6 @@ impl Bus {
         Self {
             tx,
             wake: Arc::new(Notify::new()),
-            published_up_to: Arc::new(AtomicI64::new(0)),
         }
     }
 
@@ -77,18 +74,12 @@ impl Bus {
         let _ = self.tx.send(published);
     }
 
-    /// The id of the newest event published so far.
-    pub fn published_up_to(&self) -> i64 {
-        self.published_up_to.load(Ordering::SeqCst)
-    }
-
     pub fn subscribers(&self) -> usize {
         self.tx.receiver_count()
     }
 
     /// Runs the pump until `cancel` fires, publishing every event after `cursor`.
     pub async fn run(self, store: Arc<dyn Store>, mut cursor: i64, cancel: CancellationToken) {
-        self.published_up_to.store(cursor, Ordering::SeqCst);
         let mut feed = match store.changes().await {
             Ok(feed) => feed,
             Err(err) => {
@@ -122,7 +113,6 @@ impl Bus {
                     cursor = event.id;
                     self.publish(Arc::new(publishable(event)));
                 }
-                self.published_up_to.store(cursor, Ordering::SeqCst);
                 if !full {
                     break;
                 }

@@ -30,14 +30,12 @@ pub struct RoomSnapshot {
 
 #[server(prefix = "/fn", endpoint = "incidents")]
 pub async fn list_incidents() -> Result<IncidentsSnapshot, AppError> {
-    use crate::backend::{backend, respond, viewer};
-    respond(async { backend()?.incidents(&viewer()?).await }.await)
+    crate::backend::handle(|viewer, backend| async move { backend.incidents(&viewer).await }).await
 }
 
 #[server(prefix = "/fn", endpoint = "room")]
 pub async fn get_room(id: i64) -> Result<RoomSnapshot, AppError> {
-    use crate::backend::{backend, respond, viewer};
-    respond(async { backend()?.room(&viewer()?, id).await }.await)
+    crate::backend::handle(|viewer, backend| async move { backend.room(&viewer, id).await }).await
 }
 
 #[server(prefix = "/fn", endpoint = "declare")]
@@ -46,40 +44,32 @@ pub async fn declare_incident(
     severity: String,
     summary: String,
 ) -> Result<Incident, AppError> {
-    use crate::backend::{backend, respond, viewer};
     use crate::domain::{Command, Severity};
-    respond(
-        async {
-            let viewer = viewer()?;
-            let severity = Severity::parse(&severity).map_err(AppError::unprocessable)?;
-            let command = Command::Declare {
-                title,
-                severity,
-                summary,
-            };
-            let (incident, _) = backend()?.execute(&viewer, None, command).await?;
-            Ok(incident)
-        }
-        .await,
-    )
+    crate::backend::handle(|viewer, backend| async move {
+        let severity = Severity::parse(&severity).map_err(AppError::unprocessable)?;
+        let command = Command::Declare {
+            title,
+            severity,
+            summary,
+        };
+        let (incident, _) = backend.execute(&viewer, None, command).await?;
+        Ok(incident)
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "note")]
 pub async fn post_note(incident_id: i64, body: String) -> Result<EventRecord, AppError> {
-    use crate::backend::{backend, respond, viewer};
     use crate::domain::Command;
-    respond(
-        async {
-            let viewer = viewer()?;
-            let (_, mut events) = backend()?
-                .execute(&viewer, Some(incident_id), Command::PostNote { body })
-                .await?;
-            events
-                .pop()
-                .ok_or_else(|| AppError::internal("The note was not recorded."))
-        }
-        .await,
-    )
+    crate::backend::handle(|viewer, backend| async move {
+        let (_, mut events) = backend
+            .execute(&viewer, Some(incident_id), Command::PostNote { body })
+            .await?;
+        events
+            .pop()
+            .ok_or_else(|| AppError::internal("The note was not recorded."))
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "status")]
@@ -88,21 +78,15 @@ pub async fn change_status(
     status: String,
     expected_version: i64,
 ) -> Result<Incident, AppError> {
-    use crate::backend::{backend, respond, viewer};
     use crate::domain::{Command, Status};
-    respond(
-        async {
-            let viewer = viewer()?;
-            let status = Status::parse(&status).map_err(AppError::unprocessable)?;
-            let command = Command::ChangeStatus {
-                status,
-                expected_version,
-            };
-            let (incident, _) = backend()?
-                .execute(&viewer, Some(incident_id), command)
-                .await?;
-            Ok(incident)
-        }
-        .await,
-    )
+    crate::backend::handle(|viewer, backend| async move {
+        let status = Status::parse(&status).map_err(AppError::unprocessable)?;
+        let command = Command::ChangeStatus {
+            status,
+            expected_version,
+        };
+        let (incident, _) = backend.execute(&viewer, Some(incident_id), command).await?;
+        Ok(incident)
+    })
+    .await
 }

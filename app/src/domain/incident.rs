@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::parse_key;
+
 /// Longest incident title, in characters.
 pub const TITLE_MAX_CHARS: usize = 200;
 /// Longest incident summary, in characters.
@@ -198,27 +200,6 @@ impl Incident {
     pub fn reference(&self) -> String {
         format!("INC-{}", self.id)
     }
-}
-
-/// Finds the value of a closed vocabulary (severities, statuses, roles) by its key,
-/// case-insensitively, or says which keys there are.
-pub(crate) fn parse_key<T: Copy>(
-    input: &str,
-    noun: &str,
-    all: &[T],
-    key: fn(T) -> &'static str,
-) -> Result<T, String> {
-    let wanted = input.trim().to_ascii_lowercase();
-    all.iter()
-        .copied()
-        .find(|v| key(*v) == wanted)
-        .ok_or_else(|| {
-            let keys: Vec<&str> = all.iter().map(|v| key(*v)).collect();
-            format!(
-                "Unknown {noun} \"{input}\": use one of {}.",
-                keys.join(", ")
-            )
-        })
 }
 
 /// A count for people: `20000` -> `20,000`.

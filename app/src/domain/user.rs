@@ -33,7 +33,7 @@ impl UserRole {
     }
 
     pub fn parse(input: &str) -> Result<UserRole, String> {
-        super::incident::parse_key(input, "role", &UserRole::ALL, UserRole::key)
+        super::parse_key(input, "role", &UserRole::ALL, UserRole::key)
     }
 
     /// May this role change incidents? Stakeholders are read-only.

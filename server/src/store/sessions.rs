@@ -17,9 +17,7 @@ impl SessionBackend {
             SessionBackend::Postgres(s) => s.migrate().await,
         }
     }
-}
 
-impl SessionBackend {
     /// Removes sessions past their expiry.
     pub async fn delete_expired(&self) -> session_store::Result<()> {
         match self {
