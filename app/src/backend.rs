@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::api::{IncidentsSnapshot, RoomSnapshot};
-use crate::domain::{AppError, Command, EventRecord, Incident, User};
+use crate::api::{IncidentsSnapshot, RoomSnapshot, ServicesSnapshot};
+use crate::domain::{AppError, Command, EventRecord, Incident, Service, ServiceInput, User};
 
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
@@ -17,6 +17,14 @@ pub trait Backend: Send + Sync + 'static {
         incident: Option<i64>,
         command: Command,
     ) -> Result<(Incident, Vec<EventRecord>), AppError>;
+    async fn services(&self, viewer: &User) -> Result<ServicesSnapshot, AppError>;
+    /// Adds a service (`id` is `None`) or replaces one's facts.
+    async fn save_service(
+        &self,
+        viewer: &User,
+        id: Option<i64>,
+        input: ServiceInput,
+    ) -> Result<Service, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=pages::login::LoginPage/>
                 <Route path=path!("/incidents") view=pages::incidents::IncidentsPage/>
                 <Route path=path!("/incidents/:id") view=pages::room::IncidentRoomPage/>
+                <Route path=path!("/services") view=pages::services::ServicesPage/>
             </Routes>
         </Router>
     }

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::domain::LiveEvent;
+use crate::domain::{LiveEvent, Presence};
 
 /// What the live badge shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +18,8 @@ pub enum LiveStatus {
 #[derive(Clone, Debug)]
 pub enum LiveMessage {
     Event(Box<LiveEvent>),
+    /// Who has a room open now.
+    Presence(Presence),
     /// We missed events: refetch the snapshot.
     Resync,
 }
@@ -223,6 +225,18 @@ mod imp {
                 source.add_event_listener_with_callback(kind, on_event.as_ref().unchecked_ref());
             handlers.push(on_event);
         }
+
+        let on_presence = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            let data = ev
+                .dyn_ref::<MessageEvent>()
+                .and_then(|m| m.data().as_string());
+            if let Some(p) = data.and_then(|d| serde_json::from_str::<Presence>(&d).ok()) {
+                live.dispatch(&LiveMessage::Presence(p));
+            }
+        });
+        let _ = source
+            .add_event_listener_with_callback("presence", on_presence.as_ref().unchecked_ref());
+        handlers.push(on_presence);
 
         let on_resync = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
             if let Some(id) = ev

@@ -1,10 +1,12 @@
 //! The `sitrep` server: everything with I/O. See `main.rs` for the command line.
+#![recursion_limit = "512"]
 
 pub mod auth;
 pub mod bus;
 pub mod config;
 pub mod http;
 pub mod markdown;
+pub mod presence;
 pub mod seed;
 pub mod service;
 pub mod store;
@@ -25,6 +27,8 @@ use crate::store::Store;
 pub struct AppState {
     pub service: Service,
     pub bus: Bus,
+    /// Who is in which room.
+    pub presence: presence::Presence,
     pub leptos: LeptosOptions,
     /// Ends every live stream on shutdown.
     pub cancel: CancellationToken,
@@ -79,13 +83,44 @@ async fn delete_expired_sessions(store: Arc<dyn Store>, cancel: CancellationToke
     }
 }
 
-/// Starts serving `store` on `listener` until the returned handle is shut down.
+/// How to serve, besides where.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Directory with the compiled browser bundle (pkg/) and static assets.
+    pub site_root: String,
+    /// Mark cookies `Secure` (when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Severity and status labels, update cadences and templates.
+    pub vocabulary: app::domain::Vocabulary,
+}
+
+/// Starts serving `store` on `listener` with the default vocabulary.
 pub async fn start(
     store: Arc<dyn Store>,
     listener: TcpListener,
     site_root: &str,
     secure_cookies: bool,
 ) -> std::io::Result<Running> {
+    let options = Options {
+        site_root: site_root.to_owned(),
+        secure_cookies,
+        ..Options::default()
+    };
+    start_with(store, listener, options).await
+}
+
+/// Starts serving `store` on `listener` until the returned handle is shut down.
+pub async fn start_with(
+    store: Arc<dyn Store>,
+    listener: TcpListener,
+    options: Options,
+) -> std::io::Result<Running> {
+    let Options {
+        site_root,
+        secure_cookies,
+        vocabulary,
+    } = options;
+    let site_root = site_root.as_str();
     let addr = listener.local_addr()?;
     let cancel = CancellationToken::new();
     auth::warm_up();
@@ -98,9 +133,12 @@ pub async fn start(
     let bus = Bus::new();
     tokio::spawn(bus.clone().run(store.clone(), cursor, cancel.clone()));
     tokio::spawn(delete_expired_sessions(store.clone(), cancel.clone()));
+    let presence = presence::Presence::new();
+    tokio::spawn(presence.clone().run(store.clone(), cancel.clone()));
     let state = AppState {
-        service: Service::new(store.clone(), bus.clone()),
+        service: Service::new(store.clone(), bus.clone()).with_vocabulary(vocabulary),
         bus,
+        presence,
         leptos: leptos_options(site_root),
         cancel: cancel.clone(),
         secure_cookies,

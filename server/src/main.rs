@@ -122,14 +122,14 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(&args.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
-    let running = sitrep::start(
-        store.clone(),
-        listener,
-        &args.site_root,
-        args.secure_cookies,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let options = sitrep::Options {
+        site_root: args.site_root.clone(),
+        secure_cookies: args.secure_cookies,
+        vocabulary: load_vocabulary(args.vocabulary.as_deref())?,
+    };
+    let running = sitrep::start_with(store.clone(), listener, options)
+        .await
+        .map_err(|e| e.to_string())?;
     println!("Sitrep is running at http://{}", running.addr);
     if args.seed_demo {
         print_demo_logins();
@@ -143,6 +143,21 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     running.handle.await.map_err(|e| e.to_string())?;
     store.close().await;
     Ok(())
+}
+
+/// The configured vocabulary, or the defaults when no file is given.
+fn load_vocabulary(path: Option<&std::path::Path>) -> Result<app::domain::Vocabulary, String> {
+    let Some(path) = path else {
+        return Ok(app::domain::Vocabulary::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the vocabulary {}: {e}", path.display()))?;
+    let vocabulary: app::domain::Vocabulary = serde_json::from_str(&text)
+        .map_err(|e| format!("the vocabulary {} is not valid: {e}", path.display()))?;
+    vocabulary
+        .validate()
+        .map_err(|e| format!("the vocabulary {} is not valid: {e}", path.display()))?;
+    Ok(vocabulary)
 }
 
 async fn shutdown_signal() {

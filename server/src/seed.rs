@@ -1,7 +1,7 @@
 //! Demo data: one user per role and a few incidents, written through the service like any other
 //! change, so they have real timelines.
 
-use app::domain::{Command, Severity, Status, User, UserRole};
+use app::domain::{Affected, Command, ServiceInput, Severity, Status, User, UserRole};
 
 use crate::auth::hash_password;
 use crate::service::Service;
@@ -50,6 +50,34 @@ pub const DEMO_USERS: [(&str, &str, UserRole, &str); 6] = [
 ];
 
 /// Seeds the demo if the database has no users yet. Returns whether it did.
+/// The demo service catalog: name, owner team, tier, runbook, contacts, description.
+const DEMO_SERVICES: [(&str, &str, u8, &str, &str, &str); 3] = [
+    (
+        "Payments API",
+        "Payments",
+        1,
+        "https://runbooks.example.com/payments-api",
+        "@payments-oncall, +1 555 0101",
+        "Takes card payments at checkout.",
+    ),
+    (
+        "Search",
+        "Discovery",
+        2,
+        "https://runbooks.example.com/search",
+        "@discovery-oncall",
+        "Product search and filters.",
+    ),
+    (
+        "Marketing site",
+        "Web",
+        3,
+        "",
+        "#web-team",
+        "The public website and pricing pages.",
+    ),
+];
+
 pub async fn demo_if_empty(service: &Service) -> Result<bool, String> {
     let users = service.store.users().await.map_err(|e| e.to_string())?;
     if !users.is_empty() {
@@ -90,6 +118,24 @@ pub async fn demo(service: &Service) -> Result<(), String> {
         async move { service.execute(&user, id, cmd).await.map_err(|e| e.message) }
     };
 
+    let mut catalog = Vec::new();
+    for (name, team, tier, runbook, contacts, description) in DEMO_SERVICES {
+        let input = ServiceInput {
+            name: name.into(),
+            owner_team: team.into(),
+            tier,
+            runbook_url: runbook.into(),
+            contacts: contacts.into(),
+            description: description.into(),
+        };
+        catalog.push(
+            service
+                .save_service(iris, None, input)
+                .await
+                .map_err(|e| e.message)?,
+        );
+    }
+
     let (checkout, _) = run(
         iris,
         None,
@@ -116,6 +162,25 @@ pub async fn demo(service: &Service) -> Result<(), String> {
         Command::PostNote {
             body: "Error rate on `payments-api` jumped to **38%** at 14:06. Rolling back deploy `#4812`."
                 .into(),
+        },
+    )
+    .await?;
+    let (checkout, _) = run(
+        iris,
+        Some(checkout.id),
+        Command::LinkService {
+            service_id: catalog[0].id,
+        },
+    )
+    .await?;
+    run(
+        iris,
+        Some(checkout.id),
+        Command::UpdateImpact {
+            customer_impact:
+                "EU customers see \"Payment failed\" at checkout; cards are not charged.".into(),
+            affected: Affected::Some,
+            expected_version: checkout.version,
         },
     )
     .await?;

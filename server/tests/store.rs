@@ -139,7 +139,7 @@ on_both_stores!(store_suite, |db: Db| async move {
     assert!(events[0].id > declared.id);
     let stale = store.append(Some(first.version), &next, &[e]).await;
     assert!(
-        matches!(stale, Err(StoreError::Conflict { actual: 2 })),
+        matches!(stale, Err(StoreError::Conflict { actual: 2, .. })),
         "{stale:?}"
     );
     let gone = {
@@ -258,7 +258,7 @@ on_both_stores!(
         for r in racers {
             match r.await.unwrap() {
                 Ok(_) => wins += 1,
-                Err(StoreError::Conflict { actual: 2 }) => {}
+                Err(StoreError::Conflict { actual: 2, .. }) => {}
                 Err(other) => panic!("unexpected {other:?}"),
             }
         }

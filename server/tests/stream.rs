@@ -203,3 +203,105 @@ async fn another_writer_on_the_same_postgres_reaches_this_instances_subscribers(
     second_store.close().await;
     first.stop().await;
 }
+
+on_both_stores!(
+    presence_shows_who_is_in_a_room_and_who_left,
+    |db: Db| async move {
+        let server = TestServer::start(db).await;
+        let iris = server.client(UserRole::Admin).await;
+        let sam = server.client(UserRole::Responder).await;
+        let id = iris.declare("Who is here", "sev2").await["id"]
+            .as_i64()
+            .unwrap();
+        let path = format!("/api/v1/stream?topics=incident:{id}");
+        let iris_name = iris.user.as_ref().unwrap().name.clone();
+        let sam_name = sam.user.as_ref().unwrap().name.clone();
+
+        let mut iris_stream = SseReader::open(&iris, &path, None).await;
+        let first = iris_stream
+            .presence_within(Duration::from_secs(2))
+            .await
+            .expect("presence");
+        assert!(first.data.contains(&iris_name), "{}", first.data);
+        assert!(!first.data.contains(&sam_name), "{}", first.data);
+
+        let sam_stream = SseReader::open(&sam, &path, None).await;
+        let both = iris_stream
+            .presence_within(Duration::from_secs(2))
+            .await
+            .expect("Sam arrives");
+        assert!(
+            both.data.contains(&iris_name) && both.data.contains(&sam_name),
+            "{}",
+            both.data
+        );
+
+        // Sam closes the tab: Iris sees him leave within seconds.
+        drop(sam_stream);
+        let left = iris_stream
+            .presence_within(Duration::from_secs(5))
+            .await
+            .expect("Sam leaves");
+        assert!(
+            left.data.contains(&iris_name) && !left.data.contains(&sam_name),
+            "{}",
+            left.data
+        );
+        server.stop().await;
+    }
+);
+
+#[tokio::test]
+async fn presence_crosses_instances_on_postgres() {
+    let db = Db::postgres().await;
+    let first = TestServer::start(db).await;
+    let second_store = first.db.open().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let second = sitrep::start(second_store.clone(), listener, "target/site", false)
+        .await
+        .unwrap();
+    let iris = first.client(UserRole::Admin).await;
+    let sam = first.client(UserRole::Responder).await;
+    let sam_name = sam.user.as_ref().unwrap().name.clone();
+    let id = iris.declare("Two instances", "sev2").await["id"]
+        .as_i64()
+        .unwrap();
+    // Sam signs in on the second instance.
+    let mut sam2 = common::Client::anonymous(&format!("http://{}", second.addr));
+    sam2.user = sam.user.clone();
+    let res = sam2
+        .post_json(
+            "/api/v1/session",
+            json!({"email": sam.user.as_ref().unwrap().email, "password": common::PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    let path = format!("/api/v1/stream?topics=incident:{id}");
+    let mut iris_stream = SseReader::open(&iris, &path, None).await;
+    iris_stream
+        .presence_within(Duration::from_secs(2))
+        .await
+        .expect("own presence");
+    let sam_stream = SseReader::open(&sam2, &path, None).await;
+    let mut seen = false;
+    while let Some(p) = iris_stream.presence_within(Duration::from_secs(3)).await {
+        if p.data.contains(&sam_name) {
+            seen = true;
+            break;
+        }
+    }
+    assert!(seen, "Sam, on the other instance, shows up");
+    drop(sam_stream);
+    let mut gone = false;
+    while let Some(p) = iris_stream.presence_within(Duration::from_secs(5)).await {
+        if !p.data.contains(&sam_name) {
+            gone = true;
+            break;
+        }
+    }
+    assert!(gone, "Sam leaving the other instance shows up");
+    second.shutdown().await;
+    second_store.close().await;
+    first.stop().await;
+}

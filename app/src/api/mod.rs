@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AppError, EventRecord, Incident, User};
+use crate::domain::{AppError, Command, EventRecord, Incident, Service, User, Vocabulary};
 
 /// The incidents list, as of `server_time`, with the id of the last event it includes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,6 +15,9 @@ pub struct IncidentsSnapshot {
     pub server_time: DateTime<Utc>,
     /// Resume the live stream after this event id.
     pub last_event_id: i64,
+    pub vocabulary: Vocabulary,
+    /// The service catalog (to filter by service).
+    pub services: Vec<Service>,
 }
 
 /// Everything the incident room shows.
@@ -26,6 +29,25 @@ pub struct RoomSnapshot {
     pub viewer: User,
     pub server_time: DateTime<Utc>,
     pub last_event_id: i64,
+    pub vocabulary: Vocabulary,
+    /// The whole service catalog: the linked services' facts, and what can be linked.
+    pub services: Vec<Service>,
+}
+
+/// The service catalog screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ServicesSnapshot {
+    pub services: Vec<Service>,
+    pub viewer: User,
+}
+
+/// What a command did: the incident after it, and the events it recorded (on this incident).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Acted {
+    pub incident: Incident,
+    pub events: Vec<EventRecord>,
 }
 
 #[server(prefix = "/fn", endpoint = "incidents")]
@@ -87,6 +109,60 @@ pub async fn change_status(
         };
         let (incident, _) = backend.execute(&viewer, Some(incident_id), command).await?;
         Ok(incident)
+    })
+    .await
+}
+
+/// Any change to an incident, as a command (JSON in).
+#[server(prefix = "/fn", endpoint = "act", input = leptos::server_fn::codec::Json)]
+pub async fn act(incident_id: i64, command: Command) -> Result<Acted, AppError> {
+    crate::backend::handle(|viewer, backend| async move {
+        let (incident, events) = backend.execute(&viewer, Some(incident_id), command).await?;
+        let events = events
+            .into_iter()
+            .filter(|e| e.incident_id == incident_id)
+            .collect();
+        Ok(Acted { incident, events })
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "services")]
+pub async fn list_services() -> Result<ServicesSnapshot, AppError> {
+    crate::backend::handle(|viewer, backend| async move { backend.services(&viewer).await }).await
+}
+
+/// Adds a service (`id` empty) or edits one. Form-encoded, so it works before hydration too.
+#[server(prefix = "/fn", endpoint = "save-service")]
+pub async fn save_service(
+    id: String,
+    name: String,
+    owner_team: String,
+    tier: String,
+    runbook_url: String,
+    contacts: String,
+    description: String,
+) -> Result<Service, AppError> {
+    crate::backend::handle(|viewer, backend| async move {
+        let id = match id.trim() {
+            "" => None,
+            raw => Some(
+                raw.parse::<i64>()
+                    .map_err(|_| AppError::bad_request(format!("Invalid service id \"{raw}\".")))?,
+            ),
+        };
+        let tier = tier.trim().parse::<u8>().map_err(|_| {
+            AppError::unprocessable(format!("Tier must be 1, 2 or 3 (it was \"{tier}\")."))
+        })?;
+        let input = crate::domain::ServiceInput {
+            name,
+            owner_team,
+            tier,
+            runbook_url,
+            contacts,
+            description,
+        };
+        backend.save_service(&viewer, id, input).await
     })
     .await
 }

@@ -11,6 +11,7 @@ pub fn AppHeader(viewer: User) -> impl IntoView {
             <a class="brand" href="/incidents">"Sitrep"</a>
             <nav aria-label="Main">
                 <a href="/incidents">"Incidents"</a>
+                <a href="/services">"Services"</a>
             </nav>
             <div class="spacer"></div>
             <LiveBadge/>

@@ -2,11 +2,9 @@
 
 mod badges;
 mod header;
-mod timeline;
 
-pub use badges::{LiveBadge, SeverityBadge, StatusBadge};
+pub use badges::{LiveBadge, PresenceList, SeverityBadge, StatusBadge};
 pub use header::AppHeader;
-pub use timeline::Timeline;
 
 use leptos::prelude::*;
 
@@ -33,6 +31,39 @@ pub fn LoadError(error: AppError) -> impl IntoView {
             <p class="notice error" role="alert">{error.message}</p>
             {signin.then(|| view! { <p><a href="/login">"Sign in"</a></p> })}
         </main>
+    }
+}
+
+/// The configured vocabulary, for every screen under the page that provides it.
+#[derive(Clone, Debug)]
+pub struct Vocab(pub std::sync::Arc<crate::domain::Vocabulary>);
+
+pub fn provide_vocabulary(vocabulary: crate::domain::Vocabulary) {
+    provide_context(Vocab(std::sync::Arc::new(vocabulary)));
+}
+
+/// The vocabulary the page provided (the defaults if none did).
+pub fn use_vocabulary() -> std::sync::Arc<crate::domain::Vocabulary> {
+    use_context::<Vocab>().map(|v| v.0).unwrap_or_default()
+}
+
+/// `14:05:09` — the time of day, UTC (the day is shown by the timeline's day headings).
+pub fn format_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%H:%M:%S").to_string()
+}
+
+/// `Friday 27 March 2026`.
+pub fn format_day(day: chrono::NaiveDate) -> String {
+    day.format("%A %-d %B %Y").to_string()
+}
+
+/// `5m ago`, `in 12m`, `3m overdue`-style relative time to `at` from `now`.
+pub fn relative(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    let d = at - now;
+    if d >= chrono::Duration::zero() {
+        format!("in {}", crate::domain::human_duration(d))
+    } else {
+        format!("{} ago", crate::domain::human_duration(-d))
     }
 }
 

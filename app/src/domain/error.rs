@@ -13,8 +13,13 @@ pub enum DomainError {
         "Someone else changed this incident (you had version {expected}, it is now at version {actual}). Here is the latest; please try again."
     )]
     Conflict { expected: i64, actual: i64 },
-    #[error("This incident is {0} and can no longer be changed.")]
-    ReadOnly(&'static str),
+    /// The incident cannot take this change any more (merged, closed).
+    #[error("{0}")]
+    ReadOnly(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
 }
 
 fn illegal_transition_message(from: Status, to: Status) -> String {
@@ -133,6 +138,8 @@ impl From<DomainError> for AppError {
                 ErrorKind::Unprocessable
             }
             DomainError::Conflict { .. } | DomainError::ReadOnly(_) => ErrorKind::Conflict,
+            DomainError::Forbidden(_) => ErrorKind::Forbidden,
+            DomainError::NotFound(_) => ErrorKind::NotFound,
         };
         AppError::new(kind, err.to_string())
     }

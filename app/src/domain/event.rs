@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    DomainError, Incident, Severity, Status, NOTE_MAX_CHARS, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS,
+    Affected, DomainError, Incident, Milestone, ServiceRef, Severity, Status, Visibility,
+    IMPACT_MAX_CHARS, NOTE_MAX_CHARS, REASON_MAX_CHARS, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS,
+    UPDATE_MAX_CHARS,
 };
 
 /// What someone asks Sitrep to do to an incident.
@@ -23,18 +25,118 @@ pub enum Command {
         status: Status,
         expected_version: i64,
     },
+    /// Someone is on it: records the acknowledgement and moves a new incident out of triage.
+    Acknowledge,
+    ChangeSeverity {
+        severity: Severity,
+        reason: String,
+        expected_version: i64,
+    },
+    UpdateImpact {
+        customer_impact: String,
+        affected: Affected,
+        expected_version: i64,
+    },
+    LinkService {
+        service_id: i64,
+    },
+    UnlinkService {
+        service_id: i64,
+    },
+    /// Corrects when something happened.
+    SetTimestamp {
+        milestone: Milestone,
+        at: DateTime<Utc>,
+        reason: String,
+        expected_version: i64,
+    },
+    PublishUpdate {
+        visibility: Visibility,
+        body: String,
+    },
+    Pin {
+        event_id: i64,
+    },
+    Unpin {
+        event_id: i64,
+    },
+    EditNote {
+        event_id: i64,
+        body: String,
+    },
+    DeleteNote {
+        event_id: i64,
+    },
+    /// This incident is a duplicate of `target_id`.
+    MergeInto {
+        target_id: i64,
+        expected_version: i64,
+    },
 }
 
 impl Command {
-    /// The version the sender saw, for commands that must not act on a stale view.
+    /// The version the sender saw, for commands that must not act on a stale view. Commands that
+    /// add to the incident without contradicting anything (notes, pins, links) have none.
     pub fn expected_version(&self) -> Option<i64> {
         match self {
             Command::ChangeStatus {
                 expected_version, ..
+            }
+            | Command::ChangeSeverity {
+                expected_version, ..
+            }
+            | Command::UpdateImpact {
+                expected_version, ..
+            }
+            | Command::SetTimestamp {
+                expected_version, ..
+            }
+            | Command::MergeInto {
+                expected_version, ..
             } => Some(*expected_version),
-            Command::Declare { .. } | Command::PostNote { .. } => None,
+            _ => None,
         }
     }
+
+    /// The timeline entry the command refers to, which the server looks up for `decide`.
+    pub fn entry_id(&self) -> Option<i64> {
+        match self {
+            Command::Pin { event_id }
+            | Command::Unpin { event_id }
+            | Command::EditNote { event_id, .. }
+            | Command::DeleteNote { event_id } => Some(*event_id),
+            _ => None,
+        }
+    }
+
+    /// The catalog service the command refers to.
+    pub fn service_id(&self) -> Option<i64> {
+        match self {
+            Command::LinkService { service_id } | Command::UnlinkService { service_id } => {
+                Some(*service_id)
+            }
+            _ => None,
+        }
+    }
+
+    /// The other incident the command involves (the survivor of a merge).
+    pub fn target_id(&self) -> Option<i64> {
+        match self {
+            Command::MergeInto { target_id, .. } => Some(*target_id),
+            _ => None,
+        }
+    }
+}
+
+/// What `decide` needs besides the incident: who asks, when, and what the command refers to
+/// (looked up by the server; `None` when it does not exist).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    pub actor_id: i64,
+    pub now: DateTime<Utc>,
+    pub entry: Option<&'a EventRecord>,
+    pub service: Option<&'a ServiceRef>,
+    pub target: Option<&'a Incident>,
 }
 
 /// What happened. Stored in the `events` table, shown on the timeline, sent live.
@@ -54,28 +156,145 @@ pub enum EventPayload {
         from: Status,
         to: Status,
     },
+    Acknowledged {
+        from: Status,
+        to: Status,
+    },
+    SeverityChanged {
+        from: Severity,
+        to: Severity,
+        reason: String,
+    },
+    ImpactUpdated {
+        customer_impact: String,
+        affected: Affected,
+    },
+    ServiceLinked {
+        service: ServiceRef,
+    },
+    ServiceUnlinked {
+        service: ServiceRef,
+    },
+    TimestampChanged {
+        milestone: Milestone,
+        from: Option<DateTime<Utc>>,
+        to: DateTime<Utc>,
+        reason: String,
+    },
+    StatusUpdatePublished {
+        visibility: Visibility,
+        /// The incident's status when the update went out.
+        status: Status,
+        body: String,
+    },
+    EntryPinned {
+        event_id: i64,
+    },
+    EntryUnpinned {
+        event_id: i64,
+    },
+    NoteEdited {
+        event_id: i64,
+        body: String,
+    },
+    NoteDeleted {
+        event_id: i64,
+    },
+    /// On the duplicate: it now lives on in `target_id`.
+    MergedInto {
+        target_id: i64,
+        target_title: String,
+    },
+    /// On the survivor: a duplicate was merged into it.
+    DuplicateMerged {
+        duplicate_id: i64,
+        duplicate_title: String,
+    },
+}
+
+/// How the timeline filters entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Note,
+    Change,
+    StatusUpdate,
+    /// Changes to other entries (pins, note edits and deletions): shown on the entry they touch.
+    Annotation,
 }
 
 impl EventPayload {
     /// Every kind, as sent in the SSE `event:` field.
-    pub const KINDS: [&'static str; 3] = ["incident_declared", "note_added", "status_changed"];
+    pub const KINDS: [&'static str; 16] = [
+        "incident_declared",
+        "note_added",
+        "status_changed",
+        "acknowledged",
+        "severity_changed",
+        "impact_updated",
+        "service_linked",
+        "service_unlinked",
+        "timestamp_changed",
+        "status_update_published",
+        "entry_pinned",
+        "entry_unpinned",
+        "note_edited",
+        "note_deleted",
+        "merged_into",
+        "duplicate_merged",
+    ];
 
     pub fn kind(&self) -> &'static str {
         match self {
             EventPayload::IncidentDeclared { .. } => "incident_declared",
             EventPayload::NoteAdded { .. } => "note_added",
             EventPayload::StatusChanged { .. } => "status_changed",
+            EventPayload::Acknowledged { .. } => "acknowledged",
+            EventPayload::SeverityChanged { .. } => "severity_changed",
+            EventPayload::ImpactUpdated { .. } => "impact_updated",
+            EventPayload::ServiceLinked { .. } => "service_linked",
+            EventPayload::ServiceUnlinked { .. } => "service_unlinked",
+            EventPayload::TimestampChanged { .. } => "timestamp_changed",
+            EventPayload::StatusUpdatePublished { .. } => "status_update_published",
+            EventPayload::EntryPinned { .. } => "entry_pinned",
+            EventPayload::EntryUnpinned { .. } => "entry_unpinned",
+            EventPayload::NoteEdited { .. } => "note_edited",
+            EventPayload::NoteDeleted { .. } => "note_deleted",
+            EventPayload::MergedInto { .. } => "merged_into",
+            EventPayload::DuplicateMerged { .. } => "duplicate_merged",
+        }
+    }
+
+    pub fn category(&self) -> Category {
+        match self {
+            EventPayload::NoteAdded { .. } => Category::Note,
+            EventPayload::StatusUpdatePublished { .. } => Category::StatusUpdate,
+            EventPayload::EntryPinned { .. }
+            | EventPayload::EntryUnpinned { .. }
+            | EventPayload::NoteEdited { .. }
+            | EventPayload::NoteDeleted { .. } => Category::Annotation,
+            _ => Category::Change,
         }
     }
 
     /// Does this event change what the incidents list shows?
     pub fn changes_summary(&self) -> bool {
-        !matches!(self, EventPayload::NoteAdded { .. })
+        matches!(self.category(), Category::Change | Category::StatusUpdate)
     }
 
     /// Is this a note (as opposed to a change)?
     pub fn is_note(&self) -> bool {
         matches!(self, EventPayload::NoteAdded { .. })
+    }
+
+    /// The Markdown the server renders for the browser, if any.
+    pub fn markdown(&self) -> Option<&str> {
+        match self {
+            EventPayload::NoteAdded { body }
+            | EventPayload::NoteEdited { body, .. }
+            | EventPayload::StatusUpdatePublished { body, .. } => Some(body),
+            _ => None,
+        }
     }
 }
 
@@ -99,7 +318,7 @@ pub struct EventRecord {
     pub at: DateTime<Utc>,
     pub actor: Actor,
     pub payload: EventPayload,
-    /// For notes: the Markdown rendered to sanitised HTML by the server.
+    /// For notes and status updates: the Markdown rendered to sanitised HTML by the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
 }
@@ -129,14 +348,64 @@ fn check_len(field: &str, value: &str, min: usize, max: usize) -> Result<(), Dom
     }
 }
 
+fn invalid<T>(message: impl Into<String>) -> Result<T, DomainError> {
+    Err(DomainError::Invalid(message.into()))
+}
+
+fn hm(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The timeline entry a command refers to, checked to belong to this incident.
+fn entry_of<'a>(
+    incident: &Incident,
+    ctx: &Context<'a>,
+    id: i64,
+) -> Result<&'a EventRecord, DomainError> {
+    match ctx.entry {
+        Some(e) if e.id == id && e.incident_id == incident.id => Ok(e),
+        _ => Err(DomainError::NotFound(format!(
+            "There is no timeline entry {id} in {}.",
+            incident.reference()
+        ))),
+    }
+}
+
+/// A note the actor may change: theirs, and not deleted.
+fn own_note<'a>(
+    incident: &Incident,
+    ctx: &Context<'a>,
+    id: i64,
+    verb: &str,
+) -> Result<&'a EventRecord, DomainError> {
+    let entry = entry_of(incident, ctx, id)?;
+    if !entry.payload.is_note() {
+        return invalid(format!(
+            "Only notes can be {verb}; entry {id} is not a note."
+        ));
+    }
+    if entry.actor.id != ctx.actor_id {
+        return Err(DomainError::Forbidden(format!(
+            "Only its author can change a note: this one is {}'s.",
+            entry.actor.name
+        )));
+    }
+    if incident.deleted_notes.contains(&id) {
+        return invalid("This note has been deleted.");
+    }
+    Ok(entry)
+}
+
 /// The server decides: turn a command into events, or refuse it.
 ///
 /// `state` is the incident the command targets (`None` when declaring a new one).
 pub fn decide(
     state: Option<&Incident>,
     command: &Command,
+    ctx: &Context<'_>,
 ) -> Result<Vec<EventPayload>, DomainError> {
-    match (state, command) {
+    use EventPayload as E;
+    let incident = match (state, command) {
         (
             _,
             Command::Declare {
@@ -148,48 +417,272 @@ pub fn decide(
             let title = title.trim();
             check_len("Title", title, 1, TITLE_MAX_CHARS)?;
             check_len("Summary", summary, 0, SUMMARY_MAX_CHARS)?;
-            Ok(vec![EventPayload::IncidentDeclared {
+            return Ok(vec![E::IncidentDeclared {
                 title: title.to_owned(),
                 severity: *severity,
                 summary: summary.trim().to_owned(),
-            }])
+            }]);
         }
-        (None, _) => Err(DomainError::Invalid(
-            "This command needs an existing incident.".into(),
-        )),
-        (Some(incident), Command::PostNote { body }) => {
-            if incident.status == Status::Merged {
-                return Err(DomainError::ReadOnly("merged"));
-            }
+        (None, _) => return invalid("This command needs an existing incident."),
+        (Some(incident), _) => incident,
+    };
+    if incident.status == Status::Merged {
+        let into = incident
+            .merged_into
+            .map_or_else(|| "another incident".to_owned(), |id| format!("INC-{id}"));
+        return Err(DomainError::ReadOnly(format!(
+            "This incident was merged into {into} and can no longer be changed; continue there."
+        )));
+    }
+    if let Some(expected) = command.expected_version() {
+        if expected != incident.version {
+            return Err(DomainError::Conflict {
+                expected,
+                actual: incident.version,
+            });
+        }
+    }
+    let closed = || {
+        Err(DomainError::ReadOnly(format!(
+            "{} is closed: this can no longer be changed.",
+            incident.reference()
+        )))
+    };
+    match command {
+        Command::Declare { .. } => unreachable_declare(),
+        Command::PostNote { body } => {
             check_len("Note", body.trim(), 1, NOTE_MAX_CHARS)?;
-            Ok(vec![EventPayload::NoteAdded {
+            Ok(vec![E::NoteAdded {
                 body: body.trim().to_owned(),
             }])
         }
-        (
-            Some(incident),
-            Command::ChangeStatus {
-                status,
-                expected_version,
-            },
-        ) => {
-            if *expected_version != incident.version {
-                return Err(DomainError::Conflict {
-                    expected: *expected_version,
-                    actual: incident.version,
-                });
-            }
+        Command::ChangeStatus { status, .. } => {
             if !incident.status.can_move_to(*status) {
                 return Err(DomainError::IllegalTransition {
                     from: incident.status,
                     to: *status,
                 });
             }
-            Ok(vec![EventPayload::StatusChanged {
+            Ok(vec![E::StatusChanged {
                 from: incident.status,
                 to: *status,
             }])
         }
+        Command::Acknowledge => {
+            if let Some(at) = incident.acknowledged_at {
+                return invalid(format!(
+                    "{} was already acknowledged at {}.",
+                    incident.reference(),
+                    hm(at)
+                ));
+            }
+            if !incident.status.is_active() {
+                return invalid(format!(
+                    "Only an open incident can be acknowledged; this one is {}.",
+                    incident.status.label()
+                ));
+            }
+            let to = if incident.status == Status::Triage {
+                Status::Investigating
+            } else {
+                incident.status
+            };
+            Ok(vec![E::Acknowledged {
+                from: incident.status,
+                to,
+            }])
+        }
+        Command::ChangeSeverity {
+            severity, reason, ..
+        } => {
+            if incident.status == Status::Closed {
+                return closed();
+            }
+            if *severity == incident.severity {
+                return invalid(format!("The incident is already {}.", severity.label()));
+            }
+            check_len("Reason", reason.trim(), 1, REASON_MAX_CHARS)?;
+            Ok(vec![E::SeverityChanged {
+                from: incident.severity,
+                to: *severity,
+                reason: reason.trim().to_owned(),
+            }])
+        }
+        Command::UpdateImpact {
+            customer_impact,
+            affected,
+            ..
+        } => {
+            if incident.status == Status::Closed {
+                return closed();
+            }
+            let customer_impact = customer_impact.trim();
+            check_len("What customers see", customer_impact, 0, IMPACT_MAX_CHARS)?;
+            if customer_impact == incident.impact.customer_impact
+                && *affected == incident.impact.affected
+            {
+                return invalid("The impact is already as given: nothing to change.");
+            }
+            Ok(vec![E::ImpactUpdated {
+                customer_impact: customer_impact.to_owned(),
+                affected: *affected,
+            }])
+        }
+        Command::LinkService { service_id } | Command::UnlinkService { service_id } => {
+            if incident.status == Status::Closed {
+                return closed();
+            }
+            let service = match ctx.service {
+                Some(s) if s.id == *service_id => s.clone(),
+                _ => {
+                    return Err(DomainError::NotFound(format!(
+                        "Service {service_id} is not in the catalog."
+                    )))
+                }
+            };
+            let linked = incident.services.iter().any(|s| s.id == service.id);
+            match (command, linked) {
+                (Command::LinkService { .. }, false) => Ok(vec![E::ServiceLinked { service }]),
+                (Command::LinkService { .. }, true) => invalid(format!(
+                    "{} is already linked to this incident.",
+                    service.name
+                )),
+                (_, true) => Ok(vec![E::ServiceUnlinked { service }]),
+                (_, false) => invalid(format!("{} is not linked to this incident.", service.name)),
+            }
+        }
+        Command::SetTimestamp {
+            milestone,
+            at,
+            reason,
+            ..
+        } => {
+            let Some(from) = incident.milestone(*milestone) else {
+                return invalid(format!(
+                    "{} has not happened yet: it is set when the incident is {}.",
+                    milestone.label(),
+                    milestone.label().to_lowercase()
+                ));
+            };
+            check_len("Reason", reason.trim(), 1, REASON_MAX_CHARS)?;
+            if *at > ctx.now {
+                return invalid(format!(
+                    "{} cannot be in the future ({} is later than now).",
+                    milestone.label(),
+                    hm(*at)
+                ));
+            }
+            if *at == from {
+                return invalid(format!("{} is already {}.", milestone.label(), hm(*at)));
+            }
+            let mut candidate = incident.clone();
+            candidate.set_milestone(*milestone, *at);
+            candidate.check_milestones().map_err(DomainError::Invalid)?;
+            Ok(vec![E::TimestampChanged {
+                milestone: *milestone,
+                from: Some(from),
+                to: *at,
+                reason: reason.trim().to_owned(),
+            }])
+        }
+        Command::PublishUpdate { visibility, body } => {
+            if incident.status == Status::Closed {
+                return closed();
+            }
+            check_len("Status update", body.trim(), 1, UPDATE_MAX_CHARS)?;
+            Ok(vec![E::StatusUpdatePublished {
+                visibility: *visibility,
+                status: incident.status,
+                body: body.trim().to_owned(),
+            }])
+        }
+        Command::Pin { event_id } | Command::Unpin { event_id } => {
+            let entry = entry_of(incident, ctx, *event_id)?;
+            if entry.payload.category() == Category::Annotation {
+                return invalid("Pins, edits and deletions cannot themselves be pinned.");
+            }
+            let pinned = incident.pinned.contains(event_id);
+            match (command, pinned) {
+                (Command::Pin { .. }, false) => {
+                    if incident.deleted_notes.contains(event_id) {
+                        return invalid("A deleted note cannot be pinned.");
+                    }
+                    Ok(vec![E::EntryPinned {
+                        event_id: *event_id,
+                    }])
+                }
+                (Command::Pin { .. }, true) => invalid("This entry is already pinned."),
+                (_, true) => Ok(vec![E::EntryUnpinned {
+                    event_id: *event_id,
+                }]),
+                (_, false) => invalid("This entry is not pinned."),
+            }
+        }
+        Command::EditNote { event_id, body } => {
+            own_note(incident, ctx, *event_id, "edited")?;
+            check_len("Note", body.trim(), 1, NOTE_MAX_CHARS)?;
+            Ok(vec![E::NoteEdited {
+                event_id: *event_id,
+                body: body.trim().to_owned(),
+            }])
+        }
+        Command::DeleteNote { event_id } => {
+            own_note(incident, ctx, *event_id, "deleted")?;
+            Ok(vec![E::NoteDeleted {
+                event_id: *event_id,
+            }])
+        }
+        Command::MergeInto { target_id, .. } => {
+            if *target_id == incident.id {
+                return invalid("An incident cannot be merged into itself.");
+            }
+            if incident.status == Status::Closed {
+                return closed();
+            }
+            let target = match ctx.target {
+                Some(t) if t.id == *target_id => t,
+                _ => {
+                    return Err(DomainError::NotFound(format!(
+                        "Incident INC-{target_id} does not exist."
+                    )))
+                }
+            };
+            match (target.status, target.merged_into) {
+                (Status::Merged, Some(further)) => invalid(format!(
+                    "{} was itself merged into INC-{further}: merge into INC-{further} instead.",
+                    target.reference()
+                )),
+                (Status::Merged | Status::Closed | Status::Declined, _) => invalid(format!(
+                    "{} is {}: merge into an incident that is still open or resolved.",
+                    target.reference(),
+                    target.status.label()
+                )),
+                _ => Ok(vec![E::MergedInto {
+                    target_id: target.id,
+                    target_title: target.title.clone(),
+                }]),
+            }
+        }
+    }
+}
+
+/// `Declare` is handled before the match on an existing incident.
+fn unreachable_declare() -> Result<Vec<EventPayload>, DomainError> {
+    invalid("This incident already exists.")
+}
+
+/// An event on another incident that must be written together with `payload` (the survivor's
+/// side of a merge): its incident id and payload.
+pub fn counterpart(incident: &Incident, payload: &EventPayload) -> Option<(i64, EventPayload)> {
+    match payload {
+        EventPayload::MergedInto { target_id, .. } => Some((
+            *target_id,
+            EventPayload::DuplicateMerged {
+                duplicate_id: incident.id,
+                duplicate_title: incident.title.clone(),
+            },
+        )),
+        _ => None,
     }
 }
 
@@ -221,6 +714,13 @@ pub fn apply(state: &mut Option<Incident>, event: &EventRecord) {
                 resolved_at: None,
                 closed_at: None,
                 updated_at: event.at,
+                impact: Default::default(),
+                services: Vec::new(),
+                pinned: Vec::new(),
+                deleted_notes: Vec::new(),
+                participants: vec![event.actor.id],
+                merged_into: None,
+                last_public_update_at: None,
             });
         }
         return;
@@ -233,10 +733,16 @@ pub fn apply(state: &mut Option<Incident>, event: &EventRecord) {
     }
     incident.version = event.incident_version;
     incident.updated_at = event.at;
+    if !incident.participants.contains(&event.actor.id) {
+        incident.participants.push(event.actor.id);
+    }
+    let at = event.at;
     match &event.payload {
-        EventPayload::IncidentDeclared { .. } | EventPayload::NoteAdded { .. } => {}
+        EventPayload::IncidentDeclared { .. }
+        | EventPayload::NoteAdded { .. }
+        | EventPayload::NoteEdited { .. }
+        | EventPayload::DuplicateMerged { .. } => {}
         EventPayload::StatusChanged { to, .. } => {
-            let at = event.at;
             incident.status = *to;
             match to {
                 Status::Triage => {}
@@ -248,6 +754,7 @@ pub fn apply(state: &mut Option<Incident>, event: &EventRecord) {
                 Status::Monitoring => {
                     incident.acknowledged_at.get_or_insert(at);
                     incident.mitigated_at.get_or_insert(at);
+                    incident.resolved_at = None;
                 }
                 Status::Resolved => {
                     incident.acknowledged_at.get_or_insert(at);
@@ -262,6 +769,51 @@ pub fn apply(state: &mut Option<Incident>, event: &EventRecord) {
                 incident.closed_at = None;
             }
         }
+        EventPayload::Acknowledged { to, .. } => {
+            incident.acknowledged_at = Some(at);
+            incident.status = *to;
+        }
+        EventPayload::SeverityChanged { to, .. } => incident.severity = *to,
+        EventPayload::ImpactUpdated {
+            customer_impact,
+            affected,
+        } => {
+            incident.impact.customer_impact = customer_impact.clone();
+            incident.impact.affected = *affected;
+        }
+        EventPayload::ServiceLinked { service } => {
+            if !incident.services.iter().any(|s| s.id == service.id) {
+                incident.services.push(service.clone());
+            }
+        }
+        EventPayload::ServiceUnlinked { service } => {
+            incident.services.retain(|s| s.id != service.id);
+        }
+        EventPayload::TimestampChanged { milestone, to, .. } => {
+            incident.set_milestone(*milestone, *to);
+        }
+        EventPayload::StatusUpdatePublished { visibility, .. } => {
+            if *visibility == Visibility::Public {
+                incident.last_public_update_at = Some(at);
+            }
+        }
+        EventPayload::EntryPinned { event_id } => {
+            if !incident.pinned.contains(event_id) {
+                incident.pinned.push(*event_id);
+            }
+        }
+        EventPayload::EntryUnpinned { event_id } => incident.pinned.retain(|id| id != event_id),
+        EventPayload::NoteDeleted { event_id } => {
+            incident.pinned.retain(|id| id != event_id);
+            if !incident.deleted_notes.contains(event_id) {
+                incident.deleted_notes.push(*event_id);
+            }
+        }
+        EventPayload::MergedInto { target_id, .. } => {
+            incident.status = Status::Merged;
+            incident.merged_into = Some(*target_id);
+            incident.closed_at = Some(at);
+        }
     }
 }
 
@@ -275,9 +827,17 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 3, 27, 16, 0, 0).unwrap() + chrono::Duration::minutes(minute)
     }
 
+    fn ctx(minute: i64) -> Context<'static> {
+        Context {
+            actor_id: 1,
+            now: at(minute),
+            ..Context::default()
+        }
+    }
+
     fn record(incident: &Option<Incident>, payload: EventPayload, minute: i64) -> EventRecord {
         EventRecord {
-            id: 0,
+            id: incident.as_ref().map_or(1, |i| i.version + 1),
             incident_id: 7,
             incident_version: incident.as_ref().map_or(1, |i| i.version + 1),
             at: at(minute),
@@ -290,6 +850,14 @@ mod tests {
         }
     }
 
+    fn run(state: &mut Option<Incident>, cmd: &Command, c: &Context) -> Result<(), DomainError> {
+        for p in decide(state.as_ref(), cmd, c)? {
+            let e = record(state, p, (c.now - at(0)).num_minutes());
+            apply(state, &e);
+        }
+        Ok(())
+    }
+
     fn declared() -> Option<Incident> {
         let mut state = None;
         let cmd = Command::Declare {
@@ -297,11 +865,12 @@ mod tests {
             severity: Severity::Sev1,
             summary: "500s".into(),
         };
-        for p in decide(None, &cmd).unwrap() {
-            let e = record(&state, p, 0);
-            apply(&mut state, &e);
-        }
+        run(&mut state, &cmd, &ctx(0)).unwrap();
         state
+    }
+
+    fn version(state: &Option<Incident>) -> i64 {
+        state.as_ref().unwrap().version
     }
 
     #[test]
@@ -311,46 +880,37 @@ mod tests {
         assert_eq!(inc.status, Status::Triage);
         assert_eq!(inc.version, 1);
         assert_eq!(inc.started_at, inc.detected_at);
+        assert_eq!(inc.participants, vec![1]);
     }
 
     #[test]
     fn empty_and_overlong_titles_are_refused_with_the_limit() {
         for title in ["", "   "] {
-            let err = decide(
-                None,
-                &Command::Declare {
-                    title: title.into(),
-                    severity: Severity::Sev3,
-                    summary: String::new(),
-                },
-            )
-            .unwrap_err();
-            assert!(err.to_string().contains("must not be empty"), "{err}");
-        }
-        let err = decide(
-            None,
-            &Command::Declare {
-                title: "x".repeat(TITLE_MAX_CHARS + 1),
+            let cmd = Command::Declare {
+                title: title.into(),
                 severity: Severity::Sev3,
                 summary: String::new(),
-            },
-        )
-        .unwrap_err();
+            };
+            let err = decide(None, &cmd, &ctx(0)).unwrap_err();
+            assert!(err.to_string().contains("must not be empty"), "{err}");
+        }
+        let cmd = Command::Declare {
+            title: "x".repeat(TITLE_MAX_CHARS + 1),
+            severity: Severity::Sev3,
+            summary: String::new(),
+        };
+        let err = decide(None, &cmd, &ctx(0)).unwrap_err();
         assert!(err.to_string().contains("limit is 200"), "{err}");
     }
 
     #[test]
     fn illegal_transition_names_the_allowed_ones() {
         let inc = declared().unwrap();
-        let err = decide(
-            Some(&inc),
-            &Command::ChangeStatus {
-                status: Status::Closed,
-                expected_version: inc.version,
-            },
-        )
-        .unwrap_err();
-        let msg = err.to_string();
+        let cmd = Command::ChangeStatus {
+            status: Status::Closed,
+            expected_version: inc.version,
+        };
+        let msg = decide(Some(&inc), &cmd, &ctx(1)).unwrap_err().to_string();
         assert!(msg.contains("cannot move from Triage to Closed"), "{msg}");
         assert!(
             msg.contains("Investigating, Identified, Monitoring, Resolved, Declined"),
@@ -361,14 +921,12 @@ mod tests {
     #[test]
     fn stale_version_is_a_conflict() {
         let inc = declared().unwrap();
-        let err = decide(
-            Some(&inc),
-            &Command::ChangeStatus {
-                status: Status::Investigating,
-                expected_version: inc.version - 1,
-            },
-        )
-        .unwrap_err();
+        let cmd = Command::ChangeSeverity {
+            severity: Severity::Sev2,
+            reason: "smaller".into(),
+            expected_version: inc.version - 1,
+        };
+        let err = decide(Some(&inc), &cmd, &ctx(1)).unwrap_err();
         assert!(matches!(
             err,
             DomainError::Conflict {
@@ -376,6 +934,237 @@ mod tests {
                 actual: 1
             }
         ));
+    }
+
+    #[test]
+    fn acknowledging_moves_out_of_triage_once() {
+        let mut state = declared();
+        run(&mut state, &Command::Acknowledge, &ctx(3)).unwrap();
+        let inc = state.clone().unwrap();
+        assert_eq!(inc.status, Status::Investigating);
+        assert_eq!(inc.acknowledged_at, Some(at(3)));
+        let err = run(&mut state, &Command::Acknowledge, &ctx(4)).unwrap_err();
+        assert!(err.to_string().contains("already acknowledged"), "{err}");
+    }
+
+    #[test]
+    fn severity_changes_need_a_reason() {
+        let mut state = declared();
+        let cmd = |reason: &str, v| Command::ChangeSeverity {
+            severity: Severity::Sev2,
+            reason: reason.into(),
+            expected_version: v,
+        };
+        let err = run(&mut state, &cmd("  ", 1), &ctx(1)).unwrap_err();
+        assert!(
+            err.to_string().contains("Reason must not be empty"),
+            "{err}"
+        );
+        run(&mut state, &cmd("only EU", 1), &ctx(1)).unwrap();
+        assert_eq!(state.as_ref().unwrap().severity, Severity::Sev2);
+    }
+
+    #[test]
+    fn timestamps_are_validated_and_the_rule_is_named() {
+        let mut state = declared();
+        run(&mut state, &Command::Acknowledge, &ctx(10)).unwrap();
+        // Detected after acknowledged: refused, naming both.
+        let cmd = Command::SetTimestamp {
+            milestone: Milestone::Detected,
+            at: at(11),
+            reason: "paged late".into(),
+            expected_version: version(&state),
+        };
+        let msg = run(&mut state, &cmd, &ctx(20)).unwrap_err().to_string();
+        assert!(
+            msg.contains("Acknowledged") && msg.contains("cannot be before detected"),
+            "{msg}"
+        );
+        assert!(msg.contains("started ≤ detected ≤ acknowledged"), "{msg}");
+        // Started after detected.
+        let cmd = Command::SetTimestamp {
+            milestone: Milestone::Started,
+            at: at(5),
+            reason: "x".into(),
+            expected_version: version(&state),
+        };
+        let msg = run(&mut state, &cmd, &ctx(20)).unwrap_err().to_string();
+        assert!(
+            msg.contains("Detected") && msg.contains("cannot be before started"),
+            "{msg}"
+        );
+        // In the future.
+        let cmd = Command::SetTimestamp {
+            milestone: Milestone::Started,
+            at: at(60),
+            reason: "x".into(),
+            expected_version: version(&state),
+        };
+        let msg = run(&mut state, &cmd, &ctx(20)).unwrap_err().to_string();
+        assert!(msg.contains("cannot be in the future"), "{msg}");
+        // Not happened yet.
+        let cmd = Command::SetTimestamp {
+            milestone: Milestone::Resolved,
+            at: at(15),
+            reason: "x".into(),
+            expected_version: version(&state),
+        };
+        let msg = run(&mut state, &cmd, &ctx(20)).unwrap_err().to_string();
+        assert!(msg.contains("has not happened yet"), "{msg}");
+        // Started earlier than detected: fine, and recorded with the old value.
+        let cmd = Command::SetTimestamp {
+            milestone: Milestone::Started,
+            at: at(-30),
+            reason: "errors began before the alert".into(),
+            expected_version: version(&state),
+        };
+        run(&mut state, &cmd, &ctx(20)).unwrap();
+        assert_eq!(state.as_ref().unwrap().started_at, at(-30));
+    }
+
+    fn note(state: &mut Option<Incident>, actor: i64) -> EventRecord {
+        let cmd = Command::PostNote {
+            body: "a note".into(),
+        };
+        let mut payloads = decide(state.as_ref(), &cmd, &ctx(1)).unwrap();
+        let mut e = record(state, payloads.remove(0), 1);
+        e.actor.id = actor;
+        apply(state, &e);
+        e
+    }
+
+    #[test]
+    fn only_authors_edit_or_delete_their_notes() {
+        let mut state = declared();
+        let mine = note(&mut state, 1);
+        let theirs = note(&mut state, 2);
+        let c = Context {
+            entry: Some(&theirs),
+            ..ctx(2)
+        };
+        let err = decide(
+            state.as_ref(),
+            &Command::EditNote {
+                event_id: theirs.id,
+                body: "x".into(),
+            },
+            &c,
+        )
+        .unwrap_err();
+        assert!(matches!(err, DomainError::Forbidden(_)), "{err}");
+        let c = Context {
+            entry: Some(&mine),
+            ..ctx(2)
+        };
+        run(&mut state, &Command::Pin { event_id: mine.id }, &c).unwrap();
+        assert_eq!(state.as_ref().unwrap().pinned, vec![mine.id]);
+        run(&mut state, &Command::DeleteNote { event_id: mine.id }, &c).unwrap();
+        let inc = state.clone().unwrap();
+        assert!(inc.pinned.is_empty(), "a deleted note is unpinned");
+        let err = run(
+            &mut state,
+            &Command::EditNote {
+                event_id: mine.id,
+                body: "again".into(),
+            },
+            &c,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("deleted"), "{err}");
+        // An entry of another incident is not found.
+        let mut foreign = mine.clone();
+        foreign.incident_id = 99;
+        let c = Context {
+            entry: Some(&foreign),
+            ..ctx(2)
+        };
+        let err = run(&mut state, &Command::Pin { event_id: mine.id }, &c).unwrap_err();
+        assert!(matches!(err, DomainError::NotFound(_)), "{err}");
+    }
+
+    #[test]
+    fn merging_makes_the_duplicate_read_only_and_tells_the_survivor() {
+        let mut dup = declared();
+        let mut survivor = declared().unwrap();
+        survivor.id = 8;
+        let cmd = Command::MergeInto {
+            target_id: 8,
+            expected_version: version(&dup),
+        };
+        let c = Context {
+            target: Some(&survivor),
+            ..ctx(5)
+        };
+        let payloads = decide(dup.as_ref(), &cmd, &c).unwrap();
+        let (target, other) = counterpart(dup.as_ref().unwrap(), &payloads[0]).unwrap();
+        assert_eq!(target, 8);
+        assert!(matches!(
+            other,
+            EventPayload::DuplicateMerged {
+                duplicate_id: 7,
+                ..
+            }
+        ));
+        let e = record(&dup, payloads[0].clone(), 5);
+        apply(&mut dup, &e);
+        let inc = dup.clone().unwrap();
+        assert_eq!((inc.status, inc.merged_into), (Status::Merged, Some(8)));
+        let err = run(&mut dup, &Command::PostNote { body: "x".into() }, &ctx(6)).unwrap_err();
+        assert!(err.to_string().contains("merged into INC-8"), "{err}");
+        // Into itself, or into something merged further.
+        let self_merge = Command::MergeInto {
+            target_id: 8,
+            expected_version: survivor.version,
+        };
+        let c = Context {
+            target: Some(&survivor),
+            ..ctx(6)
+        };
+        assert!(decide(Some(&survivor), &self_merge, &c)
+            .unwrap_err()
+            .to_string()
+            .contains("into itself"));
+        let fresh = declared().unwrap();
+        let c = Context {
+            target: Some(&inc),
+            ..ctx(6)
+        };
+        let into_merged = Command::MergeInto {
+            target_id: 7,
+            expected_version: fresh.version,
+        };
+        let mut fresh2 = fresh.clone();
+        fresh2.id = 9;
+        assert!(decide(Some(&fresh2), &into_merged, &c)
+            .unwrap_err()
+            .to_string()
+            .contains("merge into INC-8 instead"));
+    }
+
+    #[test]
+    fn public_updates_restart_the_update_clock() {
+        let mut state = declared();
+        let inc = state.clone().unwrap();
+        assert_eq!(inc.next_update_due(Some(30)), Some(at(30)));
+        let cmd = Command::PublishUpdate {
+            visibility: Visibility::Internal,
+            body: "internal".into(),
+        };
+        run(&mut state, &cmd, &ctx(10)).unwrap();
+        assert_eq!(
+            state.as_ref().unwrap().next_update_due(Some(30)),
+            Some(at(30))
+        );
+        let cmd = Command::PublishUpdate {
+            visibility: Visibility::Public,
+            body: "public".into(),
+        };
+        run(&mut state, &cmd, &ctx(12)).unwrap();
+        assert_eq!(
+            state.as_ref().unwrap().next_update_due(Some(30)),
+            Some(at(42))
+        );
+        assert_eq!(state.as_ref().unwrap().next_update_due(None), None);
     }
 
     #[test]
@@ -398,47 +1187,90 @@ mod tests {
         assert_eq!(state.as_ref().unwrap().version, 2);
     }
 
-    fn any_command() -> impl Strategy<Value = (u8, usize, i64)> {
-        (0u8..3, 0usize..Status::ALL.len(), -1i64..2)
+    #[test]
+    fn every_kind_is_listed_once() {
+        let mut kinds = EventPayload::KINDS.to_vec();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), EventPayload::KINDS.len());
+    }
+
+    /// A random command: (kind, status index, version skew, milestone index, minutes offset).
+    fn any_command() -> impl Strategy<Value = (u8, usize, i64, usize, i64)> {
+        (
+            0u8..8,
+            0usize..Status::ALL.len(),
+            -1i64..2,
+            0usize..Milestone::ALL.len(),
+            -120i64..30,
+        )
     }
 
     proptest! {
-        /// Any sequence of commands: the status only ever moves along allowed transitions, the
-        /// version grows by one per event, and the timestamps stay in order.
+        /// Any sequence of commands: the status only ever moves along allowed transitions (Merged
+        /// only by a merge), the version grows by one per event, refused commands change nothing,
+        /// and the timestamps stay ordered started ≤ detected ≤ acknowledged ≤ mitigated ≤
+        /// resolved ≤ closed.
         #[test]
-        fn lifecycle_invariants_hold(cmds in proptest::collection::vec(any_command(), 0..60)) {
+        fn lifecycle_invariants_hold(cmds in proptest::collection::vec(any_command(), 0..80)) {
             let mut state = declared();
-            for (minute, (kind, status_ix, version_skew)) in cmds.into_iter().enumerate() {
+            let mut survivor = declared().unwrap();
+            survivor.id = 8;
+            for (step, (kind, status_ix, skew, milestone_ix, offset)) in cmds.into_iter().enumerate() {
+                let minute = step as i64 + 1;
                 let before = state.clone().unwrap();
+                let v = before.version + skew;
                 let cmd = match kind {
                     0 => Command::PostNote { body: "note".into() },
-                    _ => Command::ChangeStatus {
-                        status: Status::ALL[status_ix],
-                        expected_version: before.version + version_skew,
+                    1 | 2 => Command::ChangeStatus { status: Status::ALL[status_ix], expected_version: v },
+                    3 => Command::Acknowledge,
+                    4 => Command::SetTimestamp {
+                        milestone: Milestone::ALL[milestone_ix],
+                        at: at(minute + offset),
+                        reason: "correction".into(),
+                        expected_version: v,
                     },
+                    5 => Command::ChangeSeverity {
+                        severity: Severity::ALL[status_ix % 4],
+                        reason: "r".into(),
+                        expected_version: v,
+                    },
+                    6 => Command::PublishUpdate { visibility: Visibility::Public, body: "u".into() },
+                    _ => Command::MergeInto { target_id: 8, expected_version: v },
                 };
-                match decide(state.as_ref(), &cmd) {
+                let c = Context { target: Some(&survivor), ..ctx(minute) };
+                match decide(state.as_ref(), &cmd, &c) {
                     Ok(payloads) => {
-                        if let Command::ChangeStatus { status, expected_version } = &cmd {
-                            prop_assert_eq!(*expected_version, before.version);
-                            prop_assert!(before.status.can_move_to(*status));
+                        if let Some(expected) = cmd.expected_version() {
+                            prop_assert_eq!(expected, before.version);
                         }
                         for p in payloads {
-                            let e = record(&state, p, minute as i64 + 1);
+                            let e = record(&state, p, minute);
                             apply(&mut state, &e);
                         }
                         let after = state.clone().unwrap();
                         prop_assert_eq!(after.version, before.version + 1);
+                        if after.status != before.status {
+                            match &cmd {
+                                Command::MergeInto { .. } => prop_assert_eq!(after.status, Status::Merged),
+                                Command::Acknowledge => prop_assert_eq!(
+                                    (before.status, after.status),
+                                    (Status::Triage, Status::Investigating)
+                                ),
+                                _ => prop_assert!(before.status.can_move_to(after.status)),
+                            }
+                        }
                     }
                     Err(_) => prop_assert_eq!(state.as_ref(), Some(&before)),
                 }
                 let inc = state.as_ref().unwrap();
-                prop_assert!(inc.started_at <= inc.detected_at);
-                if let Some(ack) = inc.acknowledged_at { prop_assert!(inc.detected_at <= ack); }
-                if let (Some(ack), Some(mit)) = (inc.acknowledged_at, inc.mitigated_at) { prop_assert!(ack <= mit); }
-                if let (Some(mit), Some(res)) = (inc.mitigated_at, inc.resolved_at) { prop_assert!(mit <= res); }
+                prop_assert!(inc.check_milestones().is_ok(), "{:?}", inc.check_milestones());
                 if inc.status == Status::Resolved { prop_assert!(inc.resolved_at.is_some()); }
                 if inc.status.is_active() { prop_assert!(inc.resolved_at.is_none()); }
+                if !matches!(inc.status, Status::Triage | Status::Declined | Status::Merged) {
+                    prop_assert!(inc.acknowledged_at.is_some());
+                }
+                prop_assert_eq!(inc.merged_into.is_some(), inc.status == Status::Merged);
             }
         }
     }

@@ -9,6 +9,12 @@ pub const TITLE_MAX_CHARS: usize = 200;
 pub const SUMMARY_MAX_CHARS: usize = 10_000;
 /// Longest note, in characters.
 pub const NOTE_MAX_CHARS: usize = 20_000;
+/// Longest reason given for a change (severity, timestamps), in characters.
+pub const REASON_MAX_CHARS: usize = 500;
+/// Longest "what customers see", in characters.
+pub const IMPACT_MAX_CHARS: usize = 2_000;
+/// Longest status update, in characters.
+pub const UPDATE_MAX_CHARS: usize = 5_000;
 
 /// How bad it is. SEV1 and SEV2 are major incidents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -178,9 +184,95 @@ pub struct Incident {
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// What customers see and how many are affected.
+    #[serde(default)]
+    pub impact: Impact,
+    /// The services this incident affects, in the order they were linked.
+    #[serde(default)]
+    pub services: Vec<ServiceRef>,
+    /// Timeline entries (event ids) pinned as key moments.
+    #[serde(default)]
+    pub pinned: Vec<i64>,
+    /// Notes (event ids) their authors deleted.
+    #[serde(default)]
+    pub deleted_notes: Vec<i64>,
+    /// Everyone who has changed or written anything here (user ids), first come first.
+    #[serde(default)]
+    pub participants: Vec<i64>,
+    /// Set when this incident was merged into another as a duplicate.
+    #[serde(default)]
+    pub merged_into: Option<i64>,
+    /// When the last public status update went out.
+    #[serde(default)]
+    pub last_public_update_at: Option<DateTime<Utc>>,
 }
 
 impl Incident {
+    /// When a milestone happened, if it has.
+    pub fn milestone(&self, m: Milestone) -> Option<DateTime<Utc>> {
+        match m {
+            Milestone::Started => Some(self.started_at),
+            Milestone::Detected => Some(self.detected_at),
+            Milestone::Acknowledged => self.acknowledged_at,
+            Milestone::Mitigated => self.mitigated_at,
+            Milestone::Resolved => self.resolved_at,
+            Milestone::Closed => self.closed_at,
+        }
+    }
+
+    /// Sets a milestone that has happened (started and detected always have).
+    pub(crate) fn set_milestone(&mut self, m: Milestone, at: DateTime<Utc>) {
+        match m {
+            Milestone::Started => self.started_at = at,
+            Milestone::Detected => self.detected_at = at,
+            Milestone::Acknowledged => self.acknowledged_at = Some(at),
+            Milestone::Mitigated => self.mitigated_at = Some(at),
+            Milestone::Resolved => self.resolved_at = Some(at),
+            Milestone::Closed => self.closed_at = Some(at),
+        }
+    }
+
+    /// The timestamps must follow started ≤ detected ≤ acknowledged ≤ mitigated ≤ resolved ≤
+    /// closed (those that have happened). The error names the broken rule.
+    pub fn check_milestones(&self) -> Result<(), String> {
+        let mut previous: Option<(Milestone, DateTime<Utc>)> = None;
+        for m in Milestone::ALL {
+            let Some(at) = self.milestone(m) else {
+                continue;
+            };
+            if let Some((pm, pat)) = previous {
+                if at < pat {
+                    return Err(format!(
+                        "{} ({}) cannot be before {} ({}): the order is started ≤ detected ≤ \
+                         acknowledged ≤ mitigated ≤ resolved ≤ closed.",
+                        m.label(),
+                        at.format("%Y-%m-%d %H:%M UTC"),
+                        pm.label().to_lowercase(),
+                        pat.format("%Y-%m-%d %H:%M UTC"),
+                    ));
+                }
+            }
+            previous = Some((m, at));
+        }
+        Ok(())
+    }
+
+    /// When the next public status update is due, by the severity's cadence (while the incident is
+    /// being worked on). Counted from the last public update, or from detection before the first.
+    pub fn next_update_due(&self, every_minutes: Option<u32>) -> Option<DateTime<Utc>> {
+        let every = every_minutes?;
+        if !self.status.is_active() {
+            return None;
+        }
+        let from = self.last_public_update_at.unwrap_or(self.detected_at);
+        Some(from + chrono::Duration::minutes(i64::from(every)))
+    }
+
+    /// Has this person taken part (declared, wrote or changed anything)?
+    pub fn involves(&self, user_id: i64) -> bool {
+        self.declared_by == user_id || self.participants.contains(&user_id)
+    }
+
     /// When the incident stopped being open, if it has.
     pub fn ended_at(&self) -> Option<DateTime<Utc>> {
         self.resolved_at.or(self.closed_at)
@@ -199,6 +291,155 @@ impl Incident {
     /// The human reference, e.g. `INC-42`.
     pub fn reference(&self) -> String {
         format!("INC-{}", self.id)
+    }
+}
+
+/// How many customers are affected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Affected {
+    #[default]
+    Unknown,
+    Few,
+    Some,
+    All,
+}
+
+impl Affected {
+    pub const ALL: [Affected; 4] = [
+        Affected::Unknown,
+        Affected::Few,
+        Affected::Some,
+        Affected::All,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Affected::Unknown => "unknown",
+            Affected::Few => "few",
+            Affected::Some => "some",
+            Affected::All => "all",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Affected::Unknown => "Not yet known",
+            Affected::Few => "A few customers",
+            Affected::Some => "Some customers",
+            Affected::All => "All customers",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Affected, String> {
+        parse_key(
+            input,
+            "number of affected customers",
+            &Affected::ALL,
+            Affected::key,
+        )
+    }
+}
+
+/// The impact assessment: the questions responders answer early.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Impact {
+    /// What customers see, in their words.
+    pub customer_impact: String,
+    pub affected: Affected,
+}
+
+/// A service as an incident names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ServiceRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The moments every incident records. They feed the SLA timers and the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Milestone {
+    Started,
+    Detected,
+    Acknowledged,
+    Mitigated,
+    Resolved,
+    Closed,
+}
+
+impl Milestone {
+    /// In the order they must happen.
+    pub const ALL: [Milestone; 6] = [
+        Milestone::Started,
+        Milestone::Detected,
+        Milestone::Acknowledged,
+        Milestone::Mitigated,
+        Milestone::Resolved,
+        Milestone::Closed,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Milestone::Started => "started",
+            Milestone::Detected => "detected",
+            Milestone::Acknowledged => "acknowledged",
+            Milestone::Mitigated => "mitigated",
+            Milestone::Resolved => "resolved",
+            Milestone::Closed => "closed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Milestone::Started => "Started",
+            Milestone::Detected => "Detected",
+            Milestone::Acknowledged => "Acknowledged",
+            Milestone::Mitigated => "Mitigated",
+            Milestone::Resolved => "Resolved",
+            Milestone::Closed => "Closed",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Milestone, String> {
+        parse_key(input, "timestamp", &Milestone::ALL, Milestone::key)
+    }
+}
+
+/// Who a status update is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// Responders and stakeholders.
+    Internal,
+    /// Also customers (the status page).
+    Public,
+}
+
+impl Visibility {
+    pub const ALL: [Visibility; 2] = [Visibility::Internal, Visibility::Public];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Visibility::Internal => "internal",
+            Visibility::Public => "public",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Visibility::Internal => "Internal",
+            Visibility::Public => "Public",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Visibility, String> {
+        parse_key(input, "visibility", &Visibility::ALL, Visibility::key)
     }
 }
 

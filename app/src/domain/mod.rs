@@ -1,18 +1,30 @@
 //! Sitrep's rules, with no I/O. Compiled natively for the server and to wasm for the browser, so a
 //! rule is written once and both sides agree on it.
 
+mod catalog;
 mod error;
 mod event;
 mod incident;
+mod presence;
+mod timeline;
 mod user;
+mod vocab;
 
+pub use catalog::{tier_label, Service, ServiceInput};
 pub use error::{AppError, DomainError, ErrorKind};
-pub use event::{apply, decide, Actor, Command, EventPayload, EventRecord, LiveEvent};
-pub use incident::{
-    human_duration, thousands, Incident, Severity, Status, NOTE_MAX_CHARS, SUMMARY_MAX_CHARS,
-    TITLE_MAX_CHARS,
+pub use event::{
+    apply, counterpart, decide, Actor, Category, Command, Context, EventPayload, EventRecord,
+    LiveEvent,
 };
+pub use incident::{
+    human_duration, thousands, Affected, Impact, Incident, Milestone, ServiceRef, Severity, Status,
+    Visibility, IMPACT_MAX_CHARS, NOTE_MAX_CHARS, REASON_MAX_CHARS, SUMMARY_MAX_CHARS,
+    TITLE_MAX_CHARS, UPDATE_MAX_CHARS,
+};
+pub use presence::Presence;
+pub use timeline::{describe, timeline_view, to_markdown, Entry};
 pub use user::{normalize_email, User, UserRole};
+pub use vocab::{SeverityDef, StatusDef, UpdateTemplate, Vocabulary};
 
 /// Finds the value of a closed vocabulary (severities, statuses, roles) by its key,
 /// case-insensitively, or says which keys there are.

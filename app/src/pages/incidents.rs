@@ -4,10 +4,13 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::{list_incidents, DeclareIncident, IncidentsSnapshot};
 use crate::clock::use_clock;
-use crate::components::{AppHeader, ErrorNotice, LoadError, SeverityBadge, StatusBadge};
+use crate::components::{
+    provide_vocabulary, use_vocabulary, AppHeader, ErrorNotice, LoadError, SeverityBadge,
+    StatusBadge,
+};
 use crate::domain::{
-    apply, human_duration, thousands, EventPayload, Incident, Severity, SUMMARY_MAX_CHARS,
-    TITLE_MAX_CHARS,
+    apply, human_duration, thousands, EventPayload, Incident, Service, Severity, Status,
+    SUMMARY_MAX_CHARS, TITLE_MAX_CHARS,
 };
 use crate::live::{use_live, LiveMessage};
 
@@ -37,8 +40,13 @@ fn IncidentsView(
         viewer,
         server_time,
         last_event_id,
+        vocabulary,
+        services,
     } = snapshot;
+    provide_vocabulary(vocabulary);
     let incidents = RwSignal::new(initial);
+    let filters = Filters::new();
+    let viewer_id = viewer.id;
     let clock = use_clock();
     let live = use_live();
 
@@ -51,6 +59,7 @@ fn IncidentsView(
         let reload = reload.clone();
         move |msg| match msg {
             LiveMessage::Resync => reload(),
+            LiveMessage::Presence(_) => {}
             LiveMessage::Event(ev) => {
                 let event = &ev.event;
                 incidents.update(|list| {
@@ -80,10 +89,21 @@ fn IncidentsView(
                 <h1>"Incidents"</h1>
             </div>
             {can_write.then(|| view! { <DeclareForm/> })}
+            <StatusCounts incidents=incidents filters=filters/>
+            <FilterBar filters=filters services=services/>
             <Show
                 when=move || !incidents.with(|l| l.is_empty())
                 fallback=|| view! { <p class="empty">"No incidents. Quiet day."</p> }
             >
+                <p class="result-count" role="status" aria-live="polite">
+                    {move || {
+                        let n = incidents.with(|l| l.iter().filter(|i| filters.keeps(i, viewer_id)).count());
+                        match n {
+                            1 => "1 incident".to_owned(),
+                            n => format!("{} incidents", thousands(n)),
+                        }
+                    }}
+                </p>
                 <table class="incidents" aria-label="Incidents">
                     <thead>
                         <tr>
@@ -97,7 +117,7 @@ fn IncidentsView(
                     </thead>
                     <tbody>
                         <For
-                            each=move || incidents.get()
+                            each=move || filters.apply(&incidents.get(), viewer_id, clock.now_or(server_time))
                             key=|i| (i.id, i.version)
                             children=move |i| view! { <IncidentRow incident=i server_time=server_time/> }
                         />
@@ -105,6 +125,172 @@ fn IncidentsView(
                 </table>
             </Show>
         </main>
+    }
+}
+
+/// What the list shows: status, severity, service, mine; search; sort.
+#[derive(Clone, Copy)]
+struct Filters {
+    /// `open`, `all`, or a status key.
+    status: RwSignal<String>,
+    /// `""` (any) or a severity key.
+    severity: RwSignal<String>,
+    /// `""` (any) or a service id.
+    service: RwSignal<String>,
+    mine: RwSignal<bool>,
+    search: RwSignal<String>,
+    sort: RwSignal<String>,
+}
+
+impl Filters {
+    fn new() -> Self {
+        Filters {
+            status: RwSignal::new("open".into()),
+            severity: RwSignal::new(String::new()),
+            service: RwSignal::new(String::new()),
+            mine: RwSignal::new(false),
+            search: RwSignal::new(String::new()),
+            sort: RwSignal::new("newest".into()),
+        }
+    }
+
+    fn keeps(&self, i: &Incident, viewer_id: i64) -> bool {
+        let status_ok = self.status.with(|s| match s.as_str() {
+            "open" => i.status.is_active(),
+            "all" => true,
+            key => i.status.key() == key,
+        });
+        let severity_ok = self
+            .severity
+            .with(|s| s.is_empty() || i.severity.key() == s);
+        let service_ok = self
+            .service
+            .with(|s| s.is_empty() || i.services.iter().any(|x| x.id.to_string() == *s));
+        let mine_ok = !self.mine.get() || i.involves(viewer_id);
+        let search_ok = self.search.with(|q| {
+            let q = q.trim().to_lowercase();
+            q.is_empty() || i.title.to_lowercase().contains(&q) || i.reference().to_lowercase() == q
+        });
+        status_ok && severity_ok && service_ok && mine_ok && search_ok
+    }
+
+    fn apply(
+        &self,
+        all: &[Incident],
+        viewer_id: i64,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<Incident> {
+        let mut list: Vec<Incident> = all
+            .iter()
+            .filter(|i| self.keeps(i, viewer_id))
+            .cloned()
+            .collect();
+        match self.sort.get().as_str() {
+            "severity" => list.sort_by_key(|i| (i.severity, std::cmp::Reverse(i.id))),
+            "updated" => list.sort_by_key(|i| std::cmp::Reverse((i.updated_at, i.id))),
+            "longest" => list.sort_by_key(|i| std::cmp::Reverse((i.open_for(now), i.id))),
+            _ => list.sort_by_key(|i| std::cmp::Reverse(i.id)),
+        }
+        list
+    }
+}
+
+/// How many incidents are in each status; a click filters by it.
+#[component]
+fn StatusCounts(incidents: RwSignal<Vec<Incident>>, filters: Filters) -> impl IntoView {
+    let vocab = use_vocabulary();
+    view! {
+        <ul class="status-counts" aria-label="Incidents by status">
+            {Status::ALL
+                .into_iter()
+                .map(|s| {
+                    let count = move || incidents.with(|l| l.iter().filter(|i| i.status == s).count());
+                    let label = vocab.status_label(s);
+                    view! {
+                        <li>
+                            <button
+                                type="button"
+                                class=format!("count status {}", s.key())
+                                aria-pressed=move || filters.status.with(|f| f == s.key()).to_string()
+                                on:click=move |_| filters.status.set(s.key().to_owned())
+                                data-status=s.key()
+                            >
+                                <span class="n">{count}</span>
+                                " "
+                                {label}
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn FilterBar(filters: Filters, services: Vec<Service>) -> impl IntoView {
+    let vocab = use_vocabulary();
+    let bind = |signal: RwSignal<String>| move |ev| signal.set(event_target_value(&ev));
+    view! {
+        <form class="filter-bar" role="search" aria-label="Filter incidents" on:submit=|ev| ev.prevent_default()>
+            <label>
+                "Search"
+                <input
+                    type="search"
+                    placeholder="Title or INC-12"
+                    prop:value=move || filters.search.get()
+                    on:input=bind(filters.search)
+                />
+            </label>
+            <label>
+                "Status"
+                <select prop:value=move || filters.status.get() on:change=bind(filters.status)>
+                    <option value="open">"Open"</option>
+                    <option value="all">"All"</option>
+                    {Status::ALL
+                        .into_iter()
+                        .map(|s| view! { <option value=s.key()>{vocab.status_label(s)}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Severity"
+                <select prop:value=move || filters.severity.get() on:change=bind(filters.severity)>
+                    <option value="">"Any"</option>
+                    {Severity::ALL
+                        .into_iter()
+                        .map(|s| view! { <option value=s.key()>{vocab.severity_label(s)}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Service"
+                <select prop:value=move || filters.service.get() on:change=bind(filters.service)>
+                    <option value="">"Any"</option>
+                    {services
+                        .into_iter()
+                        .map(|s| view! { <option value=s.id.to_string()>{s.name}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Sort"
+                <select prop:value=move || filters.sort.get() on:change=bind(filters.sort)>
+                    <option value="newest">"Newest first"</option>
+                    <option value="severity">"Severity"</option>
+                    <option value="updated">"Recently updated"</option>
+                    <option value="longest">"Open longest"</option>
+                </select>
+            </label>
+            <label class="check">
+                <input
+                    type="checkbox"
+                    prop:checked=move || filters.mine.get()
+                    on:change=move |ev| filters.mine.set(event_target_checked(&ev))
+                />
+                "Mine"
+            </label>
+        </form>
     }
 }
 
@@ -130,6 +316,7 @@ fn IncidentRow(incident: Incident, server_time: chrono::DateTime<chrono::Utc>) -
 
 #[component]
 fn DeclareForm() -> impl IntoView {
+    let vocab = use_vocabulary();
     let declare = ServerAction::<DeclareIncident>::new();
     let error = Signal::derive(move || declare.value().get().and_then(|r| r.err()));
     let navigate = use_navigate();
@@ -159,7 +346,10 @@ fn DeclareForm() -> impl IntoView {
                         .map(|s| {
                             view! {
                                 <option value=s.key() selected=s == Severity::Sev2>
-                                    {format!("{} — {}", s.label(), s.description())}
+                                    {
+                                        let d = vocab.severity(s);
+                                        format!("{} — {}", d.label, d.description)
+                                    }
                                 </option>
                             }
                         })

@@ -3,6 +3,7 @@
 pub mod incidents;
 pub mod login;
 pub mod room;
+pub mod services;
 
 use leptos::prelude::*;
 

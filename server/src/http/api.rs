@@ -179,6 +179,24 @@ pub async fn healthz() -> Json<Health> {
         get_timeline,
         post_note,
         change_status,
+        super::room_api::acknowledge,
+        super::room_api::change_severity,
+        super::room_api::update_impact,
+        super::room_api::link_service,
+        super::room_api::unlink_service,
+        super::room_api::set_timestamp,
+        super::room_api::publish_update,
+        super::room_api::pin,
+        super::room_api::unpin,
+        super::room_api::edit_note,
+        super::room_api::delete_note,
+        super::room_api::merge,
+        super::room_api::export,
+        super::room_api::list_services,
+        super::room_api::get_service,
+        super::room_api::create_service,
+        super::room_api::update_service,
+        super::room_api::vocabulary,
         super::stream::stream,
         healthz,
         openapi
@@ -190,7 +208,9 @@ pub async fn healthz() -> Json<Health> {
         StatusRequest,
         Problem,
         Health,
-        app::domain::LiveEvent
+        app::domain::LiveEvent,
+        app::domain::Presence,
+        app::api::Acted
     ))
 )]
 pub struct ApiDoc;

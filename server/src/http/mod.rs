@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod problem;
+pub mod room_api;
 pub mod session;
 pub mod stream;
 
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}/timeline", get(api::get_timeline))
         .route("/incidents/{id}/notes", post(api::post_note))
         .route("/incidents/{id}/status", post(api::change_status))
+        .merge(room_api::routes())
         .route("/stream", get(stream::stream))
         .route("/openapi.json", get(api::openapi))
         .fallback(|| async {

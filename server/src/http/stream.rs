@@ -81,6 +81,7 @@ impl Topics {
         (status = 400, body = super::problem::Problem), (status = 401, body = super::problem::Problem)))]
 pub async fn stream(
     State(state): State<AppState>,
+    viewer: Option<axum::Extension<super::session::CurrentUser>>,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<StreamQuery>,
 ) -> Response {
@@ -106,7 +107,22 @@ pub async fn stream(
         // No position given: start from now.
         None => (newest, false),
     };
-    let body = Body::from_stream(frames(state, topics, after, resync_first));
+    // Following a room is being in it: the guards live as long as the stream.
+    let here: Vec<crate::presence::Here> = match viewer {
+        Some(axum::Extension(super::session::CurrentUser(user))) => topics
+            .incident_ids
+            .iter()
+            .map(|id| {
+                let who = app::domain::Actor {
+                    id: user.id,
+                    name: user.name.clone(),
+                };
+                state.presence.join(*id, who)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let body = Body::from_stream(frames(state, topics, after, resync_first, here));
     let mut response = body.into_response();
     let h = response.headers_mut();
     h.insert(
@@ -123,10 +139,14 @@ fn frames(
     topics: Topics,
     after: i64,
     resync_first: bool,
+    here: Vec<crate::presence::Here>,
 ) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> {
     async_stream::stream! {
+        // Held until the stream ends: then this viewer leaves the rooms.
+        let _here = here;
         // Subscribe before replaying, so nothing committed meanwhile slips between the two.
         let mut rx = state.bus.subscribe();
+        let mut presence = state.presence.subscribe();
         let cancel = state.cancel.clone();
         let mut last = after;
         // Tell the client to retry quickly after a drop.
@@ -153,11 +173,25 @@ fn frames(
                 break;
             }
         }
+        // Who is in the followed rooms now; changes follow live.
+        for id in &topics.incident_ids {
+            yield Ok(state.presence.frame(*id));
+        }
         let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
         keep_alive.reset();
         loop {
             tokio::select! {
                 _ = cancel.cancelled() => break,
+                frame = presence.recv() => match frame {
+                    Ok(frame) => {
+                        if topics.incident_ids.contains(&frame.incident_id) {
+                            yield Ok(frame.bytes.clone());
+                        }
+                    }
+                    // Missed some: the next change carries the whole state again.
+                    Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => break,
+                },
                 _ = keep_alive.tick() => yield Ok(Bytes::from_static(b": keep-alive\n\n")),
                 message = rx.recv() => match message {
                     Ok(published) => {
@@ -202,12 +236,13 @@ mod tests {
         let state = AppState {
             service: Service::new(store.clone(), bus.clone()),
             bus: bus.clone(),
+            presence: crate::presence::Presence::new(),
             leptos: crate::leptos_options("target/site"),
             cancel: tokio_util::sync::CancellationToken::new(),
             secure_cookies: false,
         };
         let topics = Topics::parse("incidents").unwrap();
-        let mut stream = Box::pin(frames(state.clone(), topics, 0, false));
+        let mut stream = Box::pin(frames(state.clone(), topics, 0, false, Vec::new()));
         // `retry:`, then the (empty) replay, then it waits for live events.
         let first = stream.next().await.unwrap().unwrap();
         assert!(first.starts_with(b"retry:"));

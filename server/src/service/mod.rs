@@ -1,18 +1,20 @@
 //! The application: load -> the domain decides -> the store writes events -> the bus publishes.
 //! Implements `app::backend::Backend` for the screens and serves the REST API.
 
+mod export;
+
 use std::sync::Arc;
 
-use app::api::{IncidentsSnapshot, RoomSnapshot};
+use app::api::{IncidentsSnapshot, RoomSnapshot, ServicesSnapshot};
 use app::backend::Backend;
 use app::domain::{
-    apply, decide, Actor, AppError, Command, DomainError, ErrorKind, EventPayload, EventRecord,
-    Incident, User,
+    apply, counterpart, decide, Actor, AppError, Command, Context, DomainError, ErrorKind,
+    EventPayload, EventRecord, Incident, Service as CatalogService, ServiceInput, User, Vocabulary,
 };
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::bus::Bus;
-use crate::store::{Store, StoreError};
+use crate::store::{Change, Store, StoreError};
 
 /// How often a command without an expected version is retried when it races another writer.
 const RETRIES: usize = 8;
@@ -21,13 +23,45 @@ const RETRIES: usize = 8;
 pub struct Service {
     pub store: Arc<dyn Store>,
     pub bus: Bus,
+    /// Labels, cadences and templates, from configuration.
+    pub vocabulary: Arc<Vocabulary>,
 }
 
-/// Renders what the browser shows but the store does not keep (note HTML).
+/// Renders what the browser shows but the store does not keep (the HTML of notes and updates).
 pub fn render(event: &mut EventRecord) {
-    if let EventPayload::NoteAdded { body } = &event.payload {
-        event.html = Some(crate::markdown::render(body));
+    if let Some(markdown) = event.payload.markdown() {
+        event.html = Some(crate::markdown::render(markdown));
     }
+}
+
+/// The events `payloads` make on `state`, and the state after them.
+fn record(
+    state: Option<&Incident>,
+    payloads: Vec<EventPayload>,
+    actor: &User,
+    now: DateTime<Utc>,
+) -> Result<(Incident, Vec<EventRecord>), AppError> {
+    let base_version = state.map_or(0, |s| s.version);
+    let mut next = state.cloned();
+    let mut events = Vec::with_capacity(payloads.len());
+    for (i, payload) in payloads.into_iter().enumerate() {
+        let event = EventRecord {
+            id: 0,
+            incident_id: state.map_or(0, |s| s.id),
+            incident_version: base_version + 1 + i as i64,
+            at: now,
+            actor: Actor {
+                id: actor.id,
+                name: actor.name.clone(),
+            },
+            payload,
+            html: None,
+        };
+        apply(&mut next, &event);
+        events.push(event);
+    }
+    let next = next.ok_or_else(|| internal("a command produced no incident"))?;
+    Ok((next, events))
 }
 
 pub fn internal(err: impl std::fmt::Display) -> AppError {
@@ -49,7 +83,49 @@ impl From<StoreError> for AppError {
 
 impl Service {
     pub fn new(store: Arc<dyn Store>, bus: Bus) -> Self {
-        Self { store, bus }
+        Self {
+            store,
+            bus,
+            vocabulary: Arc::new(Vocabulary::default()),
+        }
+    }
+
+    pub fn with_vocabulary(mut self, vocabulary: Vocabulary) -> Self {
+        self.vocabulary = Arc::new(vocabulary);
+        self
+    }
+
+    pub async fn services(&self) -> Result<Vec<CatalogService>, AppError> {
+        Ok(self.store.services().await?)
+    }
+
+    pub async fn service(&self, id: i64) -> Result<CatalogService, AppError> {
+        self.store
+            .service(id)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("Service {id} is not in the catalog.")))
+    }
+
+    /// Adds (`id` `None`) or edits a catalog service.
+    pub async fn save_service(
+        &self,
+        actor: &User,
+        id: Option<i64>,
+        input: ServiceInput,
+    ) -> Result<CatalogService, AppError> {
+        if !actor.can_write() {
+            return Err(AppError::forbidden(
+                "Your role (stakeholder) can read the service catalog but not change it.",
+            ));
+        }
+        let input = input.validate().map_err(AppError::from)?;
+        match self.store.save_service(id, &input).await {
+            Err(StoreError::NotFound) => Err(AppError::not_found(format!(
+                "Service {} is not in the catalog.",
+                id.unwrap_or_default()
+            ))),
+            other => Ok(other?),
+        }
     }
 
     pub async fn incident(&self, id: i64) -> Result<Incident, AppError> {
@@ -71,7 +147,10 @@ impl Service {
         Ok(self.store.incidents().await?)
     }
 
-    /// Runs a command for `actor`. The response is sent only after the events are committed.
+    /// Runs a command for `actor`: loads what it refers to, lets the domain decide, and appends
+    /// the events (with their counterparts on other incidents, e.g. a merge's survivor) in one
+    /// transaction. The response is sent only after the events are committed. Returns the
+    /// incident and every event recorded.
     pub async fn execute(
         &self,
         actor: &User,
@@ -88,41 +167,80 @@ impl Service {
                 Some(id) => Some(self.incident(id).await?),
                 None => None,
             };
-            let payloads = decide(state.as_ref(), &command).map_err(AppError::from)?;
+            // What the command refers to; `decide` says what to do when it does not exist.
+            let entry = match command.entry_id() {
+                Some(id) => self.store.event(id).await?,
+                None => None,
+            };
+            let service = match command.service_id() {
+                Some(id) => self.store.service(id).await?.map(|s| s.reference()),
+                None => None,
+            };
+            let other = match command.target_id() {
+                Some(id) if Some(id) != target => self.store.incident(id).await?,
+                _ => None,
+            };
             // Microseconds: what both databases keep, so a stored incident equals the returned one.
             let now = Utc::now().trunc_subsecs(6);
-            let base_version = state.as_ref().map_or(0, |s| s.version);
-            let mut next = state.clone();
-            let mut events = Vec::with_capacity(payloads.len());
-            for (i, payload) in payloads.into_iter().enumerate() {
-                let event = EventRecord {
-                    id: 0,
-                    incident_id: state.as_ref().map_or(0, |s| s.id),
-                    incident_version: base_version + 1 + i as i64,
-                    at: now,
-                    actor: Actor {
-                        id: actor.id,
-                        name: actor.name.clone(),
-                    },
-                    payload,
-                    html: None,
-                };
-                apply(&mut next, &event);
-                events.push(event);
+            let ctx = Context {
+                actor_id: actor.id,
+                now,
+                entry: entry.as_ref(),
+                service: service.as_ref(),
+                target: other.as_ref(),
+            };
+            let payloads = decide(state.as_ref(), &command, &ctx).map_err(AppError::from)?;
+            let mut counterparts = Vec::new();
+            if let Some(current) = state.as_ref() {
+                for p in &payloads {
+                    if let Some((id, payload)) = counterpart(current, p) {
+                        let other = other
+                            .as_ref()
+                            .filter(|o| o.id == id)
+                            .ok_or_else(|| internal("a counterpart for an unloaded incident"))?;
+                        counterparts.push((other.clone(), payload));
+                    }
+                }
             }
-            let next = next.ok_or_else(|| internal("a command produced no incident"))?;
-            let expected = state.as_ref().map(|s| s.version);
-            match self.store.append(expected, &next, &events).await {
-                Ok((incident, mut events)) => {
+            let (next, events) = record(state.as_ref(), payloads, actor, now)?;
+            let primary = state.as_ref().map(|s| s.id);
+            let mut changes = vec![Change {
+                expected_version: state.as_ref().map(|s| s.version),
+                incident: next,
+                events,
+            }];
+            for (other, payload) in counterparts {
+                let (next, events) = record(Some(&other), vec![payload], actor, now)?;
+                changes.push(Change {
+                    expected_version: Some(other.version),
+                    incident: next,
+                    events,
+                });
+            }
+            match self.store.append_all(&changes).await {
+                Ok(results) => {
                     self.bus.wake();
+                    let mut results = results.into_iter();
+                    let (incident, mut events) = results
+                        .next()
+                        .ok_or_else(|| internal("an append returned nothing"))?;
+                    for (_, more) in results {
+                        events.extend(more);
+                    }
                     events.iter_mut().for_each(render);
                     return Ok((incident, events));
                 }
-                Err(StoreError::Conflict { actual }) => {
-                    if let Some(expected) = command.expected_version() {
-                        return Err(DomainError::Conflict { expected, actual }.into());
+                Err(StoreError::Conflict {
+                    incident_id,
+                    actual,
+                }) => {
+                    if Some(incident_id) == primary {
+                        if let Some(expected) = command.expected_version() {
+                            return Err(DomainError::Conflict { expected, actual }.into());
+                        }
                     }
-                    // Notes and other commutative commands: reload and try again.
+                    // Commutative commands (notes, pins, links), or the other incident of a
+                    // merge moved: reload and decide again.
                     continue;
                 }
                 Err(StoreError::NotFound) => {
@@ -135,6 +253,26 @@ impl Service {
             ErrorKind::Conflict,
             "The incident is changing too fast to apply your change; please retry.",
         ))
+    }
+
+    /// The timeline as Markdown (`md`) or CSV (`csv`).
+    pub async fn export(&self, id: i64, format: &str) -> Result<(String, &'static str), AppError> {
+        let incident = self.incident(id).await?;
+        let events = self.store.timeline(id).await?;
+        let entries = app::domain::timeline_view(&events, &incident.pinned);
+        match format {
+            "md" => Ok((
+                app::domain::to_markdown(&incident, &entries, &self.vocabulary),
+                "text/markdown; charset=utf-8",
+            )),
+            "csv" => Ok((
+                export::csv(&entries, &self.vocabulary).map_err(internal)?,
+                "text/csv; charset=utf-8",
+            )),
+            other => Err(AppError::not_found(format!(
+                "There is no \"{other}\" export: use .md (Markdown) or .csv."
+            ))),
+        }
     }
 }
 
@@ -149,6 +287,8 @@ impl Backend for Service {
             viewer: viewer.clone(),
             server_time: Utc::now(),
             last_event_id,
+            vocabulary: (*self.vocabulary).clone(),
+            services: self.services().await?,
         })
     }
 
@@ -162,7 +302,25 @@ impl Backend for Service {
             viewer: viewer.clone(),
             server_time: Utc::now(),
             last_event_id,
+            vocabulary: (*self.vocabulary).clone(),
+            services: self.services().await?,
         })
+    }
+
+    async fn services(&self, viewer: &User) -> Result<ServicesSnapshot, AppError> {
+        Ok(ServicesSnapshot {
+            services: Service::services(self).await?,
+            viewer: viewer.clone(),
+        })
+    }
+
+    async fn save_service(
+        &self,
+        viewer: &User,
+        id: Option<i64>,
+        input: ServiceInput,
+    ) -> Result<CatalogService, AppError> {
+        Service::save_service(self, viewer, id, input).await
     }
 
     async fn execute(

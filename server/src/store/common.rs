@@ -1,8 +1,12 @@
 //! What both stores share: row types and the SQL (written once, in the dialect both accept),
 //! expanded for each pool type by `impl_store!`.
 
-use app::domain::{Actor, EventPayload, EventRecord, Incident, Severity, Status, User, UserRole};
+use app::domain::{
+    Actor, EventPayload, EventRecord, Impact, Incident, Service, ServiceRef, Severity, Status,
+    User, UserRole,
+};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 
@@ -48,11 +52,38 @@ pub(crate) struct IncidentRow {
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    pub details: String,
+    pub merged_into: Option<i64>,
+    pub last_public_update_at: Option<DateTime<Utc>>,
+}
+
+/// The parts of the incident read model kept as one JSON column.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Details {
+    impact: Impact,
+    services: Vec<ServiceRef>,
+    pinned: Vec<i64>,
+    deleted_notes: Vec<i64>,
+    participants: Vec<i64>,
+}
+
+pub(crate) fn encode_details(i: &Incident) -> Result<String, StoreError> {
+    serde_json::to_string(&Details {
+        impact: i.impact.clone(),
+        services: i.services.clone(),
+        pinned: i.pinned.clone(),
+        deleted_notes: i.deleted_notes.clone(),
+        participants: i.participants.clone(),
+    })
+    .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 impl TryFrom<IncidentRow> for Incident {
     type Error = StoreError;
     fn try_from(r: IncidentRow) -> Result<Self, StoreError> {
+        let details: Details = serde_json::from_str(&r.details)
+            .map_err(|e| StoreError::Corrupt(format!("incident {}: {e}", r.id)))?;
         Ok(Incident {
             id: r.id,
             title: r.title,
@@ -70,9 +101,54 @@ impl TryFrom<IncidentRow> for Incident {
             resolved_at: r.resolved_at,
             closed_at: r.closed_at,
             updated_at: r.updated_at,
+            impact: details.impact,
+            services: details.services,
+            pinned: details.pinned,
+            deleted_notes: details.deleted_notes,
+            participants: details.participants,
+            merged_into: r.merged_into,
+            last_public_update_at: r.last_public_update_at,
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ServiceRow {
+    pub id: i64,
+    pub name: String,
+    pub owner_team: String,
+    pub tier: i32,
+    pub runbook_url: String,
+    pub contacts: String,
+    pub description: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<ServiceRow> for Service {
+    type Error = StoreError;
+    fn try_from(r: ServiceRow) -> Result<Self, StoreError> {
+        Ok(Service {
+            id: r.id,
+            name: r.name,
+            owner_team: r.owner_team,
+            tier: u8::try_from(r.tier)
+                .map_err(|_| StoreError::Corrupt(format!("service {}: tier {}", r.id, r.tier)))?,
+            runbook_url: r.runbook_url,
+            contacts: r.contacts,
+            description: r.description,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// The key a service name is unique by.
+pub(crate) fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+pub(crate) const SERVICE_SELECT: &str =
+    "SELECT id, name, owner_team, tier, runbook_url, contacts, \
+     description, updated_at FROM services";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct EventRow {
@@ -120,7 +196,8 @@ pub(crate) fn map_unique(err: sqlx::Error, what: &str) -> StoreError {
 
 pub(crate) const INCIDENT_SELECT: &str = "SELECT i.id, i.title, i.severity, i.status, i.summary, \
      i.version, i.declared_by, u.name AS declared_by_name, i.declared_at, i.started_at, \
-     i.detected_at, i.acknowledged_at, i.mitigated_at, i.resolved_at, i.closed_at, i.updated_at \
+     i.detected_at, i.acknowledged_at, i.mitigated_at, i.resolved_at, i.closed_at, i.updated_at, \
+     i.details, i.merged_into, i.last_public_update_at \
      FROM incidents i JOIN users u ON u.id = i.declared_by";
 
 pub(crate) const EVENT_SELECT: &str = "SELECT e.id, e.incident_id, e.incident_version, \
@@ -225,106 +302,201 @@ macro_rules! impl_store {
                 row.map(TryInto::try_into).transpose()
             }
 
-            async fn append(
+            async fn append_all(
                 &self,
-                expected_version: Option<i64>,
-                incident: &app::domain::Incident,
-                events: &[app::domain::EventRecord],
-            ) -> $crate::store::StoreResult<(app::domain::Incident, Vec<app::domain::EventRecord>)>
+                changes: &[$crate::store::Change],
+            ) -> $crate::store::StoreResult<Vec<(app::domain::Incident, Vec<app::domain::EventRecord>)>>
             {
                 let mut tx = self.pool.begin().await?;
                 let before: Option<&str> = $before;
                 if let Some(sql) = before {
                     sqlx::query(sql).execute(&mut *tx).await?;
                 }
-                let mut stored = incident.clone();
-                match expected_version {
-                    None => {
-                        stored.id = sqlx::query_scalar(
-                            "INSERT INTO incidents (title, severity, status, summary, version, \
-                             declared_by, declared_at, started_at, detected_at, acknowledged_at, \
-                             mitigated_at, resolved_at, closed_at, updated_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-                             RETURNING id",
-                        )
-                        .bind(&incident.title)
-                        .bind(incident.severity.key())
-                        .bind(incident.status.key())
-                        .bind(&incident.summary)
-                        .bind(incident.version)
-                        .bind(incident.declared_by)
-                        .bind(incident.declared_at)
-                        .bind(incident.started_at)
-                        .bind(incident.detected_at)
-                        .bind(incident.acknowledged_at)
-                        .bind(incident.mitigated_at)
-                        .bind(incident.resolved_at)
-                        .bind(incident.closed_at)
-                        .bind(incident.updated_at)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    }
-                    Some(expected) => {
-                        let updated = sqlx::query(
-                            "UPDATE incidents SET title = $1, severity = $2, status = $3, \
-                             summary = $4, version = $5, started_at = $6, detected_at = $7, \
-                             acknowledged_at = $8, mitigated_at = $9, resolved_at = $10, \
-                             closed_at = $11, updated_at = $12 \
-                             WHERE id = $13 AND version = $14",
-                        )
-                        .bind(&incident.title)
-                        .bind(incident.severity.key())
-                        .bind(incident.status.key())
-                        .bind(&incident.summary)
-                        .bind(incident.version)
-                        .bind(incident.started_at)
-                        .bind(incident.detected_at)
-                        .bind(incident.acknowledged_at)
-                        .bind(incident.mitigated_at)
-                        .bind(incident.resolved_at)
-                        .bind(incident.closed_at)
-                        .bind(incident.updated_at)
-                        .bind(incident.id)
-                        .bind(expected)
-                        .execute(&mut *tx)
-                        .await?;
-                        if updated.rows_affected() == 0 {
-                            let actual: Option<i64> =
-                                sqlx::query_scalar("SELECT version FROM incidents WHERE id = $1")
-                                    .bind(incident.id)
-                                    .fetch_optional(&mut *tx)
-                                    .await?;
-                            return Err(match actual {
-                                Some(actual) => $crate::store::StoreError::Conflict { actual },
-                                None => $crate::store::StoreError::NotFound,
-                            });
+                let mut results = Vec::with_capacity(changes.len());
+                for change in changes {
+                    let incident = &change.incident;
+                    let mut stored = incident.clone();
+                    let details = $crate::store::common::encode_details(incident)?;
+                    match change.expected_version {
+                        None => {
+                            stored.id = sqlx::query_scalar(
+                                "INSERT INTO incidents (title, severity, status, summary, version, \
+                                 declared_by, declared_at, started_at, detected_at, acknowledged_at, \
+                                 mitigated_at, resolved_at, closed_at, updated_at, details, \
+                                 merged_into, last_public_update_at) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+                                 $15, $16, $17) RETURNING id",
+                            )
+                            .bind(&incident.title)
+                            .bind(incident.severity.key())
+                            .bind(incident.status.key())
+                            .bind(&incident.summary)
+                            .bind(incident.version)
+                            .bind(incident.declared_by)
+                            .bind(incident.declared_at)
+                            .bind(incident.started_at)
+                            .bind(incident.detected_at)
+                            .bind(incident.acknowledged_at)
+                            .bind(incident.mitigated_at)
+                            .bind(incident.resolved_at)
+                            .bind(incident.closed_at)
+                            .bind(incident.updated_at)
+                            .bind(&details)
+                            .bind(incident.merged_into)
+                            .bind(incident.last_public_update_at)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        }
+                        Some(expected) => {
+                            let updated = sqlx::query(
+                                "UPDATE incidents SET title = $1, severity = $2, status = $3, \
+                                 summary = $4, version = $5, started_at = $6, detected_at = $7, \
+                                 acknowledged_at = $8, mitigated_at = $9, resolved_at = $10, \
+                                 closed_at = $11, updated_at = $12, details = $13, \
+                                 merged_into = $14, last_public_update_at = $15 \
+                                 WHERE id = $16 AND version = $17",
+                            )
+                            .bind(&incident.title)
+                            .bind(incident.severity.key())
+                            .bind(incident.status.key())
+                            .bind(&incident.summary)
+                            .bind(incident.version)
+                            .bind(incident.started_at)
+                            .bind(incident.detected_at)
+                            .bind(incident.acknowledged_at)
+                            .bind(incident.mitigated_at)
+                            .bind(incident.resolved_at)
+                            .bind(incident.closed_at)
+                            .bind(incident.updated_at)
+                            .bind(&details)
+                            .bind(incident.merged_into)
+                            .bind(incident.last_public_update_at)
+                            .bind(incident.id)
+                            .bind(expected)
+                            .execute(&mut *tx)
+                            .await?;
+                            if updated.rows_affected() == 0 {
+                                let actual: Option<i64> =
+                                    sqlx::query_scalar("SELECT version FROM incidents WHERE id = $1")
+                                        .bind(incident.id)
+                                        .fetch_optional(&mut *tx)
+                                        .await?;
+                                return Err(match actual {
+                                    Some(actual) => $crate::store::StoreError::Conflict {
+                                        incident_id: incident.id,
+                                        actual,
+                                    },
+                                    None => $crate::store::StoreError::NotFound,
+                                });
+                            }
                         }
                     }
-                }
-                let mut out = Vec::with_capacity(events.len());
-                for event in events {
-                    let mut event = event.clone();
-                    event.incident_id = stored.id;
-                    event.id = sqlx::query_scalar(
-                        "INSERT INTO events (incident_id, incident_version, actor_id, kind, payload, at) \
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                    )
-                    .bind(event.incident_id)
-                    .bind(event.incident_version)
-                    .bind(event.actor.id)
-                    .bind(event.payload.kind())
-                    .bind($crate::store::common::encode_payload(&event.payload)?)
-                    .bind(event.at)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    out.push(event);
+                    let mut out = Vec::with_capacity(change.events.len());
+                    for event in &change.events {
+                        let mut event = event.clone();
+                        event.incident_id = stored.id;
+                        event.id = sqlx::query_scalar(
+                            "INSERT INTO events (incident_id, incident_version, actor_id, kind, payload, at) \
+                             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                        )
+                        .bind(event.incident_id)
+                        .bind(event.incident_version)
+                        .bind(event.actor.id)
+                        .bind(event.payload.kind())
+                        .bind($crate::store::common::encode_payload(&event.payload)?)
+                        .bind(event.at)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        out.push(event);
+                    }
+                    results.push((stored, out));
                 }
                 let after: Option<&str> = $after;
                 if let Some(sql) = after {
                     sqlx::query(sql).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
-                Ok((stored, out))
+                Ok(results)
+            }
+
+            async fn event(
+                &self,
+                id: i64,
+            ) -> $crate::store::StoreResult<Option<app::domain::EventRecord>> {
+                let sql = format!("{} WHERE e.id = $1", $crate::store::common::EVENT_SELECT);
+                let row: Option<$crate::store::common::EventRow> = sqlx::query_as(&sql)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn services(&self) -> $crate::store::StoreResult<Vec<app::domain::Service>> {
+                let sql = format!("{} ORDER BY name_key", $crate::store::common::SERVICE_SELECT);
+                let rows: Vec<$crate::store::common::ServiceRow> =
+                    sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn service(
+                &self,
+                id: i64,
+            ) -> $crate::store::StoreResult<Option<app::domain::Service>> {
+                let sql = format!("{} WHERE id = $1", $crate::store::common::SERVICE_SELECT);
+                let row: Option<$crate::store::common::ServiceRow> = sqlx::query_as(&sql)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn save_service(
+                &self,
+                id: Option<i64>,
+                input: &app::domain::ServiceInput,
+            ) -> $crate::store::StoreResult<app::domain::Service> {
+                let now = chrono::Utc::now();
+                let key = $crate::store::common::name_key(&input.name);
+                let duplicate = |e| $crate::store::common::map_unique(e, "A service with this name");
+                let id: i64 = match id {
+                    None => sqlx::query_scalar(
+                        "INSERT INTO services (name, name_key, owner_team, tier, runbook_url, \
+                         contacts, description, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                    )
+                    .bind(&input.name)
+                    .bind(&key)
+                    .bind(&input.owner_team)
+                    .bind(i32::from(input.tier))
+                    .bind(&input.runbook_url)
+                    .bind(&input.contacts)
+                    .bind(&input.description)
+                    .bind(now)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(duplicate)?,
+                    Some(id) => sqlx::query_scalar(
+                        "UPDATE services SET name = $1, name_key = $2, owner_team = $3, tier = $4, \
+                         runbook_url = $5, contacts = $6, description = $7, updated_at = $8 \
+                         WHERE id = $9 RETURNING id",
+                    )
+                    .bind(&input.name)
+                    .bind(&key)
+                    .bind(&input.owner_team)
+                    .bind(i32::from(input.tier))
+                    .bind(&input.runbook_url)
+                    .bind(&input.contacts)
+                    .bind(&input.description)
+                    .bind(now)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(duplicate)?
+                    .ok_or($crate::store::StoreError::NotFound)?,
+                };
+                self.service(id)
+                    .await?
+                    .ok_or($crate::store::StoreError::NotFound)
             }
 
             async fn timeline(
@@ -374,6 +546,16 @@ macro_rules! impl_store {
                 &self,
             ) -> $crate::store::StoreResult<Option<$crate::store::ChangeFeed>> {
                 self.change_feed().await
+            }
+
+            async fn announce_presence(&self, payload: &str) -> $crate::store::StoreResult<()> {
+                self.notify_presence(payload).await
+            }
+
+            async fn presence_feed(
+                &self,
+            ) -> $crate::store::StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
+                self.presence_listener().await
             }
 
             async fn close(&self) {

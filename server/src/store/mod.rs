@@ -8,14 +8,14 @@ pub mod sqlite;
 
 use std::sync::Arc;
 
-use app::domain::{EventRecord, Incident, User, UserRole};
+use app::domain::{EventRecord, Incident, Service, ServiceInput, User, UserRole};
 
 pub use sessions::SessionBackend;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the incident changed meanwhile (it is now at version {actual})")]
-    Conflict { actual: i64 },
+    #[error("incident {incident_id} changed meanwhile (it is now at version {actual})")]
+    Conflict { incident_id: i64, actual: i64 },
     #[error("{0} already exists")]
     Duplicate(String),
     #[error("not found")]
@@ -60,15 +60,39 @@ pub trait Store: Send + Sync + 'static {
 
     async fn incidents(&self) -> StoreResult<Vec<Incident>>;
     async fn incident(&self, id: i64) -> StoreResult<Option<Incident>>;
-    /// Atomically: check the incident is still at `expected_version` (or create it when `None`),
-    /// write its new state and append `events`. Returns the stored incident and events with
-    /// their ids. The events' `incident_id` and `id` are assigned here.
+    /// Atomically, for every change: check the incident is still at its `expected_version` (or
+    /// create it when `None`), write its new state and append its events. Returns the stored
+    /// incidents and events with their ids (assigned here), in the order given.
+    async fn append_all(
+        &self,
+        changes: &[Change],
+    ) -> StoreResult<Vec<(Incident, Vec<EventRecord>)>>;
+
+    /// `append_all` for one incident.
     async fn append(
         &self,
         expected_version: Option<i64>,
         incident: &Incident,
         events: &[EventRecord],
-    ) -> StoreResult<(Incident, Vec<EventRecord>)>;
+    ) -> StoreResult<(Incident, Vec<EventRecord>)> {
+        let change = Change {
+            expected_version,
+            incident: incident.clone(),
+            events: events.to_vec(),
+        };
+        self.append_all(std::slice::from_ref(&change))
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("an append returned nothing".into()))
+    }
+    /// One event by its id.
+    async fn event(&self, id: i64) -> StoreResult<Option<EventRecord>>;
+
+    /// The service catalog, by name.
+    async fn services(&self) -> StoreResult<Vec<Service>>;
+    async fn service(&self, id: i64) -> StoreResult<Option<Service>>;
+    /// Adds (`id` is `None`) or replaces a service; the input is already validated.
+    async fn save_service(&self, id: Option<i64>, input: &ServiceInput) -> StoreResult<Service>;
     async fn timeline(&self, incident_id: i64) -> StoreResult<Vec<EventRecord>>;
     /// Events with id greater than `after`, oldest first, at most `limit`.
     async fn events_after(&self, after: i64, limit: i64) -> StoreResult<Vec<EventRecord>>;
@@ -79,7 +103,19 @@ pub trait Store: Send + Sync + 'static {
     /// Resolves when another instance may have appended events (PostgreSQL LISTEN/NOTIFY).
     /// SQLite runs one instance, so it never resolves there.
     async fn changes(&self) -> StoreResult<Option<ChangeFeed>>;
+    /// Tells the other instances who is in which room (PostgreSQL NOTIFY; nothing on SQLite).
+    async fn announce_presence(&self, payload: &str) -> StoreResult<()>;
+    /// The other instances' presence announcements (`None` on SQLite: there are none).
+    async fn presence_feed(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>>;
     async fn close(&self);
+}
+
+/// One incident's part of an atomic append.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub expected_version: Option<i64>,
+    pub incident: Incident,
+    pub events: Vec<EventRecord>,
 }
 
 /// Notifications that some instance appended events.

@@ -12,6 +12,8 @@ use super::{ChangeFeed, SessionBackend, StoreResult};
 
 /// The NOTIFY channel. Notifications carry no payload: listeners re-read the events table.
 pub const CHANNEL: &str = "sitrep_events";
+/// Who is in which room, announced by each instance (see `presence.rs`).
+pub const PRESENCE_CHANNEL: &str = "sitrep_presence";
 
 pub struct PgStore {
     pub(crate) pool: PgPool,
@@ -67,6 +69,42 @@ impl PgStore {
             }
         });
         Ok(Some(ChangeFeed(rx)))
+    }
+
+    async fn notify_presence(&self, payload: &str) -> StoreResult<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(PRESENCE_CHANNEL)
+            .bind(payload)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn presence_listener(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(PRESENCE_CHANNEL).await?;
+        let (tx, rx) = tokio::sync::mpsc::channel(256);
+        tokio::spawn(async move {
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(n)) => {
+                        if tx.send(n.payload().to_owned()).await.is_err() {
+                            break;
+                        }
+                    }
+                    // Reconnected: announcements resume with the next heartbeat.
+                    Ok(None) => {}
+                    Err(err) => {
+                        tracing::warn!(%err, "PostgreSQL presence listener failed; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+                if tx.is_closed() {
+                    break;
+                }
+            }
+        });
+        Ok(Some(rx))
     }
 }
 

@@ -53,6 +53,15 @@ impl SqliteStore {
     async fn change_feed(&self) -> StoreResult<Option<ChangeFeed>> {
         Ok(None)
     }
+
+    /// One instance: presence stays in memory.
+    async fn notify_presence(&self, _payload: &str) -> StoreResult<()> {
+        Ok(())
+    }
+
+    async fn presence_listener(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
+        Ok(None)
+    }
 }
 
 impl_store!(SqliteStore, "sqlite", before_append: None, after_append: None);

@@ -209,6 +209,29 @@ impl Client {
             .expect("POST")
     }
 
+    /// Any method, with an optional JSON body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// Sends and expects 2xx, returning the JSON body.
+    pub async fn ok(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let res = self.send(method.clone(), path, body).await;
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        assert!(status.is_success(), "{method} {path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
     pub async fn declare(&self, title: &str, severity: &str) -> Value {
         let res = self
             .post_json(
@@ -284,8 +307,31 @@ impl SseReader {
         }
     }
 
-    /// The next event (skipping comments and `retry:`), or `None` after `wait` with nothing.
+    /// The next event that is not presence (skipping comments and `retry:`), or `None` after
+    /// `wait` with nothing.
     pub async fn next_within(&mut self, wait: Duration) -> Option<Sse> {
+        self.next_matching(wait, |e| e.event != "presence").await
+    }
+
+    /// The next presence event, or `None` after `wait`.
+    pub async fn presence_within(&mut self, wait: Duration) -> Option<Sse> {
+        self.next_matching(wait, |e| e.event == "presence").await
+    }
+
+    async fn next_matching(&mut self, wait: Duration, wanted: fn(&Sse) -> bool) -> Option<Sse> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_any_within(left).await {
+                Some(e) if wanted(&e) => return Some(e),
+                Some(_) => continue,
+                None => return None,
+            }
+        }
+    }
+
+    /// The next event of any kind, or `None` after `wait` with nothing.
+    pub async fn next_any_within(&mut self, wait: Duration) -> Option<Sse> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             while let Some(end) = self.buf.find("\n\n") {

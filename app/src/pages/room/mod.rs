@@ -1,12 +1,23 @@
+//! The incident room: one live page per incident.
+
+mod controls;
+mod impact;
+mod milestones;
+mod timeline;
+mod updates;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{get_room, ChangeStatus, PostNote, RoomSnapshot};
+use crate::api::{act, get_room, Acted, RoomSnapshot};
 use crate::clock::use_clock;
-use crate::components::{AppHeader, ErrorNotice, LoadError, SeverityBadge, StatusBadge, Timeline};
+use crate::components::{
+    provide_vocabulary, AppHeader, ErrorNotice, LoadError, PresenceList, SeverityBadge, StatusBadge,
+};
 use crate::domain::{
-    apply, human_duration, thousands, AppError, EventRecord, Incident, Status, NOTE_MAX_CHARS,
+    apply, human_duration, Actor, AppError, Command, EventPayload, EventRecord, Incident, Service,
+    Status,
 };
 use crate::live::{use_live, LiveMessage};
 
@@ -34,12 +45,19 @@ pub fn IncidentRoomPage() -> impl IntoView {
 
 /// The live state of one room, shared by its parts.
 #[derive(Clone, Copy)]
-struct Room {
+pub(crate) struct Room {
     id: i64,
+    viewer_id: i64,
+    can_write: bool,
     incident: RwSignal<Incident>,
     timeline: RwSignal<Vec<EventRecord>>,
+    /// The service catalog.
+    services: RwSignal<Vec<Service>>,
+    /// Who has this room open now.
+    presence: RwSignal<Vec<Actor>>,
     /// Set when our view was stale; cleared by the next successful change.
     notice: RwSignal<Option<AppError>>,
+    server_time: chrono::DateTime<chrono::Utc>,
 }
 
 impl Room {
@@ -58,6 +76,29 @@ impl Room {
             if !entries.iter().any(|e| e.id == event.id) {
                 entries.push(event.clone());
                 entries.sort_by_key(|e| e.id);
+            }
+        });
+        // A service added to the catalog after this page loaded: fetch its facts.
+        if let EventPayload::ServiceLinked { service } = &event.payload {
+            if !self
+                .services
+                .with(|all| all.iter().any(|s| s.id == service.id))
+            {
+                self.reload();
+            }
+        }
+    }
+
+    /// Folds in what our own command did (the live stream brings the same events; both are
+    /// idempotent).
+    fn accept(&self, acted: Acted) {
+        self.notice.set(None);
+        for event in &acted.events {
+            self.receive(event);
+        }
+        self.incident.update(|current| {
+            if acted.incident.version > current.version {
+                *current = acted.incident;
             }
         });
     }
@@ -83,11 +124,39 @@ impl Room {
                         }
                         entries.sort_by_key(|e| e.id);
                     });
+                    room.services.set(s.services);
                 }
                 Err(e) => room.notice.set(Some(e)),
             }
         });
     }
+
+    /// An action that sends commands for this room. What it did is folded in at once; a
+    /// conflict refreshes the room (the error tells the person why).
+    fn action(self) -> Action<Command, Result<Acted, AppError>> {
+        let id = self.id;
+        let action = Action::new_local(move |command: &Command| act(id, command.clone()));
+        Effect::new(move |_| match action.value().get() {
+            Some(Ok(acted)) => self.accept(acted),
+            Some(Err(e)) if e.is_conflict() => self.reload(),
+            _ => {}
+        });
+        action
+    }
+
+    /// May the viewer change this incident now? (Not a stakeholder, not merged away.)
+    fn writable(&self) -> bool {
+        self.can_write && self.incident.with(|i| i.status != Status::Merged)
+    }
+
+    fn version(&self) -> i64 {
+        self.incident.with_untracked(|i| i.version)
+    }
+}
+
+/// The error of an action's last run, for an `ErrorNotice`.
+fn action_error(action: Action<Command, Result<Acted, AppError>>) -> Signal<Option<AppError>> {
+    Signal::derive(move || action.value().get().and_then(|r| r.err()))
 }
 
 #[component]
@@ -98,12 +167,20 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
         viewer,
         server_time,
         last_event_id,
+        vocabulary,
+        services,
     } = snapshot;
+    provide_vocabulary(vocabulary);
     let room = Room {
         id: initial.id,
+        viewer_id: viewer.id,
+        can_write: viewer.can_write(),
         incident: RwSignal::new(initial),
         timeline: RwSignal::new(entries),
+        services: RwSignal::new(services),
+        presence: RwSignal::new(Vec::new()),
         notice: RwSignal::new(None),
+        server_time,
     };
     let clock = use_clock();
     let live = use_live();
@@ -116,6 +193,11 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
     });
     live.subscribe(move |msg| match msg {
         LiveMessage::Event(ev) => room.receive(&ev.event),
+        LiveMessage::Presence(p) => {
+            if p.incident_id == room.id {
+                room.presence.set(p.viewers.clone());
+            }
+        }
         LiveMessage::Resync => room.reload(),
     });
 
@@ -125,13 +207,19 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
         let now = clock.now_or(server_time);
         incident.with(|i| human_duration(i.open_for(now)))
     };
-    let can_write = viewer.can_write();
+    let merged_into = move || incident.with(|i| i.merged_into);
     view! {
         <Title text=title/>
         <AppHeader viewer=viewer/>
         <main class="page room">
             <section class="room-head" aria-label="Incident">
-                <p class="ref">{move || incident.with(|i| i.reference())}</p>
+                <div class="head-row">
+                    <p class="ref">{move || incident.with(|i| i.reference())}</p>
+                    <div class="here-now">
+                        <span class="label">"Here now"</span>
+                        <PresenceList viewers=room.presence/>
+                    </div>
+                </div>
                 <h1>{move || incident.with(|i| i.title.clone())}</h1>
                 <div class="facts">
                     <SeverityBadge severity=Signal::derive(move || incident.with(|i| i.severity))/>
@@ -147,126 +235,38 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
                     let summary = incident.with(|i| i.summary.clone());
                     (!summary.is_empty()).then(|| view! { <p class="summary">{summary}</p> })
                 }}
+                {move || {
+                    merged_into()
+                        .map(|target| {
+                            view! {
+                                <p class="notice merged" role="alert" data-testid="merged-banner">
+                                    "This incident is a duplicate: it was merged into "
+                                    <a href=format!("/incidents/{target}")>{format!("INC-{target}")}</a>
+                                    ". It is read-only; continue there."
+                                </p>
+                            }
+                        })
+                }}
             </section>
             <ErrorNotice error=room.notice.into()/>
-            {can_write.then(|| view! { <StatusForm room=room/> })}
-            <section class="room-body">
-                {can_write.then(|| view! { <NoteForm room=room/> })}
-                <h2 id="timeline-heading">"Timeline"</h2>
-                <Timeline entries=room.timeline/>
-            </section>
+            <Show when=move || room.writable()>
+                <controls::Controls room=room/>
+            </Show>
+            <impact::ImpactPanel room=room/>
+            <div class="room-grid">
+                <div class="room-main">
+                    <updates::UpdatesPanel room=room/>
+                    <section class="room-body" aria-labelledby="timeline-heading">
+                        <Show when=move || room.writable()>
+                            <controls::NoteForm room=room/>
+                        </Show>
+                        <timeline::Timeline room=room/>
+                    </section>
+                </div>
+                <aside class="room-side">
+                    <milestones::Milestones room=room/>
+                </aside>
+            </div>
         </main>
-    }
-}
-
-#[component]
-fn StatusForm(room: Room) -> impl IntoView {
-    let change = ServerAction::<ChangeStatus>::new();
-    let error = RwSignal::new(None::<AppError>);
-    Effect::new(move |_| match change.value().get() {
-        Some(Ok(incident)) => {
-            error.set(None);
-            room.notice.set(None);
-            room.incident.update(|current| {
-                if incident.version > current.version {
-                    *current = incident;
-                }
-            });
-        }
-        Some(Err(e)) => {
-            if e.is_conflict() {
-                room.reload();
-            }
-            error.set(Some(e));
-        }
-        None => {}
-    });
-    let incident = room.incident;
-    // The options change only when the status does, not on every note.
-    let status = Memo::new(move |_| incident.with(|i| i.status));
-    // What the person saw when they picked a status. If the status changes under them before
-    // they submit, their choice was made on a stale view: send the version they saw, and the
-    // server refuses it (409) instead of applying a choice they never made. Changes that leave
-    // the status alone (notes) do not make the choice stale.
-    let seen = RwSignal::new(None::<(Status, i64)>);
-    let look = move || seen.set(Some(incident.with_untracked(|i| (i.status, i.version))));
-    let pick = move || {
-        if seen.get_untracked().is_none() {
-            look();
-        }
-    };
-    let expected_version = move || {
-        let (current_status, current_version) = incident.with(|i| (i.status, i.version));
-        match seen.get() {
-            Some((seen_status, seen_version)) if seen_status != current_status => seen_version,
-            _ => current_version,
-        }
-    };
-    Effect::new(move |_| {
-        if change.value().with(|v| v.is_some()) {
-            seen.set(None);
-        }
-    });
-    let options = move || {
-        status
-            .get()
-            .allowed_next()
-            .iter()
-            .map(|s| view! { <option value=s.key()>{s.label()}</option> })
-            .collect_view()
-    };
-    let is_final = move || status.get().allowed_next().is_empty();
-    view! {
-        <Show when=move || !is_final()>
-            <ActionForm action=change attr:class="inline-form status-form" attr:aria-label="Change status">
-                <input type="hidden" name="incident_id" value=room.id/>
-                <input type="hidden" name="expected_version" value=expected_version/>
-                <label for="status-select">"Move to"</label>
-                <select
-                    id="status-select"
-                    name="status"
-                    on:focus=move |_| look()
-                    on:change=move |_| pick()
-                >
-                    {options}
-                </select>
-                <button type="submit" disabled=move || change.pending().get()>
-                    "Change status"
-                </button>
-            </ActionForm>
-        </Show>
-        <ErrorNotice error=error.into()/>
-    }
-}
-
-#[component]
-fn NoteForm(room: Room) -> impl IntoView {
-    let post = ServerAction::<PostNote>::new();
-    let error = Signal::derive(move || post.value().get().and_then(|r| r.err()));
-    let body = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(Ok(event)) = post.value().get() {
-            room.receive(&event);
-            body.set(String::new());
-        }
-    });
-    view! {
-        <ActionForm action=post attr:class="stack note-form" attr:aria-label="Add a note">
-            <input type="hidden" name="incident_id" value=room.id/>
-            <label for="note-body">"Add a note (Markdown)"</label>
-            <textarea
-                id="note-body"
-                name="body"
-                rows="3"
-                prop:value=move || body.get()
-                on:input=move |ev| body.set(event_target_value(&ev))
-                placeholder="What did you find, try or decide?"
-            ></textarea>
-            <p class="hint">{format!("Up to {} characters.", thousands(NOTE_MAX_CHARS))}</p>
-            <ErrorNotice error=error/>
-            <button type="submit" class="primary" disabled=move || post.pending().get()>
-                "Post note"
-            </button>
-        </ActionForm>
     }
 }

@@ -1,0 +1,270 @@
+//! The timeline as people read it: pins, edits and deletions folded into the entries they touch,
+//! and the plain-text rendering the exports use.
+
+use chrono::{DateTime, Utc};
+
+use super::{Category, EventPayload, EventRecord, Incident, Vocabulary};
+
+/// The latest text of an edited note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub at: DateTime<Utc>,
+    pub body: String,
+    pub html: Option<String>,
+}
+
+/// One entry of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub event: EventRecord,
+    pub pinned: bool,
+    pub edited: Option<Edit>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl Entry {
+    /// The note's text as it reads now (after edits).
+    pub fn body(&self) -> Option<&str> {
+        match &self.edited {
+            Some(edit) => Some(&edit.body),
+            None => self.event.payload.markdown(),
+        }
+    }
+}
+
+/// Folds annotations (pins, edits, deletions) into the entries they touch. Oldest first.
+pub fn timeline_view(events: &[EventRecord], pinned: &[i64]) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = Vec::with_capacity(events.len());
+    for event in events {
+        if event.payload.category() != Category::Annotation {
+            entries.push(Entry {
+                event: event.clone(),
+                pinned: pinned.contains(&event.id),
+                edited: None,
+                deleted_at: None,
+            });
+            continue;
+        }
+        let target = match &event.payload {
+            EventPayload::NoteEdited { event_id, .. } | EventPayload::NoteDeleted { event_id } => {
+                *event_id
+            }
+            _ => continue, // pins: the incident's `pinned` list is the truth
+        };
+        if let Some(entry) = entries.iter_mut().rev().find(|e| e.event.id == target) {
+            match &event.payload {
+                EventPayload::NoteEdited { body, .. } => {
+                    entry.edited = Some(Edit {
+                        at: event.at,
+                        body: body.clone(),
+                        html: event.html.clone(),
+                    })
+                }
+                EventPayload::NoteDeleted { .. } => entry.deleted_at = Some(event.at),
+                _ => {}
+            }
+        }
+    }
+    entries
+}
+
+fn ts(at: Option<DateTime<Utc>>) -> String {
+    at.map_or_else(
+        || "—".to_owned(),
+        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
+}
+
+/// One line of plain text saying what an entry records (the exports use it).
+pub fn describe(entry: &Entry, vocab: &Vocabulary) -> String {
+    use EventPayload as E;
+    if entry.deleted_at.is_some() {
+        return "(note deleted by its author)".to_owned();
+    }
+    match &entry.event.payload {
+        E::IncidentDeclared {
+            title, severity, ..
+        } => format!("Declared as {}: {title}", vocab.severity_label(*severity)),
+        E::NoteAdded { .. } => {
+            let body = entry.body().unwrap_or_default();
+            if entry.edited.is_some() {
+                format!("{body} (edited)")
+            } else {
+                body.to_owned()
+            }
+        }
+        E::StatusChanged { from, to } => format!(
+            "Status changed from {} to {}",
+            vocab.status_label(*from),
+            vocab.status_label(*to)
+        ),
+        E::Acknowledged { from, to } if from != to => {
+            format!("Acknowledged; status {}", vocab.status_label(*to))
+        }
+        E::Acknowledged { .. } => "Acknowledged".to_owned(),
+        E::SeverityChanged { from, to, reason } => format!(
+            "Severity changed from {} to {}: {reason}",
+            vocab.severity_label(*from),
+            vocab.severity_label(*to)
+        ),
+        E::ImpactUpdated {
+            customer_impact,
+            affected,
+        } => format!("Impact updated: {} — {customer_impact}", affected.label()),
+        E::ServiceLinked { service } => format!("Service linked: {}", service.name),
+        E::ServiceUnlinked { service } => format!("Service unlinked: {}", service.name),
+        E::TimestampChanged {
+            milestone,
+            from,
+            to,
+            reason,
+        } => format!(
+            "{} changed from {} to {}: {reason}",
+            milestone.label(),
+            ts(*from),
+            ts(Some(*to))
+        ),
+        E::StatusUpdatePublished {
+            visibility, body, ..
+        } => format!("{} status update: {body}", visibility.label()),
+        E::EntryPinned { event_id } => format!("Pinned entry {event_id}"),
+        E::EntryUnpinned { event_id } => format!("Unpinned entry {event_id}"),
+        E::NoteEdited { event_id, .. } => format!("Edited note {event_id}"),
+        E::NoteDeleted { event_id } => format!("Deleted note {event_id}"),
+        E::MergedInto {
+            target_id,
+            target_title,
+        } => format!("Merged into INC-{target_id} ({target_title}) as a duplicate"),
+        E::DuplicateMerged {
+            duplicate_id,
+            duplicate_title,
+        } => format!("INC-{duplicate_id} ({duplicate_title}) merged into this incident"),
+    }
+}
+
+/// The incident and its timeline as a Markdown document (oldest first, pinned entries marked).
+pub fn to_markdown(incident: &Incident, entries: &[Entry], vocab: &Vocabulary) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# {} {}\n\n",
+        incident.reference(),
+        incident.title
+    ));
+    out.push_str(&format!(
+        "- Severity: {}\n- Status: {}\n- Affected: {}\n",
+        vocab.severity_label(incident.severity),
+        vocab.status_label(incident.status),
+        incident.impact.affected.label()
+    ));
+    if !incident.impact.customer_impact.is_empty() {
+        out.push_str(&format!(
+            "- What customers see: {}\n",
+            incident.impact.customer_impact
+        ));
+    }
+    if !incident.services.is_empty() {
+        let names: Vec<&str> = incident.services.iter().map(|s| s.name.as_str()).collect();
+        out.push_str(&format!("- Services: {}\n", names.join(", ")));
+    }
+    for m in super::Milestone::ALL {
+        out.push_str(&format!("- {}: {}\n", m.label(), ts(incident.milestone(m))));
+    }
+    out.push_str("\n## Timeline\n\n");
+    let mut day = None;
+    for entry in entries {
+        let date = entry.event.at.date_naive();
+        if day != Some(date) {
+            out.push_str(&format!("### {}\n\n", date.format("%A %-d %B %Y")));
+            day = Some(date);
+        }
+        let pin = if entry.pinned { " 📌" } else { "" };
+        let text = describe(entry, vocab).replace('\n', "\n  ");
+        out.push_str(&format!(
+            "- **{}** {}{pin}: {text}\n",
+            entry.event.at.format("%H:%M:%S"),
+            entry.event.actor.name,
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{apply, Actor, Severity};
+    use chrono::TimeZone;
+
+    fn event(id: i64, day: u32, payload: EventPayload) -> EventRecord {
+        EventRecord {
+            id,
+            incident_id: 1,
+            incident_version: id,
+            at: Utc.with_ymd_and_hms(2026, 3, day, 23, 50, 0).unwrap(),
+            actor: Actor {
+                id: 1,
+                name: "Iris".into(),
+            },
+            payload,
+            html: None,
+        }
+    }
+
+    #[test]
+    fn edits_and_deletions_fold_into_their_note_and_days_are_headed() {
+        let events = vec![
+            event(
+                1,
+                27,
+                EventPayload::IncidentDeclared {
+                    title: "Down".into(),
+                    severity: Severity::Sev2,
+                    summary: String::new(),
+                },
+            ),
+            event(
+                2,
+                27,
+                EventPayload::NoteAdded {
+                    body: "first".into(),
+                },
+            ),
+            event(
+                3,
+                28,
+                EventPayload::NoteAdded {
+                    body: "second".into(),
+                },
+            ),
+            event(
+                4,
+                28,
+                EventPayload::NoteEdited {
+                    event_id: 2,
+                    body: "first, fixed".into(),
+                },
+            ),
+            event(5, 28, EventPayload::NoteDeleted { event_id: 3 }),
+            event(6, 28, EventPayload::EntryPinned { event_id: 2 }),
+        ];
+        let mut state = None;
+        for e in &events {
+            apply(&mut state, e);
+        }
+        let incident = state.unwrap();
+        let entries = timeline_view(&events, &incident.pinned);
+        assert_eq!(entries.len(), 3);
+        assert_eq!(entries[1].body(), Some("first, fixed"));
+        assert!(entries[1].pinned);
+        assert!(entries[2].deleted_at.is_some());
+        let md = to_markdown(&incident, &entries, &Vocabulary::default());
+        assert!(md.contains("# INC-1 Down"), "{md}");
+        assert!(md.contains("### Friday 27 March 2026"), "{md}");
+        assert!(md.contains("### Saturday 28 March 2026"), "{md}");
+        assert!(md.contains("first, fixed (edited)"), "{md}");
+        assert!(md.contains("📌"), "{md}");
+        assert!(
+            !md.contains("second"),
+            "a deleted note's text is not exported: {md}"
+        );
+    }
+}

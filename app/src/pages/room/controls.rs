@@ -1,0 +1,290 @@
+//! The commander's controls: acknowledge, status, severity, merge; and the note composer.
+
+use leptos::prelude::*;
+
+use super::{action_error, Room};
+use crate::api::{ChangeStatus, PostNote};
+use crate::components::{use_vocabulary, ErrorNotice};
+use crate::domain::{thousands, Command, Severity, Status, NOTE_MAX_CHARS, REASON_MAX_CHARS};
+
+#[component]
+pub fn Controls(room: Room) -> impl IntoView {
+    let incident = room.incident;
+    let can_ack = move || incident.with(|i| i.acknowledged_at.is_none() && i.status.is_active());
+    view! {
+        <section class="controls" aria-label="Change the incident">
+            <Show when=can_ack>
+                <Acknowledge room=room/>
+            </Show>
+            <StatusForm room=room/>
+            <SeverityForm room=room/>
+            <MergeForm room=room/>
+        </section>
+    }
+}
+
+#[component]
+fn Acknowledge(room: Room) -> impl IntoView {
+    let action = room.action();
+    view! {
+        <div class="control">
+            <button
+                type="button"
+                class="primary"
+                disabled=move || action.pending().get()
+                on:click=move |_| {
+                    action.dispatch(Command::Acknowledge);
+                }
+            >
+                "Acknowledge"
+            </button>
+            <ErrorNotice error=action_error(action)/>
+        </div>
+    }
+}
+
+#[component]
+fn StatusForm(room: Room) -> impl IntoView {
+    let change = ServerAction::<ChangeStatus>::new();
+    let error = RwSignal::new(None::<crate::domain::AppError>);
+    Effect::new(move |_| match change.value().get() {
+        Some(Ok(incident)) => {
+            error.set(None);
+            room.notice.set(None);
+            room.incident.update(|current| {
+                if incident.version > current.version {
+                    *current = incident;
+                }
+            });
+        }
+        Some(Err(e)) => {
+            if e.is_conflict() {
+                room.reload();
+            }
+            error.set(Some(e));
+        }
+        None => {}
+    });
+    let incident = room.incident;
+    let vocab = StoredValue::new(use_vocabulary());
+    // The options change only when the status does, not on every note.
+    let status = Memo::new(move |_| incident.with(|i| i.status));
+    // What the person saw when they picked a status. If the status changes under them before
+    // they submit, their choice was made on a stale view: send the version they saw, and the
+    // server refuses it (409) instead of applying a choice they never made. Changes that leave
+    // the status alone (notes) do not make the choice stale.
+    let seen = RwSignal::new(None::<(Status, i64)>);
+    let look = move || seen.set(Some(incident.with_untracked(|i| (i.status, i.version))));
+    let pick = move || {
+        if seen.get_untracked().is_none() {
+            look();
+        }
+    };
+    let expected_version = move || {
+        let (current_status, current_version) = incident.with(|i| (i.status, i.version));
+        match seen.get() {
+            Some((seen_status, seen_version)) if seen_status != current_status => seen_version,
+            _ => current_version,
+        }
+    };
+    Effect::new(move |_| {
+        if change.value().with(|v| v.is_some()) {
+            seen.set(None);
+        }
+    });
+    let options = move || {
+        status
+            .get()
+            .allowed_next()
+            .iter()
+            .map(|s| {
+                let label = vocab.with_value(|v| v.status_label(*s));
+                view! { <option value=s.key()>{label}</option> }
+            })
+            .collect_view()
+    };
+    let is_final = move || status.get().allowed_next().is_empty();
+    view! {
+        <Show when=move || !is_final()>
+            <div class="control">
+                <ActionForm action=change attr:class="inline-form status-form" attr:aria-label="Change status">
+                    <input type="hidden" name="incident_id" value=room.id/>
+                    <input type="hidden" name="expected_version" value=expected_version/>
+                    <label for="status-select">"Move to"</label>
+                    <select
+                        id="status-select"
+                        name="status"
+                        on:focus=move |_| look()
+                        on:change=move |_| pick()
+                    >
+                        {options}
+                    </select>
+                    <button type="submit" disabled=move || change.pending().get()>
+                        "Change status"
+                    </button>
+                </ActionForm>
+                <ErrorNotice error=error.into()/>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn SeverityForm(room: Room) -> impl IntoView {
+    let action = room.action();
+    let vocab = StoredValue::new(use_vocabulary());
+    let current = Memo::new(move |_| room.incident.with(|i| i.severity));
+    let choice = RwSignal::new(None::<Severity>);
+    let reason = RwSignal::new(String::new());
+    // The version seen when the person started choosing (a severity changed meanwhile is a
+    // conflict, not a silent overwrite).
+    let seen = RwSignal::new(None::<i64>);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            reason.set(String::new());
+            choice.set(None);
+            seen.set(None);
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let severity = choice
+            .get_untracked()
+            .unwrap_or_else(|| current.get_untracked());
+        action.dispatch(Command::ChangeSeverity {
+            severity,
+            reason: reason.get_untracked(),
+            expected_version: seen.get_untracked().unwrap_or_else(|| room.version()),
+        });
+        seen.set(None);
+    };
+    let options = move || {
+        Severity::ALL
+            .iter()
+            .map(|s| {
+                let s = *s;
+                view! {
+                    <option value=s.key() selected=move || choice.get().unwrap_or(current.get()) == s>
+                        {vocab.with_value(|v| v.severity_label(s))}
+                    </option>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <Show when=move || room.incident.with(|i| i.status != Status::Closed)>
+            <div class="control">
+                <form class="inline-form severity-form" aria-label="Change severity" on:submit=submit>
+                    <label for="severity-select">"Severity"</label>
+                    <select
+                        id="severity-select"
+                        on:focus=move |_| {
+                            if seen.get_untracked().is_none() {
+                                seen.set(Some(room.version()));
+                            }
+                        }
+                        on:change=move |ev| {
+                            choice.set(Severity::parse(&event_target_value(&ev)).ok());
+                        }
+                    >
+                        {options}
+                    </select>
+                    <label for="severity-reason" class="visually-hidden">"Reason for the severity change"</label>
+                    <input
+                        id="severity-reason"
+                        placeholder="Why? (required)"
+                        maxlength=REASON_MAX_CHARS
+                        prop:value=move || reason.get()
+                        on:input=move |ev| reason.set(event_target_value(&ev))
+                    />
+                    <button type="submit" disabled=move || action.pending().get()>
+                        "Change severity"
+                    </button>
+                </form>
+                <ErrorNotice error=action_error(action)/>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn MergeForm(room: Room) -> impl IntoView {
+    let action = room.action();
+    let target = RwSignal::new(String::new());
+    let local_error = RwSignal::new(None::<crate::domain::AppError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let raw = target.get_untracked();
+        let digits = raw
+            .trim()
+            .trim_start_matches(['I', 'N', 'C', 'i', 'n', 'c', '-']);
+        match digits.parse::<i64>() {
+            Ok(target_id) => {
+                local_error.set(None);
+                action.dispatch(Command::MergeInto {
+                    target_id,
+                    expected_version: room.version(),
+                });
+            }
+            Err(_) => local_error.set(Some(crate::domain::AppError::unprocessable(format!(
+                "\"{raw}\" is not an incident reference: give its number, e.g. INC-12 or 12."
+            )))),
+        }
+    };
+    let error = Signal::derive(move || local_error.get().or_else(|| action_error(action).get()));
+    view! {
+        <Show when=move || room.incident.with(|i| !i.status.is_final())>
+            <details class="control merge">
+                <summary>"Merge as duplicate…"</summary>
+                <form class="inline-form" aria-label="Merge into another incident" on:submit=submit>
+                    <label for="merge-target">"Duplicate of"</label>
+                    <input
+                        id="merge-target"
+                        placeholder="INC-12"
+                        prop:value=move || target.get()
+                        on:input=move |ev| target.set(event_target_value(&ev))
+                    />
+                    <button type="submit" class="danger" disabled=move || action.pending().get()>
+                        "Merge"
+                    </button>
+                </form>
+                <p class="hint">
+                    "This incident becomes read-only and its viewers are sent to the other one."
+                </p>
+                <ErrorNotice error=error/>
+            </details>
+        </Show>
+    }
+}
+
+#[component]
+pub fn NoteForm(room: Room) -> impl IntoView {
+    let post = ServerAction::<PostNote>::new();
+    let error = Signal::derive(move || post.value().get().and_then(|r| r.err()));
+    let body = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(event)) = post.value().get() {
+            room.receive(&event);
+            body.set(String::new());
+        }
+    });
+    view! {
+        <ActionForm action=post attr:class="stack note-form" attr:aria-label="Add a note">
+            <input type="hidden" name="incident_id" value=room.id/>
+            <label for="note-body">"Add a note (Markdown)"</label>
+            <textarea
+                id="note-body"
+                name="body"
+                rows="3"
+                prop:value=move || body.get()
+                on:input=move |ev| body.set(event_target_value(&ev))
+                placeholder="What did you find, try or decide?"
+            ></textarea>
+            <p class="hint">{format!("Up to {} characters.", thousands(NOTE_MAX_CHARS))}</p>
+            <ErrorNotice error=error/>
+            <button type="submit" class="primary" disabled=move || post.pending().get()>
+                "Post note"
+            </button>
+        </ActionForm>
+    }
+}
