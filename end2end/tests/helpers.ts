@@ -1,5 +1,5 @@
 // Shared helpers for the Sitrep end-to-end tests.
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type Browser, type Locator, type Page } from '@playwright/test';
 
 /** The password of every demo user (see server/src/seed.rs). */
 export const DEMO_PASSWORD = 'sitrep-demo';
@@ -62,4 +62,26 @@ export function liveBadge(page: Page): Locator {
  */
 export async function waitForHydration(page: Page, timeout = 20_000): Promise<void> {
   await expect(liveBadge(page)).toHaveText('Live', { timeout });
+}
+
+/** A signed-in page in its own browser context (its own cookies: a different person). */
+export async function person(
+  browser: Browser,
+  user: DemoUser,
+  baseURL?: string,
+): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext(baseURL ? { baseURL } : {});
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  await signIn(page, user);
+  return { page, problems };
+}
+
+/** Declares an incident through the form on the incidents page (the room opens). */
+export async function declare(page: Page, title: string, severity: string): Promise<void> {
+  await page.getByText('Declare an incident', { exact: true }).click();
+  const form = page.getByRole('form', { name: 'Declare an incident' });
+  await form.getByLabel('Title', { exact: true }).fill(title);
+  await form.getByLabel('Severity', { exact: true }).selectOption(severity);
+  await form.getByRole('button', { name: 'Declare incident' }).click();
 }

@@ -1,26 +1,6 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { DEMO, type DemoUser, liveBadge, signIn, waitForHydration, watchConsole } from './helpers';
+import { expect, test } from '@playwright/test';
+import { DEMO, declare, liveBadge, person, waitForHydration, watchConsole } from './helpers';
 import { OwnServer } from './own-server';
-
-/** A signed-in page in its own browser context (its own cookies: a different person). */
-async function person(
-  browser: Browser,
-  user: DemoUser,
-  baseURL?: string,
-): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext(baseURL ? { baseURL } : {});
-  const page = await context.newPage();
-  const problems = watchConsole(page);
-  await signIn(page, user);
-  return { page, problems };
-}
-
-async function declare(page: Page, title: string, severity: string): Promise<void> {
-  await page.getByText('Declare an incident', { exact: true }).click();
-  await page.getByLabel('Title', { exact: true }).fill(title);
-  await page.getByLabel('Severity', { exact: true }).selectOption(severity);
-  await page.getByRole('button', { name: 'Declare incident' }).click();
-}
 
 test('two people in one incident room see each other’s work live', async ({ browser }) => {
   const iris = await person(browser, DEMO.ic);
@@ -68,8 +48,11 @@ test('two people in one incident room see each other’s work live', async ({ br
     'Resolved',
   ]);
 
-  // Every timeline entry shows its date and time.
-  await expect(samTimeline.locator('time').first()).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+  // Every timeline entry shows its time, under a heading with its date.
+  await expect(samTimeline.locator('time').first()).toHaveText(/^\d{2}:\d{2}:\d{2}$/);
+  await expect(samTimeline.getByRole('heading', { level: 3 }).first()).toHaveText(
+    /^[A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4}$/,
+  );
 
   expect(iris.problems).toEqual([]);
   expect(sam.problems).toEqual([]);
@@ -161,6 +144,13 @@ test('a stakeholder sees everything and no controls to change it', async ({ brow
   await expect(page.getByRole('list', { name: 'Timeline' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Post note' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Change status' })).toHaveCount(0);
+  for (const control of ['Acknowledge', 'Change severity', 'Edit impact', 'Link', 'Pin', 'Edit']) {
+    await expect(page.getByRole('button', { name: control, exact: true })).toHaveCount(0);
+  }
+  await expect(page.getByRole('form', { name: 'Write a status update' })).toHaveCount(0);
+  // Reading is still everything: impact, services, updates, timestamps.
+  await expect(page.getByRole('region', { name: 'Impact' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Timestamps' })).toBeVisible();
   expect(stella.problems).toEqual([]);
 });
 

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos::reactive::traits::IsDisposed;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
@@ -60,6 +61,8 @@ fn IncidentsView(
         move |msg| match msg {
             LiveMessage::Resync => reload(),
             LiveMessage::Presence(_) => {}
+            // The page is being replaced (navigation): nothing to update.
+            LiveMessage::Event(_) if incidents.is_disposed() => {}
             LiveMessage::Event(ev) => {
                 let event = &ev.event;
                 incidents.update(|list| {
@@ -233,18 +236,19 @@ fn FilterBar(filters: Filters, services: Vec<Service>) -> impl IntoView {
     let bind = |signal: RwSignal<String>| move |ev| signal.set(event_target_value(&ev));
     view! {
         <form class="filter-bar" role="search" aria-label="Filter incidents" on:submit=|ev| ev.prevent_default()>
-            <label>
-                "Search"
+            <div class="field">
+                <label for="filter-search">"Search"</label>
                 <input
+                    id="filter-search"
                     type="search"
                     placeholder="Title or INC-12"
                     prop:value=move || filters.search.get()
                     on:input=bind(filters.search)
                 />
-            </label>
-            <label>
-                "Status"
-                <select prop:value=move || filters.status.get() on:change=bind(filters.status)>
+            </div>
+            <div class="field">
+                <label for="filter-status">"Status"</label>
+                <select id="filter-status" prop:value=move || filters.status.get() on:change=bind(filters.status)>
                     <option value="open">"Open"</option>
                     <option value="all">"All"</option>
                     {Status::ALL
@@ -252,36 +256,36 @@ fn FilterBar(filters: Filters, services: Vec<Service>) -> impl IntoView {
                         .map(|s| view! { <option value=s.key()>{vocab.status_label(s)}</option> })
                         .collect_view()}
                 </select>
-            </label>
-            <label>
-                "Severity"
-                <select prop:value=move || filters.severity.get() on:change=bind(filters.severity)>
+            </div>
+            <div class="field">
+                <label for="filter-severity">"Severity"</label>
+                <select id="filter-severity" prop:value=move || filters.severity.get() on:change=bind(filters.severity)>
                     <option value="">"Any"</option>
                     {Severity::ALL
                         .into_iter()
                         .map(|s| view! { <option value=s.key()>{vocab.severity_label(s)}</option> })
                         .collect_view()}
                 </select>
-            </label>
-            <label>
-                "Service"
-                <select prop:value=move || filters.service.get() on:change=bind(filters.service)>
+            </div>
+            <div class="field">
+                <label for="filter-service">"Service"</label>
+                <select id="filter-service" prop:value=move || filters.service.get() on:change=bind(filters.service)>
                     <option value="">"Any"</option>
                     {services
                         .into_iter()
                         .map(|s| view! { <option value=s.id.to_string()>{s.name}</option> })
                         .collect_view()}
                 </select>
-            </label>
-            <label>
-                "Sort"
-                <select prop:value=move || filters.sort.get() on:change=bind(filters.sort)>
+            </div>
+            <div class="field">
+                <label for="filter-sort">"Sort"</label>
+                <select id="filter-sort" prop:value=move || filters.sort.get() on:change=bind(filters.sort)>
                     <option value="newest">"Newest first"</option>
                     <option value="severity">"Severity"</option>
                     <option value="updated">"Recently updated"</option>
                     <option value="longest">"Open longest"</option>
                 </select>
-            </label>
+            </div>
             <label class="check">
                 <input
                     type="checkbox"

@@ -12,7 +12,7 @@ pub fn Controls(room: Room) -> impl IntoView {
     let incident = room.incident;
     let can_ack = move || incident.with(|i| i.acknowledged_at.is_none() && i.status.is_active());
     view! {
-        <section class="controls" aria-label="Change the incident">
+        <section class="controls" aria-label="Actions">
             <Show when=can_ack>
                 <Acknowledge room=room/>
             </Show>

@@ -7,6 +7,7 @@ mod timeline;
 mod updates;
 
 use leptos::prelude::*;
+use leptos::reactive::traits::IsDisposed;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -61,8 +62,14 @@ pub(crate) struct Room {
 }
 
 impl Room {
+    /// Live messages may still arrive while the page is being replaced (navigating to another
+    /// room): a room whose signals are gone ignores them.
+    fn gone(&self) -> bool {
+        self.incident.is_disposed() || self.timeline.is_disposed() || self.presence.is_disposed()
+    }
+
     fn receive(&self, event: &EventRecord) {
-        if event.incident_id != self.id {
+        if event.incident_id != self.id || self.gone() {
             return;
         }
         self.incident.update(|current| {
@@ -82,7 +89,7 @@ impl Room {
         if let EventPayload::ServiceLinked { service } = &event.payload {
             if !self
                 .services
-                .with(|all| all.iter().any(|s| s.id == service.id))
+                .with_untracked(|all| all.iter().any(|s| s.id == service.id))
             {
                 self.reload();
             }
@@ -107,7 +114,11 @@ impl Room {
     fn reload(&self) {
         let room = *self;
         leptos::task::spawn_local(async move {
-            match get_room(room.id).await {
+            let result = get_room(room.id).await;
+            if room.gone() {
+                return;
+            }
+            match result {
                 // Merge, never replace: live events that arrived while this was in flight are
                 // newer than the snapshot and must not be lost.
                 Ok(s) => {
@@ -137,7 +148,7 @@ impl Room {
         let id = self.id;
         let action = Action::new_local(move |command: &Command| act(id, command.clone()));
         Effect::new(move |_| match action.value().get() {
-            Some(Ok(acted)) => self.accept(acted),
+            Some(Ok(acted)) if !self.gone() => self.accept(acted),
             Some(Err(e)) if e.is_conflict() => self.reload(),
             _ => {}
         });
@@ -194,7 +205,7 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
     live.subscribe(move |msg| match msg {
         LiveMessage::Event(ev) => room.receive(&ev.event),
         LiveMessage::Presence(p) => {
-            if p.incident_id == room.id {
+            if p.incident_id == room.id && !room.gone() {
                 room.presence.set(p.viewers.clone());
             }
         }
@@ -202,10 +213,18 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
     });
 
     let incident = room.incident;
-    let title = move || incident.with(|i| format!("{} {} · Sitrep", i.reference(), i.title));
+    // The document title outlives the page by a moment when navigating to another room.
+    let title = move || {
+        incident
+            .try_with(|i| format!("{} {} · Sitrep", i.reference(), i.title))
+            .unwrap_or_else(|| "Sitrep".to_owned())
+    };
+    // Clock-driven text may tick once more while the page is being replaced: `try_with`.
     let open_for = move || {
         let now = clock.now_or(server_time);
-        incident.with(|i| human_duration(i.open_for(now)))
+        incident
+            .try_with(|i| human_duration(i.open_for(now)))
+            .unwrap_or_default()
     };
     let merged_into = move || incident.with(|i| i.merged_into);
     view! {

@@ -14,20 +14,21 @@ pub fn UpdatesPanel(room: Room) -> impl IntoView {
     let vocab = use_vocabulary();
     let incident = room.incident;
     let server_time = room.server_time;
-    let cadence = {
-        let vocab = vocab.clone();
-        move || incident.with(|i| vocab.severity(i.severity).update_every_minutes)
-    };
+    // These tick with the clock, and may tick once more while the page is being replaced:
+    // `try_with` on the incident.
     let last = move || {
         let now = clock.now_or(server_time);
-        incident.with(|i| match i.last_public_update_at {
-            Some(at) => relative(at, now),
-            None => "none yet".to_owned(),
-        })
+        incident
+            .try_with(|i| match i.last_public_update_at {
+                Some(at) => relative(at, now),
+                None => "none yet".to_owned(),
+            })
+            .unwrap_or_default()
     };
-    let due = {
-        let cadence = cadence.clone();
-        move || incident.with(|i| i.next_update_due(cadence()))
+    let due = move || {
+        incident
+            .try_with(|i| i.next_update_due(vocab.severity(i.severity).update_every_minutes))
+            .flatten()
     };
     let due_text = {
         let due = due.clone();
