@@ -9,6 +9,8 @@ use crate::domain::{LiveEvent, Presence};
 /// What the live badge shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LiveStatus {
+    /// This page has nothing live (no stream open).
+    Idle,
     Connecting,
     Connected,
     Reconnecting,
@@ -98,6 +100,16 @@ impl Live {
         }
     }
 
+    /// This page follows nothing: close the tab's stream. Browser only: call from an effect.
+    pub fn stop(&self) {
+        #[cfg(feature = "hydrate")]
+        {
+            self.generation.update_value(|g| *g += 1);
+            self.conn.update_value(|c| *c = None);
+        }
+        self.status.set(LiveStatus::Idle);
+    }
+
     /// Stream `topics`, starting after event `after` (the snapshot's `last_event_id`). Replaces the
     /// tab's current stream: one connection per tab. Browser only: call from an effect.
     pub fn follow(&self, topics: Vec<String>, after: i64) {
@@ -136,6 +148,7 @@ mod imp {
     }
 
     pub fn follow(live: Live, topics: Vec<String>, after: i64) {
+        live.status.set(LiveStatus::Connecting);
         live.generation.update_value(|g| *g += 1);
         live.conn.update_value(|c| *c = None);
         open(live, topics, after, RETRY_FIRST_MS);

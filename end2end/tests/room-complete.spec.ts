@@ -219,3 +219,40 @@ test('the incidents list filters, searches and counts, live', async ({ browser }
   expect(iris.problems).toEqual([]);
   expect(sam.problems).toEqual([]);
 });
+
+test('the service catalog: add a service, fix a bad runbook link, edit it', async ({ browser }) => {
+  const iris = await person(browser, DEMO.ic);
+  const page = iris.page;
+  await page.goto('/services');
+  // Nothing is live here: once hydrated, the page closes the stream and hides the badge.
+  await expect(page.getByTestId('live-badge')).toHaveClass(/idle/, { timeout: 20_000 });
+  const name = `Ledger ${Date.now()}`;
+  await page.getByText('Add a service', { exact: true }).click();
+  const form = page.getByRole('form', { name: 'Add a service' });
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Owner team').fill('Finance');
+  await form.getByLabel('Tier').selectOption('1');
+  await form.getByLabel('Runbook link').fill('javascript:alert(1)');
+  await form.getByRole('button', { name: 'Add service' }).click();
+  await expect(form.getByRole('alert')).toContainText('must be a web address');
+  await form.getByLabel('Runbook link').fill('https://runbooks.example.com/ledger');
+  await form.getByRole('button', { name: 'Add service' }).click();
+  const row = page.getByRole('row', { name: new RegExp(name) });
+  await expect(row).toContainText('Finance');
+  await expect(row.getByRole('link', { name: 'Runbook' })).toHaveAttribute('href', 'https://runbooks.example.com/ledger');
+
+  await row.getByRole('button', { name: `Edit ${name}` }).click();
+  const edit = page.getByRole('form', { name: 'Edit service' });
+  await edit.getByLabel('Owner team').fill('Finance Platform');
+  await edit.getByRole('button', { name: 'Save service' }).click();
+  await expect(page.getByRole('row', { name: new RegExp(name) })).toContainText('Finance Platform');
+
+  // The room offers it for linking.
+  await page.goto('/incidents');
+  await waitForHydration(page);
+  await page.locator('table.incidents tbody tr a').first().click();
+  await waitForHydration(page);
+  await expect(page.getByRole('combobox', { name: 'Link a service' }).locator('option', { hasText: name })).toHaveCount(1);
+
+  expect(iris.problems.filter((p) => !/status of 422 .*\/fn\/save-service/.test(p))).toEqual([]);
+});

@@ -66,11 +66,13 @@ pub fn PresenceList(#[prop(into)] viewers: Signal<Vec<Actor>>) -> impl IntoView 
 pub fn LiveBadge() -> impl IntoView {
     let live = use_live();
     let text = move || match live.status.get() {
+        LiveStatus::Idle => "",
         LiveStatus::Connecting => "Connecting…",
         LiveStatus::Connected => "Live",
         LiveStatus::Reconnecting => "Reconnecting…",
     };
     let class = move || match live.status.get() {
+        LiveStatus::Idle => "live-badge idle",
         LiveStatus::Connecting => "live-badge connecting",
         LiveStatus::Connected => "live-badge connected",
         LiveStatus::Reconnecting => "live-badge reconnecting",

@@ -26,6 +26,9 @@ pub fn ServicesPage() -> impl IntoView {
 #[component]
 fn CatalogView(snapshot: ServicesSnapshot) -> impl IntoView {
     let ServicesSnapshot { services, viewer } = snapshot;
+    // Nothing on this page is live: no stream, and the header says so by showing no badge.
+    let live = crate::live::use_live();
+    Effect::new(move |_| live.stop());
     let services = RwSignal::new(services);
     let can_write = viewer.can_write();
     let editing = RwSignal::new(None::<i64>);
