@@ -120,7 +120,7 @@ fn IncidentsView(
                     </thead>
                     <tbody>
                         <For
-                            each=move || filters.apply(&incidents.get(), viewer_id, clock.now_or(server_time))
+                            each=move || filters.apply(&incidents.get(), viewer_id, || clock.now_or(server_time))
                             key=|i| (i.id, i.version)
                             children=move |i| view! { <IncidentRow incident=i server_time=server_time/> }
                         />
@@ -177,11 +177,13 @@ impl Filters {
         status_ok && severity_ok && service_ok && mine_ok && search_ok
     }
 
+    /// The list as shown. `now` is asked for only when sorting by how long incidents have been
+    /// open, so the list does not re-sort on every clock tick otherwise.
     fn apply(
         &self,
         all: &[Incident],
         viewer_id: i64,
-        now: chrono::DateTime<chrono::Utc>,
+        now: impl Fn() -> chrono::DateTime<chrono::Utc>,
     ) -> Vec<Incident> {
         let mut list: Vec<Incident> = all
             .iter()
@@ -191,7 +193,10 @@ impl Filters {
         match self.sort.get().as_str() {
             "severity" => list.sort_by_key(|i| (i.severity, std::cmp::Reverse(i.id))),
             "updated" => list.sort_by_key(|i| std::cmp::Reverse((i.updated_at, i.id))),
-            "longest" => list.sort_by_key(|i| std::cmp::Reverse((i.open_for(now), i.id))),
+            "longest" => {
+                let now = now();
+                list.sort_by_key(|i| std::cmp::Reverse((i.open_for(now), i.id)))
+            }
             _ => list.sort_by_key(|i| std::cmp::Reverse(i.id)),
         }
         list
