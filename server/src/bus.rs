@@ -22,9 +22,11 @@ pub const BUFFER: usize = 4096;
 const BATCH: i64 = 500;
 /// Catch up even without a wake-up this often (belt and braces).
 const POLL: Duration = Duration::from_secs(5);
+/// Every stream sends a comment this often (proxies drop idle connections).
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-/// One published event, shared by every subscriber.
-#[derive(Debug)]
+/// One published event. Cloning it (once per subscriber) only counts a reference to the frame.
+#[derive(Debug, Clone)]
 pub struct Published {
     pub id: i64,
     pub incident_id: i64,
@@ -34,9 +36,24 @@ pub struct Published {
     pub frame: Bytes,
 }
 
+/// What every live stream of this instance receives, in order. One channel carries it all so
+/// that a stream waits on exactly one receiver: delivering an event to N streams is N wake-ups
+/// and nothing else (no per-stream timers, no second channel to poll).
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// A committed event.
+    Event(Published),
+    /// Who is in a room now: a complete `event: presence` frame.
+    Presence { incident_id: i64, frame: Bytes },
+    /// Time for a keep-alive comment.
+    KeepAlive,
+    /// The server is shutting down: streams end.
+    Closing,
+}
+
 #[derive(Clone)]
 pub struct Bus {
-    tx: broadcast::Sender<Arc<Published>>,
+    tx: broadcast::Sender<Message>,
     wake: Arc<Notify>,
 }
 
@@ -60,7 +77,7 @@ impl Bus {
         }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Message> {
         self.tx.subscribe()
     }
 
@@ -70,8 +87,18 @@ impl Bus {
     }
 
     /// Sends one event to every subscriber (having none is fine).
-    pub fn publish(&self, published: Arc<Published>) {
-        let _ = self.tx.send(published);
+    pub fn publish(&self, published: Published) {
+        let _ = self.tx.send(Message::Event(published));
+    }
+
+    /// Sends a room's presence frame to every subscriber; those following the room forward it.
+    pub fn publish_presence(&self, incident_id: i64, frame: Bytes) {
+        let _ = self.tx.send(Message::Presence { incident_id, frame });
+    }
+
+    /// Ends every stream (shutdown).
+    pub fn close(&self) {
+        let _ = self.tx.send(Message::Closing);
     }
 
     pub fn subscribers(&self) -> usize {
@@ -87,9 +114,18 @@ impl Bus {
                 None
             }
         };
+        let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
+        keep_alive.reset();
         loop {
             tokio::select! {
-                _ = cancel.cancelled() => break,
+                _ = cancel.cancelled() => {
+                    self.close();
+                    break;
+                }
+                _ = keep_alive.tick() => {
+                    let _ = self.tx.send(Message::KeepAlive);
+                    continue;
+                }
                 _ = self.wake.notified() => {}
                 _ = async {
                     match feed.as_mut() {
@@ -111,7 +147,7 @@ impl Bus {
                 let full = batch.len() as i64 == BATCH;
                 for event in batch {
                     cursor = event.id;
-                    self.publish(Arc::new(publishable(event)));
+                    self.publish(publishable(event));
                 }
                 if !full {
                     break;

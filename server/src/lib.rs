@@ -17,6 +17,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 
 use crate::bus::Bus;
 use crate::service::Service;
@@ -83,6 +84,52 @@ async fn delete_expired_sessions(store: Arc<dyn Store>, cancel: CancellationToke
     }
 }
 
+/// Serves HTTP/1.1 on `listener` until `shutdown`, then lets open requests finish.
+///
+/// Not `axum::serve`: that one also sniffs for HTTP/2 and polls a shutdown signal on every
+/// wake-up of every connection. With thousands of open event streams each event wakes every
+/// connection once, so the work per wake-up is the cost of fan-out; this loop keeps it to the
+/// HTTP/1.1 connection itself (see `make bench`).
+async fn serve(listener: TcpListener, app: axum::Router, shutdown: CancellationToken) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    // A client gets this long to send its request head (slow-loris protection).
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(std::time::Duration::from_secs(30));
+    loop {
+        let tcp = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => tcp,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(%err, "cannot accept a connection");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        // Live frames are small writes that must leave at once, not wait for an ACK (Nagle).
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::debug!(%err, "could not set TCP_NODELAY");
+        }
+        // `Router` is one shared routing table behind an `Arc`: cloning it is cheap.
+        let service = hyper_util::service::TowerToHyperService::new(app.clone().map_request(
+            |req: axum::http::Request<hyper::body::Incoming>| req.map(axum::body::Body::new),
+        ));
+        let conn =
+            graceful.watch(http.serve_connection(hyper_util::rt::TokioIo::new(tcp), service));
+        tokio::spawn(async move {
+            if let Err(err) = conn.await {
+                tracing::debug!(%err, "connection ended with an error");
+            }
+        });
+    }
+    // Idle connections close now; requests under way (event streams end on the bus's
+    // `Closing`) finish first.
+    graceful.shutdown().await;
+}
+
 /// How to serve, besides where.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -133,7 +180,7 @@ pub async fn start_with(
     let bus = Bus::new();
     tokio::spawn(bus.clone().run(store.clone(), cursor, cancel.clone()));
     tokio::spawn(delete_expired_sessions(store.clone(), cancel.clone()));
-    let presence = presence::Presence::new();
+    let presence = presence::Presence::new(bus.clone());
     tokio::spawn(presence.clone().run(store.clone(), cancel.clone()));
     let state = AppState {
         service: Service::new(store.clone(), bus.clone()).with_vocabulary(vocabulary),
@@ -145,14 +192,7 @@ pub async fn start_with(
     };
     let app = http::router(state);
     let shutdown = cancel.clone();
-    let handle = tokio::spawn(async move {
-        if let Err(err) = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await
-        {
-            tracing::error!(%err, "server error");
-        }
-    });
+    let handle = tokio::spawn(serve(listener, app, shutdown));
     Ok(Running {
         addr,
         cancel,

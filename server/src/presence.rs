@@ -15,23 +15,13 @@ use std::time::{Duration, Instant};
 use app::domain::{Actor, Presence as PresenceView};
 use axum::body::Bytes;
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use crate::bus::Bus;
 use crate::store::Store;
 
 pub const HEARTBEAT: Duration = Duration::from_secs(10);
 pub const EXPIRY: Duration = Duration::from_secs(30);
-/// Presence frames waiting for slow streams; a stream that misses some gets the next one,
-/// which is the whole state anyway.
-const BUFFER: usize = 256;
-
-/// A presence frame for one incident's streams.
-#[derive(Debug)]
-pub struct Frame {
-    pub incident_id: i64,
-    pub bytes: Bytes,
-}
 
 /// One instance's viewers of one room, as announced to the others.
 #[derive(Debug, Serialize, Deserialize)]
@@ -79,36 +69,26 @@ impl State {
 
 #[derive(Clone)]
 pub struct Presence {
-    instance: String,
+    instance: Arc<str>,
     state: Arc<Mutex<State>>,
-    frames: broadcast::Sender<Arc<Frame>>,
+    /// Frames go to the streams with the events.
+    bus: Bus,
     /// Local changes to announce to other instances (incident ids).
     announce: tokio::sync::mpsc::UnboundedSender<i64>,
     announce_rx: Arc<Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<i64>>>>,
 }
 
-impl Default for Presence {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Presence {
-    pub fn new() -> Self {
-        let (frames, _) = broadcast::channel(BUFFER);
+    /// Presence whose changes are sent to `bus`'s streams.
+    pub fn new(bus: Bus) -> Self {
         let (announce, announce_rx) = tokio::sync::mpsc::unbounded_channel();
         Presence {
-            instance: format!("{:016x}", rand::random::<u64>()),
+            instance: format!("{:016x}", rand::random::<u64>()).into(),
             state: Arc::new(Mutex::new(State::default())),
-            frames,
+            bus,
             announce,
             announce_rx: Arc::new(Mutex::new(Some(announce_rx))),
         }
-    }
-
-    /// Presence frames for every room; streams keep those of their own rooms.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Frame>> {
-        self.frames.subscribe()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -179,7 +159,7 @@ impl Presence {
         };
         if let Some(bytes) = frame {
             // No receivers is fine: nobody is streaming.
-            let _ = self.frames.send(Arc::new(Frame { incident_id, bytes }));
+            self.bus.publish_presence(incident_id, bytes);
         }
         if local {
             let _ = self.announce.send(incident_id);
@@ -188,7 +168,7 @@ impl Presence {
 
     /// Another instance's viewers of a room.
     pub fn heard(&self, a: Announcement) {
-        if a.instance == self.instance {
+        if *a.instance == *self.instance {
             return;
         }
         {
@@ -277,7 +257,7 @@ impl Presence {
 
     async fn send(&self, store: &dyn Store, incident_id: i64, viewers: Vec<Actor>) {
         let a = Announcement {
-            instance: self.instance.clone(),
+            instance: self.instance.to_string(),
             incident_id,
             viewers,
         };
@@ -335,8 +315,9 @@ mod tests {
 
     #[tokio::test]
     async fn people_arrive_and_leave_once_per_person() {
-        let p = Presence::new();
-        let mut frames = p.subscribe();
+        let bus = Bus::new();
+        let p = Presence::new(bus.clone());
+        let mut frames = bus.subscribe();
         let a1 = p.join(7, actor(1, "Iris"));
         let a2 = p.join(7, actor(1, "Iris")); // a second tab
         let b = p.join(7, actor(2, "Sam"));
@@ -349,8 +330,11 @@ mod tests {
         assert!(names(&p, 7).is_empty());
         // Frames only for changes: Iris, Iris+Sam, Sam, nobody.
         let mut seen = Vec::new();
-        while let Ok(f) = frames.try_recv() {
-            seen.push(String::from_utf8_lossy(&f.bytes).into_owned());
+        while let Ok(message) = frames.try_recv() {
+            if let crate::bus::Message::Presence { incident_id, frame } = message {
+                assert_eq!(incident_id, 7);
+                seen.push(String::from_utf8_lossy(&frame).into_owned());
+            }
         }
         assert_eq!(seen.len(), 4, "{seen:?}");
         assert!(seen[3].contains("\"viewers\":[]"));
@@ -358,7 +342,7 @@ mod tests {
 
     #[tokio::test]
     async fn other_instances_count_until_they_go_quiet() {
-        let p = Presence::new();
+        let p = Presence::new(Bus::new());
         p.heard(Announcement {
             instance: "other".into(),
             incident_id: 7,

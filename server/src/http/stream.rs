@@ -3,10 +3,8 @@
 //! Subscribe to the bus first, then replay from the table everything after the client's
 //! `Last-Event-ID` (or `?after=`), then go live, dropping what the replay already sent. A
 //! subscriber that falls behind the broadcast buffer gets `event: resync` and refetches its
-//! snapshot. Frames are serialised once by the bus and shared by every subscriber.
-
-use std::collections::HashSet;
-use std::time::Duration;
+//! snapshot. Frames are serialised once by the bus and shared by every subscriber; presence
+//! frames, keep-alives and shutdown come through the same channel.
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -14,14 +12,13 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
 use serde::Deserialize;
+use smallvec::SmallVec;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::problem::{ApiError, ApiQuery};
-use crate::bus::publishable;
+use crate::bus::{publishable, Message};
 use crate::AppState;
 
-/// Keep-alive comment interval (proxies drop idle connections).
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Tells the client it missed events and must refetch its snapshot.
 const RESYNC: &[u8] = b"event: resync\ndata: {}\n\n";
 /// Events replayed per query while catching up.
@@ -36,11 +33,12 @@ pub struct StreamQuery {
     pub after: Option<i64>,
 }
 
-/// Which events a subscriber wants.
+/// Which events a subscriber wants. Checked once per event per subscriber, so the ids are kept
+/// inline (a stream follows one or two rooms): no pointer to chase, no hashing.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Topics {
     pub incidents: bool,
-    pub incident_ids: HashSet<i64>,
+    pub incident_ids: SmallVec<[i64; 2]>,
 }
 
 impl Topics {
@@ -53,7 +51,9 @@ impl Topics {
                 let id = id.parse::<i64>().map_err(|_| {
                     format!("Invalid topic \"{t}\": the incident id must be a number.")
                 })?;
-                topics.incident_ids.insert(id);
+                if !topics.incident_ids.contains(&id) {
+                    topics.incident_ids.push(id);
+                }
             } else {
                 return Err(format!(
                     "Unknown topic \"{t}\": use \"incidents\" or \"incident:<id>\"."
@@ -122,7 +122,16 @@ pub async fn stream(
             .collect(),
         None => Vec::new(),
     };
-    let body = Body::from_stream(frames(state, topics, after, resync_first, here));
+    // Subscribe before replaying, so nothing committed meanwhile slips between the two.
+    let live = Live {
+        rx: state.bus.subscribe(),
+        // Subscribed after the bus said `Closing`: nothing more will come.
+        closed: state.cancel.is_cancelled(),
+        presence: state.presence.clone(),
+        _here: here,
+    };
+    let store = state.service.store.clone();
+    let body = Body::from_stream(frames(store, live, topics, after, resync_first));
     let mut response = body.into_response();
     let h = response.headers_mut();
     h.insert(
@@ -134,20 +143,28 @@ pub async fn stream(
     response
 }
 
+/// What a stream keeps while it is live: only this, so that the few cache lines each event
+/// touches per subscriber stay few.
+struct Live {
+    rx: tokio::sync::broadcast::Receiver<Message>,
+    closed: bool,
+    presence: crate::presence::Presence,
+    /// Held until the stream ends: then this viewer leaves the rooms.
+    _here: Vec<crate::presence::Here>,
+}
+
 fn frames(
-    state: AppState,
+    store: std::sync::Arc<dyn crate::store::Store>,
+    live: Live,
     topics: Topics,
     after: i64,
     resync_first: bool,
-    here: Vec<crate::presence::Here>,
 ) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> {
     async_stream::stream! {
-        // Held until the stream ends: then this viewer leaves the rooms.
-        let _here = here;
-        // Subscribe before replaying, so nothing committed meanwhile slips between the two.
-        let mut rx = state.bus.subscribe();
-        let mut presence = state.presence.subscribe();
-        let cancel = state.cancel.clone();
+        let mut live = live;
+        if live.closed {
+            return;
+        }
         let mut last = after;
         // Tell the client to retry quickly after a drop.
         yield Ok(Bytes::from_static(b"retry: 1000\n\n"));
@@ -155,7 +172,7 @@ fn frames(
             yield Ok(Bytes::from_static(RESYNC));
         }
         loop {
-            let batch = match state.service.store.events_after(last, REPLAY_BATCH).await {
+            let batch = match store.events_after(last, REPLAY_BATCH).await {
                 Ok(batch) => batch,
                 Err(err) => {
                     tracing::warn!(%err, "replay failed; ending the stream so the client retries");
@@ -175,40 +192,36 @@ fn frames(
         }
         // Who is in the followed rooms now; changes follow live.
         for id in &topics.incident_ids {
-            yield Ok(state.presence.frame(*id));
+            yield Ok(live.presence.frame(*id));
         }
-        let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
-        keep_alive.reset();
+        drop(store);
+        // Live: one receiver, one wake-up per message.
         loop {
-            tokio::select! {
-                _ = cancel.cancelled() => break,
-                frame = presence.recv() => match frame {
-                    Ok(frame) => {
-                        if topics.incident_ids.contains(&frame.incident_id) {
-                            yield Ok(frame.bytes.clone());
-                        }
+            match live.rx.recv().await {
+                Ok(Message::Event(published)) => {
+                    if published.id <= last {
+                        continue;
                     }
-                    // Missed some: the next change carries the whole state again.
-                    Err(RecvError::Lagged(_)) => {}
-                    Err(RecvError::Closed) => break,
-                },
-                _ = keep_alive.tick() => yield Ok(Bytes::from_static(b": keep-alive\n\n")),
-                message = rx.recv() => match message {
-                    Ok(published) => {
-                        if published.id <= last {
-                            continue;
-                        }
-                        last = published.id;
-                        if topics.wants(published.incident_id, published.summary) {
-                            yield Ok(published.frame.clone());
-                        }
+                    last = published.id;
+                    if topics.wants(published.incident_id, published.summary) {
+                        yield Ok(published.frame);
                     }
-                    Err(RecvError::Lagged(missed)) => {
-                        tracing::debug!(missed, "slow subscriber; asking it to resync");
-                        yield Ok(Bytes::from_static(RESYNC));
+                }
+                Ok(Message::Presence { incident_id, frame }) => {
+                    if topics.incident_ids.contains(&incident_id) {
+                        yield Ok(frame);
                     }
-                    Err(RecvError::Closed) => break,
-                },
+                }
+                Ok(Message::KeepAlive) => yield Ok(Bytes::from_static(b": keep-alive\n\n")),
+                Ok(Message::Closing) | Err(RecvError::Closed) => break,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::debug!(missed, "slow subscriber; asking it to resync");
+                    yield Ok(Bytes::from_static(RESYNC));
+                    // Presence frames may have been among the missed: send the current ones.
+                    for id in &topics.incident_ids {
+                        yield Ok(live.presence.frame(*id));
+                    }
+                }
             }
         }
     }
@@ -216,7 +229,6 @@ fn frames(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::time::Duration;
 
     use futures::StreamExt;
@@ -236,13 +248,19 @@ mod tests {
         let state = AppState {
             service: Service::new(store.clone(), bus.clone()),
             bus: bus.clone(),
-            presence: crate::presence::Presence::new(),
+            presence: crate::presence::Presence::new(bus.clone()),
             leptos: crate::leptos_options("target/site"),
             cancel: tokio_util::sync::CancellationToken::new(),
             secure_cookies: false,
         };
         let topics = Topics::parse("incidents").unwrap();
-        let mut stream = Box::pin(frames(state.clone(), topics, 0, false, Vec::new()));
+        let live = super::Live {
+            rx: bus.subscribe(),
+            closed: false,
+            presence: state.presence.clone(),
+            _here: Vec::new(),
+        };
+        let mut stream = Box::pin(frames(state.service.store.clone(), live, topics, 0, false));
         // `retry:`, then the (empty) replay, then it waits for live events.
         let first = stream.next().await.unwrap().unwrap();
         assert!(first.starts_with(b"retry:"));
@@ -254,12 +272,12 @@ mod tests {
 
         // Five events arrive while the subscriber is not reading; it can hold two.
         for id in 1..=5 {
-            bus.publish(Arc::new(Published {
+            bus.publish(Published {
                 id,
                 incident_id: 1,
                 summary: true,
                 frame: format!("id: {id}\nevent: status_changed\ndata: {{}}\n\n").into(),
-            }));
+            });
         }
         let resync = stream.next().await.unwrap().unwrap();
         assert_eq!(&resync[..], b"event: resync\ndata: {}\n\n");
@@ -270,11 +288,8 @@ mod tests {
         let next = stream.next().await.unwrap().unwrap();
         assert!(next.starts_with(b"id: 5\n"), "{next:?}");
 
-        state.cancel.cancel();
-        assert!(
-            stream.next().await.is_none(),
-            "cancellation ends the stream"
-        );
+        state.bus.close();
+        assert!(stream.next().await.is_none(), "shutdown ends the stream");
         store.close().await;
     }
 
