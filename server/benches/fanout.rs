@@ -8,14 +8,16 @@
 //! `make bench` runs the targets of the incident-room issue (1,000 and 10,000 subscribers).
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use futures::StreamExt;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -48,6 +50,16 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
+/// CPU time (user + system) a process has used so far, from /proc (clock ticks of 1/100 s).
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may contain spaces.
+    let fields: Vec<&str> = stat.rsplit_once(") ")?.1.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -56,7 +68,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[rank.min(sorted.len() - 1)]
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -104,91 +116,47 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
 
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .pool_max_idle_per_host(usize::MAX)
-        .build()?;
-    let res = client
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({"email": "iris@demo.sitrep.dev", "password": "sitrep-demo"}))
-        .send()
-        .await?;
-    if !res.status().is_success() {
-        return Err(format!("sign-in failed: {}", res.status()).into());
-    }
-    let incident: Value = client
+    // Iris declares the incident and posts the notes; Sam's session follows it N times.
+    let publisher_cookie = sign_in(&base, "iris@demo.sitrep.dev").await?;
+    let cookie = sign_in(&base, "sam@demo.sitrep.dev").await?;
+    let incident: Value = reqwest::Client::new()
         .post(format!("{base}/api/v1/incidents"))
+        .header("cookie", &publisher_cookie)
         .json(&json!({"title": "Fan-out benchmark", "severity": "sev1"}))
         .send()
         .await?
         .json()
         .await?;
     let id = incident["id"].as_i64().ok_or("no incident id")?;
-    let cookie = {
-        // Subscribers share the session; each gets its own connection.
-        let res = reqwest::Client::new()
-            .post(format!("{base}/api/v1/session"))
-            .json(&json!({"email": "sam@demo.sitrep.dev", "password": "sitrep-demo"}))
-            .send()
-            .await?;
-        res.headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .ok_or("no session cookie")?
-            .to_owned()
-    };
 
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_before = rss_kib(pid).unwrap_or(0);
 
-    // The subscribers: one HTTP connection each; they record (event id, arrival) only.
-    let url = format!("{base}/api/v1/stream?topics=incident:{id}");
+    // The subscribers: one plain HTTP/1.1 connection each, read with a minimal parser so the
+    // load generator spends as little of the shared CPU as possible. They record (event id,
+    // arrival) only.
+    let addr: SocketAddr = base
+        .strip_prefix("http://")
+        .ok_or("the server address is not http://")?
+        .parse()?;
+    let request: Arc<[u8]> = format!(
+        "GET /api/v1/stream?topics=incident:{id} HTTP/1.1\r\nHost: {addr}\r\n\
+         Accept: text/event-stream\r\nCookie: {cookie}\r\n\r\n"
+    )
+    .into_bytes()
+    .into();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<bool>(args.subscribers.max(1));
-    let stop = tokio_util::sync::CancellationToken::new();
+    // Connect a few hundred at a time: the listen backlog is finite.
+    let connecting = Arc::new(tokio::sync::Semaphore::new(256));
     let mut tasks = Vec::with_capacity(args.subscribers);
     let connect_started = Instant::now();
     for _ in 0..args.subscribers {
-        let url = url.clone();
-        let cookie = cookie.clone();
-        let ready_tx = ready_tx.clone();
-        let stop = stop.clone();
-        tasks.push(tokio::spawn(async move {
-            let http = reqwest::Client::builder().http1_only().build().expect("client");
-            let res = match http.get(&url).header("cookie", cookie).send().await {
-                Ok(r) if r.status().is_success() => r,
-                _ => {
-                    let _ = ready_tx.send(false).await;
-                    return None;
-                }
-            };
-            let _ = ready_tx.send(true).await;
-            let mut seen = Vec::new();
-            let mut buf = Vec::<u8>::new();
-            let mut body = res.bytes_stream();
-            loop {
-                tokio::select! {
-                    _ = stop.cancelled() => break,
-                    chunk = body.next() => match chunk {
-                        Some(Ok(bytes)) => {
-                            let now = Instant::now();
-                            buf.extend_from_slice(&bytes);
-                            while let Some(end) = buf.windows(2).position(|w| w == b"\n\n") {
-                                let frame: Vec<u8> = buf.drain(..end + 2).collect();
-                                if let Some(rest) = frame.strip_prefix(b"id: ") {
-                                    let digits: Vec<u8> = rest.iter().copied().take_while(u8::is_ascii_digit).collect();
-                                    if let Ok(id) = std::str::from_utf8(&digits).unwrap_or("").parse::<i64>() {
-                                        seen.push((id, now));
-                                    }
-                                }
-                            }
-                        }
-                        _ => break,
-                    },
-                }
-            }
-            Some(seen)
-        }));
+        tasks.push(tokio::spawn(subscriber(
+            addr,
+            request.clone(),
+            connecting.clone(),
+            ready_tx.clone(),
+        )));
     }
     drop(ready_tx);
     let (mut connected, mut failed) = (0usize, 0usize);
@@ -203,33 +171,55 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_with_subscribers = rss_kib(pid).unwrap_or(0);
 
-    // The publisher: notes through the API at a steady rate.
+    // The publisher: notes through the API at a steady rate, from its own thread and runtime
+    // so that its requests do not queue behind the subscribers' work in this process.
     let total = (args.rate * args.seconds) as usize;
-    let mut sent: HashMap<i64, Instant> = HashMap::with_capacity(total);
-    let mut every =
-        tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(args.rate.max(1))));
-    for n in 0..total {
-        every.tick().await;
-        let started = Instant::now();
-        let res = client
-            .post(format!("{base}/api/v1/incidents/{id}/notes"))
-            .json(&json!({ "body": format!("bench {n}") }))
-            .send()
-            .await?;
-        let event: Value = res.json().await?;
-        let event_id = event["id"].as_i64().ok_or("no event id")?;
-        sent.insert(event_id, started);
-    }
-    // Let the last events arrive, then stop the subscribers.
+    let publisher = {
+        let base = base.clone();
+        let rate = args.rate.max(1);
+        std::thread::spawn(move || -> Result<HashMap<i64, Instant>, String> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            rt.block_on(async move {
+                let client = reqwest::Client::new();
+                let mut sent = HashMap::with_capacity(total);
+                let mut every =
+                    tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate)));
+                for n in 0..total {
+                    every.tick().await;
+                    let started = Instant::now();
+                    let res = client
+                        .post(format!("{base}/api/v1/incidents/{id}/notes"))
+                        .header("cookie", &publisher_cookie)
+                        .json(&json!({ "body": format!("bench {n}") }))
+                        .send()
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let event: Value = res.json().await.map_err(|e| e.to_string())?;
+                    let event_id = event["id"].as_i64().ok_or("no event id")?;
+                    sent.insert(event_id, started);
+                }
+                Ok(sent)
+            })
+        })
+    };
+    let cpu_before = (cpu_seconds(&pid.to_string()), cpu_seconds("self"));
+    let sent = tokio::task::spawn_blocking(move || publisher.join())
+        .await?
+        .map_err(|_| "the publisher panicked")??;
+    // Let the last events arrive, then stop the server: the subscribers see their
+    // connections close and hand in what they saw.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    stop.cancel();
+    let cpu_after = (cpu_seconds(&pid.to_string()), cpu_seconds("self"));
+    let _ = child.kill().await;
     let mut received = Vec::with_capacity(tasks.len());
     for t in tasks {
         if let Ok(Some(seen)) = t.await {
             received.push(seen);
         }
     }
-    let _ = child.kill().await;
 
     let mut latencies = Vec::with_capacity(total * connected);
     let mut lost = 0usize;
@@ -266,9 +256,107 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         lost,
         total * connected
     );
+    let deliveries = latencies.len().max(1) as f64;
+    if let ((Some(s0), Some(c0)), (Some(s1), Some(c1))) = (cpu_before, cpu_after) {
+        println!(
+            "  CPU while publishing: server {:.1} s ({:.1} µs per delivery), load generator {:.1} s ({:.1} µs per delivery)",
+            s1 - s0,
+            (s1 - s0) * 1e6 / deliveries,
+            c1 - c0,
+            (c1 - c0) * 1e6 / deliveries
+        );
+    }
     println!(
         "  server memory: {} KiB before, {} KiB with subscribers: {:.1} KiB per subscriber",
         rss_before, rss_with_subscribers, per_subscriber
     );
     Ok(())
+}
+
+/// Signs in and returns the session cookie (`name=value`).
+async fn sign_in(base: &str, email: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"email": email, "password": "sitrep-demo"}))
+        .send()
+        .await?;
+    if !res.status().is_success() {
+        return Err(format!("sign-in as {email} failed: {}", res.status()).into());
+    }
+    Ok(res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .ok_or("no session cookie")?
+        .to_owned())
+}
+
+/// One SSE subscriber: connects, checks for `200`, then records the id of every event frame
+/// and when the read that completed it arrived, until the server goes away.
+async fn subscriber(
+    addr: SocketAddr,
+    request: Arc<[u8]>,
+    connecting: Arc<tokio::sync::Semaphore>,
+    ready: tokio::sync::mpsc::Sender<bool>,
+) -> Option<Vec<(i64, Instant)>> {
+    let permit = connecting.acquire_owned().await.ok()?;
+    let opened = async {
+        let mut tcp = TcpStream::connect(addr).await.ok()?;
+        tcp.set_nodelay(true).ok()?;
+        tcp.write_all(&request).await.ok()?;
+        // The status line and headers.
+        let mut head = Vec::with_capacity(512);
+        let mut buf = [0u8; 4096];
+        let header_end = loop {
+            let n = tcp.read(&mut buf).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            head.extend_from_slice(&buf[..n]);
+            if let Some(end) = memchr::memmem::find(&head, b"\r\n\r\n") {
+                break end + 4;
+            }
+        };
+        if !head.starts_with(b"HTTP/1.1 200") {
+            return None;
+        }
+        Some((tcp, head.split_off(header_end)))
+    }
+    .await;
+    drop(permit);
+    let Some((mut tcp, mut pending)) = opened else {
+        let _ = ready.send(false).await;
+        return None;
+    };
+    let _ = ready.send(true).await;
+    let mut seen = Vec::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut arrived = Instant::now();
+    loop {
+        // Every complete line: `id: N` starts an event frame (chunk sizes and other fields
+        // are lines too, and are ignored).
+        let mut start = 0;
+        while let Some(nl) = memchr::memchr(b'\n', &pending[start..]) {
+            let line = &pending[start..start + nl];
+            if let Some(digits) = line.strip_prefix(b"id: ") {
+                if let Some(id) = std::str::from_utf8(digits)
+                    .ok()
+                    .and_then(|d| d.trim().parse::<i64>().ok())
+                {
+                    seen.push((id, arrived));
+                }
+            }
+            start += nl + 1;
+        }
+        pending.drain(..start);
+        match tcp.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                arrived = Instant::now();
+                pending.extend_from_slice(&buf[..n]);
+            }
+        }
+    }
+    Some(seen)
 }
