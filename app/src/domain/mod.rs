@@ -6,6 +6,7 @@ mod error;
 mod event;
 mod incident;
 mod presence;
+mod roles;
 mod timeline;
 mod user;
 mod vocab;
@@ -22,6 +23,10 @@ pub use incident::{
     TITLE_MAX_CHARS, UPDATE_MAX_CHARS,
 };
 pub use presence::Presence;
+pub use roles::{
+    RoleBoard, RoleCatalog, RoleChange, RoleDef, Stint, CHECKLIST_MAX_ITEMS, INCIDENT_COMMANDER,
+    ROLE_DESCRIPTION_MAX_CHARS, ROLE_LABEL_MAX_CHARS,
+};
 pub use timeline::{describe, timeline_view, to_markdown, Entry};
 pub use user::{normalize_email, User, UserRole};
 pub use vocab::{SeverityDef, StatusDef, UpdateTemplate, Vocabulary};

@@ -1,0 +1,705 @@
+//! Incident roles: the catalog (configurable; defaults from product.md) and the board — who holds
+//! which role now, and who held it before, from when to when.
+//!
+//! The board is a list of *stints* (one person in one role, assumed at one instant and relieved
+//! at another, or still holding). It changes only by applying a [`RoleChange`]; deciding whether
+//! a change is allowed (one holder for single-holder roles, moves, swaps, reliefs, retired roles)
+//! happens here too, so the browser's optimistic board and the server agree on every rule.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Actor, DomainError};
+
+/// The key of the role a major incident must have filled.
+pub const INCIDENT_COMMANDER: &str = "incident_commander";
+/// Longest role label and description, and most checklist items per role.
+pub const ROLE_LABEL_MAX_CHARS: usize = 60;
+pub const ROLE_DESCRIPTION_MAX_CHARS: usize = 500;
+pub const CHECKLIST_MAX_ITEMS: usize = 20;
+
+/// One role of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RoleDef {
+    /// Stable identifier used by the API and kept in the history (`incident_commander`).
+    pub key: String,
+    pub label: String,
+    pub description: String,
+    /// One holder at a time (everything but Responders, by default).
+    pub single: bool,
+    /// What the holder should see to.
+    pub checklist: Vec<String>,
+    /// No longer offered; its history stays.
+    #[serde(default)]
+    pub retired: bool,
+}
+
+/// The roles, in the order the board shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RoleCatalog {
+    pub roles: Vec<RoleDef>,
+}
+
+impl Default for RoleCatalog {
+    fn default() -> Self {
+        let role =
+            |key: &str, label: &str, single: bool, description: &str, checklist: &[&str]| RoleDef {
+                key: key.into(),
+                label: label.into(),
+                description: description.into(),
+                single,
+                checklist: checklist.iter().map(|s| (*s).to_owned()).collect(),
+                retired: false,
+            };
+        RoleCatalog {
+            roles: vec![
+                role(
+                    INCIDENT_COMMANDER,
+                    "Incident Commander",
+                    true,
+                    "Runs the response: sets priorities, staffs roles, decides. Does not fix.",
+                    &[
+                        "Confirm severity and impact",
+                        "Staff Tech Lead and Communications Manager",
+                        "Set the next checkpoint",
+                        "Hand over explicitly before leaving",
+                    ],
+                ),
+                role(
+                    "tech_lead",
+                    "Tech Lead",
+                    true,
+                    "Leads the technical investigation and the fix.",
+                    &[
+                        "Form a hypothesis and share it",
+                        "Coordinate responders' work",
+                        "Agree the mitigation with the commander",
+                    ],
+                ),
+                role(
+                    "communications_manager",
+                    "Communications Manager",
+                    true,
+                    "Writes internal and public status updates on the severity's cadence.",
+                    &[
+                        "Publish the first public update",
+                        "Keep updates on cadence",
+                        "Brief stakeholders",
+                    ],
+                ),
+                role(
+                    "customer_support_lead",
+                    "Customer Support Lead",
+                    true,
+                    "Links customer tickets and keeps support informed.",
+                    &[
+                        "Link incoming tickets",
+                        "Share the workaround with support",
+                        "Reply to linked tickets at resolution",
+                    ],
+                ),
+                role(
+                    "business_lead",
+                    "Business Lead",
+                    true,
+                    "Weighs business impact and makes the calls the business must make.",
+                    &[
+                        "Assess revenue and contract impact",
+                        "Approve customer-facing decisions",
+                    ],
+                ),
+                role(
+                    "scribe",
+                    "Scribe",
+                    true,
+                    "Keeps the timeline: decisions, findings, who does what.",
+                    &["Record decisions as notes", "Pin key moments"],
+                ),
+                role(
+                    "responder",
+                    "Responders",
+                    false,
+                    "Work the problem with the Tech Lead.",
+                    &["Say what you are working on", "Post findings as notes"],
+                ),
+            ],
+        }
+    }
+}
+
+impl RoleCatalog {
+    pub fn get(&self, key: &str) -> Option<&RoleDef> {
+        self.roles.iter().find(|r| r.key == key)
+    }
+
+    /// The role's label, or its key for a role the catalog no longer has.
+    pub fn label<'a>(&'a self, key: &'a str) -> &'a str {
+        self.get(key).map(|r| r.label.as_str()).unwrap_or(key)
+    }
+
+    /// Roles that can be assigned now.
+    pub fn active(&self) -> impl Iterator<Item = &RoleDef> {
+        self.roles.iter().filter(|r| !r.retired)
+    }
+
+    /// Checks a catalog from configuration or an admin's edit. Every message names the role.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.active().next().is_none() {
+            return Err("The role catalog needs at least one role that is not retired.".into());
+        }
+        for (i, role) in self.roles.iter().enumerate() {
+            let name = if role.label.trim().is_empty() {
+                format!("role {}", i + 1)
+            } else {
+                format!("role \"{}\"", role.label)
+            };
+            let key_ok = !role.key.is_empty()
+                && role.key.len() <= 40
+                && role
+                    .key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !key_ok {
+                return Err(format!(
+                    "The key of {name} must be 1–40 lowercase letters, digits or underscores \
+                     (like incident_commander)."
+                ));
+            }
+            if self.roles[..i].iter().any(|r| r.key == role.key) {
+                return Err(format!("Two roles have the key \"{}\".", role.key));
+            }
+            if role.label.trim().is_empty() || role.label.chars().count() > ROLE_LABEL_MAX_CHARS {
+                return Err(format!(
+                    "The label of {name} must be 1–{ROLE_LABEL_MAX_CHARS} characters."
+                ));
+            }
+            if role.description.chars().count() > ROLE_DESCRIPTION_MAX_CHARS {
+                return Err(format!(
+                    "The description of {name} is longer than {ROLE_DESCRIPTION_MAX_CHARS} characters."
+                ));
+            }
+            if role.checklist.len() > CHECKLIST_MAX_ITEMS {
+                return Err(format!(
+                    "{name} has more than {CHECKLIST_MAX_ITEMS} checklist items."
+                ));
+            }
+            if role.checklist.iter().any(|item| item.trim().is_empty()) {
+                return Err(format!("{name} has an empty checklist item."));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One person in one role for a while.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Stint {
+    pub role: String,
+    pub person: Actor,
+    pub assumed: DateTime<Utc>,
+    /// None while they still hold it.
+    pub relieved: Option<DateTime<Utc>>,
+}
+
+/// What happened on the board: recorded as it is, applied to every copy of the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum RoleChange {
+    Assigned {
+        role: String,
+        person: Actor,
+    },
+    Relieved {
+        role: String,
+        person: Actor,
+    },
+    /// Hand-over to oneself in another role: relieved of `from`, assumed `to`.
+    Moved {
+        person: Actor,
+        from: String,
+        to: String,
+    },
+    /// Two single-holder roles exchange holders.
+    Swapped {
+        first_role: String,
+        first: Actor,
+        second_role: String,
+        second: Actor,
+    },
+}
+
+/// Who holds which role, and who held it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RoleBoard {
+    /// Every stint, oldest first.
+    pub stints: Vec<Stint>,
+}
+
+impl RoleBoard {
+    /// The people holding `role` now, in the order they assumed it.
+    pub fn holders<'a>(&'a self, role: &'a str) -> impl Iterator<Item = &'a Actor> + 'a {
+        self.stints
+            .iter()
+            .filter(move |s| s.role == role && s.relieved.is_none())
+            .map(|s| &s.person)
+    }
+
+    pub fn holds(&self, role: &str, person_id: i64) -> bool {
+        self.holders(role).any(|p| p.id == person_id)
+    }
+
+    /// The roles `person_id` holds now.
+    pub fn roles_of(&self, person_id: i64) -> Vec<&str> {
+        self.stints
+            .iter()
+            .filter(|s| s.person.id == person_id && s.relieved.is_none())
+            .map(|s| s.role.as_str())
+            .collect()
+    }
+
+    /// Who held `role`, oldest first (current holders last, still open).
+    pub fn history<'a>(&'a self, role: &'a str) -> impl Iterator<Item = &'a Stint> + 'a {
+        self.stints.iter().filter(move |s| s.role == role)
+    }
+
+    /// The only holder of a single-holder role, if any.
+    fn holder<'a>(&'a self, role: &'a str) -> Option<&'a Actor> {
+        self.holders(role).next()
+    }
+
+    fn assignable<'c>(catalog: &'c RoleCatalog, key: &str) -> Result<&'c RoleDef, DomainError> {
+        let role = catalog
+            .get(key)
+            .ok_or_else(|| DomainError::Invalid(format!("There is no role \"{key}\".")))?;
+        if role.retired {
+            return Err(DomainError::Invalid(format!(
+                "{} is retired: it can no longer be assigned.",
+                role.label
+            )));
+        }
+        Ok(role)
+    }
+
+    /// Refuses a second holder on a single-holder role, naming who has it.
+    fn vacant(&self, role: &RoleDef) -> Result<(), DomainError> {
+        match self.holder(&role.key) {
+            Some(holder) if role.single => Err(DomainError::Invalid(format!(
+                "{} is already {}: relieve them first, or swap.",
+                holder.name, role.label
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Puts `person` in `role`.
+    pub fn assign(
+        &self,
+        catalog: &RoleCatalog,
+        role: &str,
+        person: &Actor,
+    ) -> Result<RoleChange, DomainError> {
+        let def = Self::assignable(catalog, role)?;
+        if self.holds(role, person.id) {
+            return Err(DomainError::Invalid(format!(
+                "{} is already {}.",
+                person.name, def.label
+            )));
+        }
+        self.vacant(def)?;
+        Ok(RoleChange::Assigned {
+            role: role.to_owned(),
+            person: person.clone(),
+        })
+    }
+
+    /// Takes `role` from `person_id`.
+    pub fn relieve(
+        &self,
+        catalog: &RoleCatalog,
+        role: &str,
+        person_id: i64,
+    ) -> Result<RoleChange, DomainError> {
+        let person = self
+            .holders(role)
+            .find(|p| p.id == person_id)
+            .ok_or_else(|| {
+                DomainError::Invalid(format!(
+                    "That person does not hold {} (any more).",
+                    catalog.label(role)
+                ))
+            })?;
+        Ok(RoleChange::Relieved {
+            role: role.to_owned(),
+            person: person.clone(),
+        })
+    }
+
+    /// Moves `person_id` from `from` to `to` in one step.
+    pub fn move_to(
+        &self,
+        catalog: &RoleCatalog,
+        person_id: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<RoleChange, DomainError> {
+        if from == to {
+            return Err(DomainError::Invalid(
+                "Pick a different role to move to.".into(),
+            ));
+        }
+        let RoleChange::Relieved { person, .. } = self.relieve(catalog, from, person_id)? else {
+            unreachable!("relieve only ever returns Relieved");
+        };
+        let def = Self::assignable(catalog, to)?;
+        if self.holds(to, person_id) {
+            return Err(DomainError::Invalid(format!(
+                "{} is already {}.",
+                person.name, def.label
+            )));
+        }
+        self.vacant(def)?;
+        Ok(RoleChange::Moved {
+            person,
+            from: from.to_owned(),
+            to: to.to_owned(),
+        })
+    }
+
+    /// Exchanges the holders of two single-holder roles.
+    pub fn swap(
+        &self,
+        catalog: &RoleCatalog,
+        first_role: &str,
+        second_role: &str,
+    ) -> Result<RoleChange, DomainError> {
+        if first_role == second_role {
+            return Err(DomainError::Invalid(
+                "Pick two different roles to swap.".into(),
+            ));
+        }
+        let first_def = Self::assignable(catalog, first_role)?;
+        let second_def = Self::assignable(catalog, second_role)?;
+        for def in [first_def, second_def] {
+            if !def.single {
+                return Err(DomainError::Invalid(format!(
+                    "{} can have many holders: move people to it instead of swapping.",
+                    def.label
+                )));
+            }
+        }
+        let held = |def: &RoleDef| {
+            self.holder(&def.key).cloned().ok_or_else(|| {
+                DomainError::Invalid(format!(
+                    "{} has nobody to swap: move the person instead.",
+                    def.label
+                ))
+            })
+        };
+        let first = held(first_def)?;
+        let second = held(second_def)?;
+        if first.id == second.id {
+            return Err(DomainError::Invalid(format!(
+                "{} holds both roles already.",
+                first.name
+            )));
+        }
+        Ok(RoleChange::Swapped {
+            first_role: first_role.to_owned(),
+            first,
+            second_role: second_role.to_owned(),
+            second,
+        })
+    }
+
+    /// Applies a change that happened at `at`.
+    pub fn apply(&mut self, change: &RoleChange, at: DateTime<Utc>) {
+        match change {
+            RoleChange::Assigned { role, person } => self.assume(role, person, at),
+            RoleChange::Relieved { role, person } => self.release(role, person.id, at),
+            RoleChange::Moved { person, from, to } => {
+                self.release(from, person.id, at);
+                self.assume(to, person, at);
+            }
+            RoleChange::Swapped {
+                first_role,
+                first,
+                second_role,
+                second,
+            } => {
+                self.release(first_role, first.id, at);
+                self.release(second_role, second.id, at);
+                self.assume(first_role, second, at);
+                self.assume(second_role, first, at);
+            }
+        }
+    }
+
+    fn assume(&mut self, role: &str, person: &Actor, at: DateTime<Utc>) {
+        self.stints.push(Stint {
+            role: role.to_owned(),
+            person: person.clone(),
+            assumed: at,
+            relieved: None,
+        });
+    }
+
+    fn release(&mut self, role: &str, person_id: i64, at: DateTime<Utc>) {
+        if let Some(stint) = self
+            .stints
+            .iter_mut()
+            .find(|s| s.role == role && s.person.id == person_id && s.relieved.is_none())
+        {
+            // Events are applied in order; an out-of-order clock never makes a negative stint.
+            stint.relieved = Some(at.max(stint.assumed));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn person(id: i64) -> Actor {
+        let names = ["Iris", "Sam", "Riley", "Sue", "Max", "Alex"];
+        Actor {
+            id,
+            name: names[(id as usize) % names.len()].into(),
+        }
+    }
+
+    fn t(minute: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap() + Duration::minutes(minute)
+    }
+
+    fn message(err: DomainError) -> String {
+        match err {
+            DomainError::Invalid(m) => m,
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_default_catalog_is_valid_and_has_the_commander() {
+        let catalog = RoleCatalog::default();
+        catalog.validate().unwrap();
+        assert!(catalog.get(INCIDENT_COMMANDER).unwrap().single);
+        assert!(!catalog.get("responder").unwrap().single);
+        assert_eq!(catalog.roles.len(), 7);
+        assert!(catalog.roles.iter().all(|r| !r.checklist.is_empty()));
+    }
+
+    #[test]
+    fn catalog_validation_names_the_problem() {
+        let mut catalog = RoleCatalog::default();
+        catalog.roles[1].key = "Tech Lead".into();
+        assert!(catalog.validate().unwrap_err().contains("lowercase"));
+        let mut catalog = RoleCatalog::default();
+        catalog.roles[2].key = INCIDENT_COMMANDER.into();
+        assert!(catalog.validate().unwrap_err().contains("Two roles"));
+        let mut catalog = RoleCatalog::default();
+        catalog.roles[0].checklist.push("  ".into());
+        assert!(catalog
+            .validate()
+            .unwrap_err()
+            .contains("\"Incident Commander\" has an empty checklist item"));
+        let mut catalog = RoleCatalog::default();
+        catalog.roles.iter_mut().for_each(|r| r.retired = true);
+        assert!(catalog.validate().unwrap_err().contains("at least one"));
+    }
+
+    #[test]
+    fn a_single_holder_role_takes_one_person_and_names_the_holder() {
+        let catalog = RoleCatalog::default();
+        let mut board = RoleBoard::default();
+        let change = board
+            .assign(&catalog, INCIDENT_COMMANDER, &person(1))
+            .unwrap();
+        board.apply(&change, t(0));
+        let refused = message(
+            board
+                .assign(&catalog, INCIDENT_COMMANDER, &person(2))
+                .unwrap_err(),
+        );
+        assert_eq!(
+            refused,
+            "Sam is already Incident Commander: relieve them first, or swap."
+        );
+        // Responders take many.
+        for id in 1..=3 {
+            let change = board.assign(&catalog, "responder", &person(id)).unwrap();
+            board.apply(&change, t(1));
+        }
+        assert_eq!(board.holders("responder").count(), 3);
+        assert!(board.assign(&catalog, "responder", &person(2)).is_err());
+        assert_eq!(board.roles_of(1), ["incident_commander", "responder"]);
+    }
+
+    #[test]
+    fn relieving_closes_the_stint_and_frees_the_role() {
+        let catalog = RoleCatalog::default();
+        let mut board = RoleBoard::default();
+        board.apply(&board.assign(&catalog, "scribe", &person(1)).unwrap(), t(0));
+        assert!(board.relieve(&catalog, "scribe", 2).is_err());
+        board.apply(&board.relieve(&catalog, "scribe", 1).unwrap(), t(30));
+        assert_eq!(board.holders("scribe").count(), 0);
+        board.apply(
+            &board.assign(&catalog, "scribe", &person(2)).unwrap(),
+            t(31),
+        );
+        let history: Vec<_> = board
+            .history("scribe")
+            .map(|s| (s.person.id, s.assumed, s.relieved))
+            .collect();
+        assert_eq!(
+            history,
+            [(1, t(0), Some(t(30))), (2, t(31), None)],
+            "who held it, from when to when"
+        );
+    }
+
+    #[test]
+    fn swap_exchanges_two_holders_at_one_instant() {
+        let catalog = RoleCatalog::default();
+        let mut board = RoleBoard::default();
+        board.apply(
+            &board
+                .assign(&catalog, INCIDENT_COMMANDER, &person(1))
+                .unwrap(),
+            t(0),
+        );
+        board.apply(
+            &board.assign(&catalog, "tech_lead", &person(2)).unwrap(),
+            t(1),
+        );
+        assert!(
+            message(board.swap(&catalog, "tech_lead", "scribe").unwrap_err())
+                .contains("Scribe has nobody to swap")
+        );
+        assert!(
+            message(board.swap(&catalog, "tech_lead", "responder").unwrap_err())
+                .contains("many holders")
+        );
+        let swap = board
+            .swap(&catalog, INCIDENT_COMMANDER, "tech_lead")
+            .unwrap();
+        board.apply(&swap, t(10));
+        assert_eq!(board.holder(INCIDENT_COMMANDER).unwrap().id, 2);
+        assert_eq!(board.holder("tech_lead").unwrap().id, 1);
+        let commander: Vec<_> = board
+            .history(INCIDENT_COMMANDER)
+            .map(|s| (s.person.id, s.assumed, s.relieved))
+            .collect();
+        assert_eq!(commander, [(1, t(0), Some(t(10))), (2, t(10), None)]);
+    }
+
+    #[test]
+    fn moving_hands_over_in_one_step_and_respects_the_target() {
+        let catalog = RoleCatalog::default();
+        let mut board = RoleBoard::default();
+        board.apply(
+            &board.assign(&catalog, "responder", &person(1)).unwrap(),
+            t(0),
+        );
+        board.apply(&board.assign(&catalog, "scribe", &person(2)).unwrap(), t(0));
+        assert!(message(
+            board
+                .move_to(&catalog, 1, "responder", "scribe")
+                .unwrap_err()
+        )
+        .contains("Riley is already Scribe"));
+        board.apply(
+            &board
+                .move_to(&catalog, 1, "responder", "tech_lead")
+                .unwrap(),
+            t(5),
+        );
+        assert_eq!(board.roles_of(1), ["tech_lead"]);
+        assert!(board.move_to(&catalog, 1, "responder", "scribe").is_err());
+    }
+
+    #[test]
+    fn a_retired_role_keeps_its_history_but_takes_nobody_new() {
+        let mut catalog = RoleCatalog::default();
+        let mut board = RoleBoard::default();
+        board.apply(
+            &board.assign(&catalog, "business_lead", &person(1)).unwrap(),
+            t(0),
+        );
+        catalog.roles[4].retired = true;
+        assert!(message(
+            board
+                .assign(&catalog, "business_lead", &person(2))
+                .unwrap_err()
+        )
+        .contains("retired"));
+        // The holder can still be relieved; the stint stays in the history.
+        board.apply(&board.relieve(&catalog, "business_lead", 1).unwrap(), t(9));
+        assert_eq!(board.history("business_lead").count(), 1);
+        assert!(
+            message(board.assign(&catalog, "chef", &person(2)).unwrap_err())
+                .contains("no role \"chef\"")
+        );
+    }
+
+    fn any_op() -> impl Strategy<Value = (u8, usize, usize, i64, i64)> {
+        (0u8..4, 0usize..7, 0usize..7, 1i64..6, 0i64..5)
+    }
+
+    proptest! {
+        /// Any sequence of assignments, reliefs, moves and swaps: a single-holder role never has
+        /// two holders, its stints never overlap in time, nobody holds a role twice at once,
+        /// every stint ends after it starts, and a refused change leaves the board as it was.
+        #[test]
+        fn role_history_never_overlaps(ops in proptest::collection::vec(any_op(), 0..120)) {
+            let catalog = RoleCatalog::default();
+            let keys: Vec<String> = catalog.roles.iter().map(|r| r.key.clone()).collect();
+            let mut board = RoleBoard::default();
+            let mut now = t(0);
+            for (kind, a, b, who, step) in ops {
+                now += Duration::minutes(step);
+                let before = board.clone();
+                let decided = match kind {
+                    0 => board.assign(&catalog, &keys[a], &person(who)),
+                    1 => board.relieve(&catalog, &keys[a], who),
+                    2 => board.move_to(&catalog, who, &keys[a], &keys[b]),
+                    _ => board.swap(&catalog, &keys[a], &keys[b]),
+                };
+                match decided {
+                    Ok(change) => board.apply(&change, now),
+                    Err(_) => prop_assert_eq!(&board, &before),
+                }
+                for role in &catalog.roles {
+                    let stints: Vec<&Stint> = board.history(&role.key).collect();
+                    for s in &stints {
+                        prop_assert!(s.relieved.is_none_or(|r| r >= s.assumed));
+                    }
+                    let open = stints.iter().filter(|s| s.relieved.is_none()).count();
+                    if role.single {
+                        prop_assert!(open <= 1, "{} has {} holders", role.key, open);
+                        for pair in stints.windows(2) {
+                            let relieved = pair[0].relieved;
+                            prop_assert!(
+                                relieved.is_some_and(|r| r <= pair[1].assumed),
+                                "{}: stints overlap: {:?}", role.key, pair
+                            );
+                        }
+                    }
+                    let mut current: Vec<i64> = board.holders(&role.key).map(|p| p.id).collect();
+                    let n = current.len();
+                    current.dedup();
+                    current.sort();
+                    current.dedup();
+                    prop_assert_eq!(current.len(), n, "someone holds {} twice", role.key);
+                }
+            }
+        }
+    }
+}
