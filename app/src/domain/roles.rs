@@ -285,15 +285,47 @@ impl RoleBoard {
         Ok(role)
     }
 
-    /// Refuses a second holder on a single-holder role, naming who has it.
-    fn vacant(&self, role: &RoleDef) -> Result<(), DomainError> {
-        match self.holder(&role.key) {
-            Some(holder) if role.single => Err(DomainError::Invalid(format!(
+    /// Can `person` take `role` now? Refuses unknown and retired roles, a role they already
+    /// hold, and a second holder on a single-holder role (naming who has it).
+    fn can_take(
+        &self,
+        catalog: &RoleCatalog,
+        role: &str,
+        person: &Actor,
+    ) -> Result<(), DomainError> {
+        let def = Self::assignable(catalog, role)?;
+        if self.holds(role, person.id) {
+            return Err(DomainError::Invalid(format!(
+                "{} is already {}.",
+                person.name, def.label
+            )));
+        }
+        match self.holder(role) {
+            Some(holder) if def.single => Err(DomainError::Invalid(format!(
                 "{} is already {}: relieve them first, or swap.",
-                holder.name, role.label
+                holder.name, def.label
             ))),
             _ => Ok(()),
         }
+    }
+
+    /// The holder `person_id` of `role`, or why not.
+    fn holding(
+        &self,
+        catalog: &RoleCatalog,
+        role: &str,
+        person_id: i64,
+    ) -> Result<&Actor, DomainError> {
+        self.stints
+            .iter()
+            .find(|s| s.role == role && s.relieved.is_none() && s.person.id == person_id)
+            .map(|s| &s.person)
+            .ok_or_else(|| {
+                DomainError::Invalid(format!(
+                    "That person does not hold {} (any more).",
+                    catalog.label(role)
+                ))
+            })
     }
 
     /// Puts `person` in `role`.
@@ -303,14 +335,7 @@ impl RoleBoard {
         role: &str,
         person: &Actor,
     ) -> Result<RoleChange, DomainError> {
-        let def = Self::assignable(catalog, role)?;
-        if self.holds(role, person.id) {
-            return Err(DomainError::Invalid(format!(
-                "{} is already {}.",
-                person.name, def.label
-            )));
-        }
-        self.vacant(def)?;
+        self.can_take(catalog, role, person)?;
         Ok(RoleChange::Assigned {
             role: role.to_owned(),
             person: person.clone(),
@@ -324,15 +349,7 @@ impl RoleBoard {
         role: &str,
         person_id: i64,
     ) -> Result<RoleChange, DomainError> {
-        let person = self
-            .holders(role)
-            .find(|p| p.id == person_id)
-            .ok_or_else(|| {
-                DomainError::Invalid(format!(
-                    "That person does not hold {} (any more).",
-                    catalog.label(role)
-                ))
-            })?;
+        let person = self.holding(catalog, role, person_id)?;
         Ok(RoleChange::Relieved {
             role: role.to_owned(),
             person: person.clone(),
@@ -352,19 +369,10 @@ impl RoleBoard {
                 "Pick a different role to move to.".into(),
             ));
         }
-        let RoleChange::Relieved { person, .. } = self.relieve(catalog, from, person_id)? else {
-            unreachable!("relieve only ever returns Relieved");
-        };
-        let def = Self::assignable(catalog, to)?;
-        if self.holds(to, person_id) {
-            return Err(DomainError::Invalid(format!(
-                "{} is already {}.",
-                person.name, def.label
-            )));
-        }
-        self.vacant(def)?;
+        let person = self.holding(catalog, from, person_id)?;
+        self.can_take(catalog, to, person)?;
         Ok(RoleChange::Moved {
-            person,
+            person: person.clone(),
             from: from.to_owned(),
             to: to.to_owned(),
         })
