@@ -91,6 +91,9 @@ async fn delete_expired_sessions(store: Arc<dyn Store>, cancel: CancellationToke
 /// connection once, so the work per wake-up is the cost of fan-out; this loop keeps it to the
 /// HTTP/1.1 connection itself (see `make bench`).
 async fn serve(listener: TcpListener, app: axum::Router, shutdown: CancellationToken) {
+    let app = app.map_request(|req: axum::http::Request<hyper::body::Incoming>| {
+        req.map(axum::body::Body::new)
+    });
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     // A client gets this long to send its request head (slow-loris protection).
@@ -113,10 +116,8 @@ async fn serve(listener: TcpListener, app: axum::Router, shutdown: CancellationT
         if let Err(err) = tcp.set_nodelay(true) {
             tracing::debug!(%err, "could not set TCP_NODELAY");
         }
-        // `Router` is one shared routing table behind an `Arc`: cloning it is cheap.
-        let service = hyper_util::service::TowerToHyperService::new(app.clone().map_request(
-            |req: axum::http::Request<hyper::body::Incoming>| req.map(axum::body::Body::new),
-        ));
+        // One shared routing table behind an `Arc`: cloning it per connection is cheap.
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
         let conn =
             graceful.watch(http.serve_connection(hyper_util::rt::TokioIo::new(tcp), service));
         tokio::spawn(async move {
