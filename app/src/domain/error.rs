@@ -13,6 +13,9 @@ pub enum DomainError {
         "Someone else changed this incident (you had version {expected}, it is now at version {actual}). Here is the latest; please try again."
     )]
     Conflict { expected: i64, actual: i64 },
+    /// Acting on a stale view of part of the incident (the role board): says what is there now.
+    #[error("{0}")]
+    Outdated(String),
     /// The incident cannot take this change any more (merged, closed).
     #[error("{0}")]
     ReadOnly(String),
@@ -137,7 +140,9 @@ impl From<DomainError> for AppError {
             DomainError::Invalid(_) | DomainError::IllegalTransition { .. } => {
                 ErrorKind::Unprocessable
             }
-            DomainError::Conflict { .. } | DomainError::ReadOnly(_) => ErrorKind::Conflict,
+            DomainError::Conflict { .. } | DomainError::Outdated(_) | DomainError::ReadOnly(_) => {
+                ErrorKind::Conflict
+            }
             DomainError::Forbidden(_) => ErrorKind::Forbidden,
             DomainError::NotFound(_) => ErrorKind::NotFound,
         };

@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Affected, DomainError, Incident, Milestone, ServiceRef, Severity, Status, Visibility,
-    IMPACT_MAX_CHARS, NOTE_MAX_CHARS, REASON_MAX_CHARS, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS,
-    UPDATE_MAX_CHARS,
+    Affected, DomainError, Incident, Milestone, RoleCatalog, ServiceRef, Severity, Status, User,
+    Visibility, IMPACT_MAX_CHARS, NOTE_MAX_CHARS, REASON_MAX_CHARS, SUMMARY_MAX_CHARS,
+    TITLE_MAX_CHARS, UPDATE_MAX_CHARS,
 };
 
 /// What someone asks Sitrep to do to an incident.
@@ -72,6 +72,37 @@ pub enum Command {
         target_id: i64,
         expected_version: i64,
     },
+    /// Puts a person in a role (a catalog key such as `incident_commander`). The role commands'
+    /// `expected_version` is the role board's version, so a note posted meanwhile does not
+    /// refuse a drag.
+    AssignRole {
+        role: String,
+        person_id: i64,
+        expected_version: i64,
+    },
+    RelieveRole {
+        role: String,
+        person_id: i64,
+        expected_version: i64,
+    },
+    /// Hands a holder over to another role in one step.
+    MoveRole {
+        person_id: i64,
+        from: String,
+        to: String,
+        expected_version: i64,
+    },
+    /// Exchanges the holders of two single-holder roles.
+    SwapRoles {
+        first_role: String,
+        second_role: String,
+        expected_version: i64,
+    },
+    TickChecklist {
+        role: String,
+        item: String,
+        done: bool,
+    },
 }
 
 impl Command {
@@ -94,6 +125,33 @@ impl Command {
             | Command::MergeInto {
                 expected_version, ..
             } => Some(*expected_version),
+            _ => None,
+        }
+    }
+
+    /// The role board version the sender saw, for the commands that change who holds what.
+    pub fn board_version(&self) -> Option<i64> {
+        match self {
+            Command::AssignRole {
+                expected_version, ..
+            }
+            | Command::RelieveRole {
+                expected_version, ..
+            }
+            | Command::MoveRole {
+                expected_version, ..
+            }
+            | Command::SwapRoles {
+                expected_version, ..
+            } => Some(*expected_version),
+            _ => None,
+        }
+    }
+
+    /// The person the command puts in a role, whom the server looks up for `decide`.
+    pub fn person_id(&self) -> Option<i64> {
+        match self {
+            Command::AssignRole { person_id, .. } => Some(*person_id),
             _ => None,
         }
     }
@@ -137,6 +195,10 @@ pub struct Context<'a> {
     pub entry: Option<&'a EventRecord>,
     pub service: Option<&'a ServiceRef>,
     pub target: Option<&'a Incident>,
+    /// The person a role is given to.
+    pub person: Option<&'a User>,
+    /// The role catalog (the defaults when `None`).
+    pub roles: Option<&'a RoleCatalog>,
 }
 
 /// What happened. Stored in the `events` table, shown on the timeline, sent live.
@@ -210,6 +272,33 @@ pub enum EventPayload {
         duplicate_id: i64,
         duplicate_title: String,
     },
+    /// `person` assumed `role` (a catalog key).
+    RoleAssigned {
+        role: String,
+        person: Actor,
+    },
+    RoleRelieved {
+        role: String,
+        person: Actor,
+    },
+    /// `person` handed `from` over and assumed `to`, at one instant.
+    RoleMoved {
+        person: Actor,
+        from: String,
+        to: String,
+    },
+    /// `first` held `first_role` and `second` held `second_role`; now the other way round.
+    RolesSwapped {
+        first_role: String,
+        first: Actor,
+        second_role: String,
+        second: Actor,
+    },
+    ChecklistTicked {
+        role: String,
+        item: String,
+        done: bool,
+    },
 }
 
 /// How the timeline filters entries.
@@ -225,7 +314,7 @@ pub enum Category {
 
 impl EventPayload {
     /// Every kind, as sent in the SSE `event:` field.
-    pub const KINDS: [&'static str; 16] = [
+    pub const KINDS: [&'static str; 21] = [
         "incident_declared",
         "note_added",
         "status_changed",
@@ -242,6 +331,11 @@ impl EventPayload {
         "note_deleted",
         "merged_into",
         "duplicate_merged",
+        "role_assigned",
+        "role_relieved",
+        "role_moved",
+        "roles_swapped",
+        "checklist_ticked",
     ];
 
     pub fn kind(&self) -> &'static str {
@@ -262,6 +356,11 @@ impl EventPayload {
             EventPayload::NoteDeleted { .. } => "note_deleted",
             EventPayload::MergedInto { .. } => "merged_into",
             EventPayload::DuplicateMerged { .. } => "duplicate_merged",
+            EventPayload::RoleAssigned { .. } => "role_assigned",
+            EventPayload::RoleRelieved { .. } => "role_relieved",
+            EventPayload::RoleMoved { .. } => "role_moved",
+            EventPayload::RolesSwapped { .. } => "roles_swapped",
+            EventPayload::ChecklistTicked { .. } => "checklist_ticked",
         }
     }
 
@@ -448,8 +547,43 @@ pub fn decide(
             incident.reference()
         )))
     };
+    if let Some(expected) = command.board_version() {
+        if incident.status == Status::Closed {
+            return closed();
+        }
+        let decided = decide_roles(incident, command, ctx);
+        if expected != incident.roles.version {
+            // Tell them what is in the way now, in the rule's words when it would refuse.
+            return Err(DomainError::Outdated(match decided {
+                Err(refused) => refused.to_string(),
+                Ok(_) => format!(
+                    "The role board changed while you were looking at it (you had version \
+                     {expected}, it is now at {}): look again and retry.",
+                    incident.roles.version
+                ),
+            }));
+        }
+        return decided.map(|p| vec![p]);
+    }
     match command {
         Command::Declare { .. } => unreachable_declare(),
+        Command::AssignRole { .. }
+        | Command::RelieveRole { .. }
+        | Command::MoveRole { .. }
+        | Command::SwapRoles { .. } => decide_roles(incident, command, ctx).map(|p| vec![p]),
+        Command::TickChecklist { role, item, done } => {
+            if incident.status == Status::Closed {
+                return closed();
+            }
+            let catalog = ctx.roles.unwrap_or_else(|| default_roles());
+            Ok(vec![incident.roles.tick(
+                catalog,
+                role,
+                item,
+                *done,
+                ctx.actor_id,
+            )?])
+        }
         Command::PostNote { body } => {
             check_len("Note", body.trim(), 1, NOTE_MAX_CHARS)?;
             Ok(vec![E::NoteAdded {
@@ -666,6 +800,62 @@ pub fn decide(
     }
 }
 
+/// The default role catalog, for callers that bring none.
+fn default_roles() -> &'static RoleCatalog {
+    static DEFAULT: std::sync::LazyLock<RoleCatalog> = std::sync::LazyLock::new(Default::default);
+    &DEFAULT
+}
+
+/// Assign, relieve, move or swap, by the board's rules.
+fn decide_roles(
+    incident: &Incident,
+    command: &Command,
+    ctx: &Context<'_>,
+) -> Result<EventPayload, DomainError> {
+    let catalog = ctx.roles.unwrap_or_else(|| default_roles());
+    let board = &incident.roles;
+    match command {
+        Command::AssignRole {
+            role, person_id, ..
+        } => {
+            let person = match ctx.person {
+                Some(p) if p.id == *person_id => p,
+                _ => {
+                    return Err(DomainError::NotFound(format!(
+                        "There is no person with id {person_id}."
+                    )))
+                }
+            };
+            if !person.can_write() {
+                return invalid(format!(
+                    "{} is a stakeholder (read-only) and cannot hold a role.",
+                    person.name
+                ));
+            }
+            let person = Actor {
+                id: person.id,
+                name: person.name.clone(),
+            };
+            board.assign(catalog, role, &person)
+        }
+        Command::RelieveRole {
+            role, person_id, ..
+        } => board.relieve(catalog, role, *person_id),
+        Command::MoveRole {
+            person_id,
+            from,
+            to,
+            ..
+        } => board.move_to(catalog, *person_id, from, to),
+        Command::SwapRoles {
+            first_role,
+            second_role,
+            ..
+        } => board.swap(catalog, first_role, second_role),
+        _ => invalid("This is not a role change."),
+    }
+}
+
 /// `Declare` is handled before the match on an existing incident.
 fn unreachable_declare() -> Result<Vec<EventPayload>, DomainError> {
     invalid("This incident already exists.")
@@ -721,6 +911,7 @@ pub fn apply(state: &mut Option<Incident>, event: &EventRecord) {
                 participants: vec![event.actor.id],
                 merged_into: None,
                 last_public_update_at: None,
+                roles: Default::default(),
             });
         }
         return;
@@ -813,6 +1004,13 @@ pub fn apply(state: &mut Option<Incident>, event: &EventRecord) {
             incident.status = Status::Merged;
             incident.merged_into = Some(*target_id);
             incident.closed_at = Some(at);
+        }
+        EventPayload::RoleAssigned { .. }
+        | EventPayload::RoleRelieved { .. }
+        | EventPayload::RoleMoved { .. }
+        | EventPayload::RolesSwapped { .. }
+        | EventPayload::ChecklistTicked { .. } => {
+            incident.roles.apply(&event.payload, at, &event.actor)
         }
     }
 }
@@ -1185,6 +1383,147 @@ mod tests {
         foreign.incident_id = 99;
         apply(&mut state, &foreign);
         assert_eq!(state.as_ref().unwrap().version, 2);
+    }
+
+    fn user(id: i64, name: &str, role: crate::domain::UserRole) -> User {
+        User {
+            id,
+            name: name.into(),
+            email: format!("{id}@example.com"),
+            role,
+        }
+    }
+
+    fn assign(state: &Option<Incident>, role: &str, person: &User) -> Command {
+        Command::AssignRole {
+            role: role.into(),
+            person_id: person.id,
+            expected_version: state.as_ref().unwrap().roles.version,
+        }
+    }
+
+    #[test]
+    fn role_commands_check_the_board_version_and_name_the_holder() {
+        use crate::domain::UserRole;
+        let mut state = declared();
+        let sam = user(2, "Sam Okafor", UserRole::Responder);
+        let riley = user(3, "Riley Novak", UserRole::Responder);
+        // Both looked at the empty board (version 0) and drop onto the commander role.
+        let from_sam = assign(&state, "incident_commander", &sam);
+        let from_riley = assign(&state, "incident_commander", &riley);
+        let c = Context {
+            person: Some(&sam),
+            ..ctx(1)
+        };
+        run(&mut state, &from_sam, &c).unwrap();
+        // A note in between does not move the board's version.
+        run(&mut state, &Command::PostNote { body: "x".into() }, &ctx(2)).unwrap();
+        assert_eq!(state.as_ref().unwrap().roles.version, 1);
+        let c = Context {
+            person: Some(&riley),
+            ..ctx(2)
+        };
+        let err = decide(state.as_ref(), &from_riley, &c).unwrap_err();
+        assert_eq!(
+            err,
+            DomainError::Outdated(
+                "Sam Okafor is already Incident Commander: relieve them first, or swap.".into()
+            )
+        );
+        assert!(crate::domain::AppError::from(err).is_conflict());
+        // A stale view whose change would still be allowed is refused too, without a rule.
+        let stale = Command::AssignRole {
+            role: "tech_lead".into(),
+            person_id: riley.id,
+            expected_version: 0,
+        };
+        let msg = decide(state.as_ref(), &stale, &c).unwrap_err().to_string();
+        assert!(msg.contains("role board changed"), "{msg}");
+        // With the current version: assigned, and on the timeline with the actor.
+        let cmd = assign(&state, "tech_lead", &riley);
+        run(&mut state, &cmd, &c).unwrap();
+        let inc = state.clone().unwrap();
+        assert!(inc.roles.holds("tech_lead", 3));
+        assert_eq!(inc.roles.version, 2);
+        // Stakeholders hold no roles; unknown people are not found.
+        let stella = user(6, "Stella Ortiz", UserRole::Stakeholder);
+        let c = Context {
+            person: Some(&stella),
+            ..ctx(3)
+        };
+        let msg = decide(state.as_ref(), &assign(&state, "scribe", &stella), &c)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("stakeholder"), "{msg}");
+        let err = decide(state.as_ref(), &assign(&state, "scribe", &sam), &ctx(3)).unwrap_err();
+        assert!(matches!(err, DomainError::NotFound(_)), "{err}");
+    }
+
+    #[test]
+    fn a_major_incident_needs_a_commander_while_it_is_open() {
+        use crate::domain::UserRole;
+        let mut state = declared();
+        assert!(state.as_ref().unwrap().needs_commander(true));
+        assert!(!state.as_ref().unwrap().needs_commander(false));
+        let iris = user(1, "Iris Chen", UserRole::Admin);
+        let c = Context {
+            person: Some(&iris),
+            ..ctx(1)
+        };
+        let cmd = assign(&state, "incident_commander", &iris);
+        run(&mut state, &cmd, &c).unwrap();
+        assert!(!state.as_ref().unwrap().needs_commander(true));
+        let relieve = Command::RelieveRole {
+            role: "incident_commander".into(),
+            person_id: 1,
+            expected_version: 1,
+        };
+        run(&mut state, &relieve, &ctx(2)).unwrap();
+        assert!(state.as_ref().unwrap().needs_commander(true));
+    }
+
+    #[test]
+    fn checklists_are_ticked_by_the_holder_or_the_commander() {
+        use crate::domain::UserRole;
+        let mut state = declared();
+        let tick = |done| Command::TickChecklist {
+            role: "scribe".into(),
+            item: "Pin key moments".into(),
+            done,
+        };
+        // Actor 1 holds nothing yet.
+        let err = decide(state.as_ref(), &tick(true), &ctx(1)).unwrap_err();
+        assert!(matches!(err, DomainError::Forbidden(_)), "{err}");
+        let iris = user(1, "Iris Chen", UserRole::Admin);
+        let c = Context {
+            person: Some(&iris),
+            ..ctx(1)
+        };
+        let cmd = assign(&state, "incident_commander", &iris);
+        run(&mut state, &cmd, &c).unwrap();
+        run(&mut state, &tick(true), &ctx(2)).unwrap();
+        let inc = state.clone().unwrap();
+        assert!(inc.roles.is_ticked("scribe", "Pin key moments"));
+        assert_eq!(inc.roles.version, 1, "ticks do not move the board version");
+        assert!(decide(state.as_ref(), &tick(true), &ctx(3))
+            .unwrap_err()
+            .to_string()
+            .contains("already ticked"));
+        let other = Command::TickChecklist {
+            role: "scribe".into(),
+            item: "Make coffee".into(),
+            done: true,
+        };
+        assert!(decide(state.as_ref(), &other, &ctx(3))
+            .unwrap_err()
+            .to_string()
+            .contains("not on the Scribe checklist"));
+        run(&mut state, &tick(false), &ctx(4)).unwrap();
+        assert!(!state
+            .as_ref()
+            .unwrap()
+            .roles
+            .is_ticked("scribe", "Pin key moments"));
     }
 
     #[test]

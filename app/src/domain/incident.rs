@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::parse_key;
+use super::{parse_key, RoleBoard};
 
 /// Longest incident title, in characters.
 pub const TITLE_MAX_CHARS: usize = 200;
@@ -205,6 +205,9 @@ pub struct Incident {
     /// When the last public status update went out.
     #[serde(default)]
     pub last_public_update_at: Option<DateTime<Utc>>,
+    /// Who holds which role, who held it before, and the ticked checklist items.
+    #[serde(default)]
+    pub roles: RoleBoard,
 }
 
 impl Incident {
@@ -266,6 +269,18 @@ impl Incident {
         }
         let from = self.last_public_update_at.unwrap_or(self.detected_at);
         Some(from + chrono::Duration::minutes(i64::from(every)))
+    }
+
+    /// A major incident that is still being worked on must have an Incident Commander: true
+    /// while it has none. `major` is the configured meaning of its severity.
+    pub fn needs_commander(&self, major: bool) -> bool {
+        major
+            && self.status.is_active()
+            && self
+                .roles
+                .holders(super::INCIDENT_COMMANDER)
+                .next()
+                .is_none()
     }
 
     /// Has this person taken part (declared, wrote or changed anything)?

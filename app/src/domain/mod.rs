@@ -24,7 +24,7 @@ pub use incident::{
 };
 pub use presence::Presence;
 pub use roles::{
-    RoleBoard, RoleCatalog, RoleChange, RoleDef, Stint, CHECKLIST_MAX_ITEMS, INCIDENT_COMMANDER,
+    RoleBoard, RoleCatalog, RoleDef, Stint, Tick, CHECKLIST_MAX_ITEMS, INCIDENT_COMMANDER,
     ROLE_DESCRIPTION_MAX_CHARS, ROLE_LABEL_MAX_CHARS,
 };
 pub use timeline::{describe, timeline_view, to_markdown, Entry};

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, DomainError};
+use super::{Actor, DomainError, EventPayload};
 
 /// The key of the role a major incident must have filled.
 pub const INCIDENT_COMMANDER: &str = "incident_commander";
@@ -204,40 +204,30 @@ pub struct Stint {
     pub relieved: Option<DateTime<Utc>>,
 }
 
-/// What happened on the board: recorded as it is, applied to every copy of the board.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(tag = "change", rename_all = "snake_case")]
-pub enum RoleChange {
-    Assigned {
-        role: String,
-        person: Actor,
-    },
-    Relieved {
-        role: String,
-        person: Actor,
-    },
-    /// Hand-over to oneself in another role: relieved of `from`, assumed `to`.
-    Moved {
-        person: Actor,
-        from: String,
-        to: String,
-    },
-    /// Two single-holder roles exchange holders.
-    Swapped {
-        first_role: String,
-        first: Actor,
-        second_role: String,
-        second: Actor,
-    },
-}
-
 /// Who holds which role, and who held it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoleBoard {
+    /// Increases by one with every assignment, relief, move or swap (not with checklist ticks):
+    /// send it back as `expected_version` when changing the board.
+    #[serde(default)]
+    pub version: i64,
     /// Every stint, oldest first.
+    #[serde(default)]
     pub stints: Vec<Stint>,
+    /// Checklist items ticked, per role.
+    #[serde(default)]
+    pub ticked: Vec<Tick>,
+}
+
+/// A ticked checklist item of a role (by its text, so reordering a checklist keeps the ticks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Tick {
+    pub role: String,
+    pub item: String,
+    pub by: Actor,
+    pub at: DateTime<Utc>,
 }
 
 impl RoleBoard {
@@ -334,9 +324,9 @@ impl RoleBoard {
         catalog: &RoleCatalog,
         role: &str,
         person: &Actor,
-    ) -> Result<RoleChange, DomainError> {
+    ) -> Result<EventPayload, DomainError> {
         self.can_take(catalog, role, person)?;
-        Ok(RoleChange::Assigned {
+        Ok(EventPayload::RoleAssigned {
             role: role.to_owned(),
             person: person.clone(),
         })
@@ -348,9 +338,9 @@ impl RoleBoard {
         catalog: &RoleCatalog,
         role: &str,
         person_id: i64,
-    ) -> Result<RoleChange, DomainError> {
+    ) -> Result<EventPayload, DomainError> {
         let person = self.holding(catalog, role, person_id)?;
-        Ok(RoleChange::Relieved {
+        Ok(EventPayload::RoleRelieved {
             role: role.to_owned(),
             person: person.clone(),
         })
@@ -363,7 +353,7 @@ impl RoleBoard {
         person_id: i64,
         from: &str,
         to: &str,
-    ) -> Result<RoleChange, DomainError> {
+    ) -> Result<EventPayload, DomainError> {
         if from == to {
             return Err(DomainError::Invalid(
                 "Pick a different role to move to.".into(),
@@ -371,7 +361,7 @@ impl RoleBoard {
         }
         let person = self.holding(catalog, from, person_id)?;
         self.can_take(catalog, to, person)?;
-        Ok(RoleChange::Moved {
+        Ok(EventPayload::RoleMoved {
             person: person.clone(),
             from: from.to_owned(),
             to: to.to_owned(),
@@ -384,7 +374,7 @@ impl RoleBoard {
         catalog: &RoleCatalog,
         first_role: &str,
         second_role: &str,
-    ) -> Result<RoleChange, DomainError> {
+    ) -> Result<EventPayload, DomainError> {
         if first_role == second_role {
             return Err(DomainError::Invalid(
                 "Pick two different roles to swap.".into(),
@@ -416,7 +406,7 @@ impl RoleBoard {
                 first.name
             )));
         }
-        Ok(RoleChange::Swapped {
+        Ok(EventPayload::RolesSwapped {
             first_role: first_role.to_owned(),
             first,
             second_role: second_role.to_owned(),
@@ -424,16 +414,59 @@ impl RoleBoard {
         })
     }
 
-    /// Applies a change that happened at `at`.
-    pub fn apply(&mut self, change: &RoleChange, at: DateTime<Utc>) {
-        match change {
-            RoleChange::Assigned { role, person } => self.assume(role, person, at),
-            RoleChange::Relieved { role, person } => self.release(role, person.id, at),
-            RoleChange::Moved { person, from, to } => {
+    /// Is `item` of `role`'s checklist ticked?
+    pub fn is_ticked(&self, role: &str, item: &str) -> bool {
+        self.ticked.iter().any(|t| t.role == role && t.item == item)
+    }
+
+    /// Ticks or unticks a checklist item: the role's holders and the commander may.
+    pub fn tick(
+        &self,
+        catalog: &RoleCatalog,
+        role: &str,
+        item: &str,
+        done: bool,
+        by_id: i64,
+    ) -> Result<EventPayload, DomainError> {
+        let def = catalog
+            .get(role)
+            .ok_or_else(|| DomainError::Invalid(format!("There is no role \"{role}\".")))?;
+        if !def.checklist.iter().any(|i| i == item) {
+            return Err(DomainError::Invalid(format!(
+                "\"{item}\" is not on the {} checklist.",
+                def.label
+            )));
+        }
+        if !self.holds(role, by_id) && !self.holds(INCIDENT_COMMANDER, by_id) {
+            return Err(DomainError::Forbidden(format!(
+                "Only the {} or the {} can tick this checklist.",
+                def.label,
+                catalog.label(INCIDENT_COMMANDER)
+            )));
+        }
+        if self.is_ticked(role, item) == done {
+            return Err(DomainError::Invalid(format!(
+                "\"{item}\" is already {}.",
+                if done { "ticked" } else { "unticked" }
+            )));
+        }
+        Ok(EventPayload::ChecklistTicked {
+            role: role.to_owned(),
+            item: item.to_owned(),
+            done,
+        })
+    }
+
+    /// Applies what happened at `at` (by `by`); events that are not about roles change nothing.
+    pub fn apply(&mut self, event: &EventPayload, at: DateTime<Utc>, by: &Actor) {
+        match event {
+            EventPayload::RoleAssigned { role, person } => self.assume(role, person, at),
+            EventPayload::RoleRelieved { role, person } => self.release(role, person.id, at),
+            EventPayload::RoleMoved { person, from, to } => {
                 self.release(from, person.id, at);
                 self.assume(to, person, at);
             }
-            RoleChange::Swapped {
+            EventPayload::RolesSwapped {
                 first_role,
                 first,
                 second_role,
@@ -444,7 +477,22 @@ impl RoleBoard {
                 self.assume(first_role, second, at);
                 self.assume(second_role, first, at);
             }
+            EventPayload::ChecklistTicked { role, item, done } => {
+                self.ticked
+                    .retain(|t| !(t.role == *role && t.item == *item));
+                if *done {
+                    self.ticked.push(Tick {
+                        role: role.clone(),
+                        item: item.clone(),
+                        by: by.clone(),
+                        at,
+                    });
+                }
+                return;
+            }
+            _ => return,
         }
+        self.version += 1;
     }
 
     fn assume(&mut self, role: &str, person: &Actor, at: DateTime<Utc>) {
@@ -530,7 +578,7 @@ mod tests {
         let change = board
             .assign(&catalog, INCIDENT_COMMANDER, &person(1))
             .unwrap();
-        board.apply(&change, t(0));
+        board.apply(&change, t(0), &person(9));
         let refused = message(
             board
                 .assign(&catalog, INCIDENT_COMMANDER, &person(2))
@@ -543,7 +591,7 @@ mod tests {
         // Responders take many.
         for id in 1..=3 {
             let change = board.assign(&catalog, "responder", &person(id)).unwrap();
-            board.apply(&change, t(1));
+            board.apply(&change, t(1), &person(9));
         }
         assert_eq!(board.holders("responder").count(), 3);
         assert!(board.assign(&catalog, "responder", &person(2)).is_err());
@@ -554,13 +602,22 @@ mod tests {
     fn relieving_closes_the_stint_and_frees_the_role() {
         let catalog = RoleCatalog::default();
         let mut board = RoleBoard::default();
-        board.apply(&board.assign(&catalog, "scribe", &person(1)).unwrap(), t(0));
+        board.apply(
+            &board.assign(&catalog, "scribe", &person(1)).unwrap(),
+            t(0),
+            &person(9),
+        );
         assert!(board.relieve(&catalog, "scribe", 2).is_err());
-        board.apply(&board.relieve(&catalog, "scribe", 1).unwrap(), t(30));
+        board.apply(
+            &board.relieve(&catalog, "scribe", 1).unwrap(),
+            t(30),
+            &person(9),
+        );
         assert_eq!(board.holders("scribe").count(), 0);
         board.apply(
             &board.assign(&catalog, "scribe", &person(2)).unwrap(),
             t(31),
+            &person(9),
         );
         let history: Vec<_> = board
             .history("scribe")
@@ -582,10 +639,12 @@ mod tests {
                 .assign(&catalog, INCIDENT_COMMANDER, &person(1))
                 .unwrap(),
             t(0),
+            &person(9),
         );
         board.apply(
             &board.assign(&catalog, "tech_lead", &person(2)).unwrap(),
             t(1),
+            &person(9),
         );
         assert!(
             message(board.swap(&catalog, "tech_lead", "scribe").unwrap_err())
@@ -598,7 +657,7 @@ mod tests {
         let swap = board
             .swap(&catalog, INCIDENT_COMMANDER, "tech_lead")
             .unwrap();
-        board.apply(&swap, t(10));
+        board.apply(&swap, t(10), &person(9));
         assert_eq!(board.holder(INCIDENT_COMMANDER).unwrap().id, 2);
         assert_eq!(board.holder("tech_lead").unwrap().id, 1);
         let commander: Vec<_> = board
@@ -615,8 +674,13 @@ mod tests {
         board.apply(
             &board.assign(&catalog, "responder", &person(1)).unwrap(),
             t(0),
+            &person(9),
         );
-        board.apply(&board.assign(&catalog, "scribe", &person(2)).unwrap(), t(0));
+        board.apply(
+            &board.assign(&catalog, "scribe", &person(2)).unwrap(),
+            t(0),
+            &person(9),
+        );
         assert!(message(
             board
                 .move_to(&catalog, 1, "responder", "scribe")
@@ -628,6 +692,7 @@ mod tests {
                 .move_to(&catalog, 1, "responder", "tech_lead")
                 .unwrap(),
             t(5),
+            &person(9),
         );
         assert_eq!(board.roles_of(1), ["tech_lead"]);
         assert!(board.move_to(&catalog, 1, "responder", "scribe").is_err());
@@ -640,6 +705,7 @@ mod tests {
         board.apply(
             &board.assign(&catalog, "business_lead", &person(1)).unwrap(),
             t(0),
+            &person(9),
         );
         catalog.roles[4].retired = true;
         assert!(message(
@@ -649,7 +715,11 @@ mod tests {
         )
         .contains("retired"));
         // The holder can still be relieved; the stint stays in the history.
-        board.apply(&board.relieve(&catalog, "business_lead", 1).unwrap(), t(9));
+        board.apply(
+            &board.relieve(&catalog, "business_lead", 1).unwrap(),
+            t(9),
+            &person(9),
+        );
         assert_eq!(board.history("business_lead").count(), 1);
         assert!(
             message(board.assign(&catalog, "chef", &person(2)).unwrap_err())
@@ -681,7 +751,7 @@ mod tests {
                     _ => board.swap(&catalog, &keys[a], &keys[b]),
                 };
                 match decided {
-                    Ok(change) => board.apply(&change, now),
+                    Ok(change) => board.apply(&change, now, &person(9)),
                     Err(_) => prop_assert_eq!(&board, &before),
                 }
                 for role in &catalog.roles {

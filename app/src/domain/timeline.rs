@@ -139,6 +139,35 @@ pub fn describe(entry: &Entry, vocab: &Vocabulary) -> String {
             duplicate_id,
             duplicate_title,
         } => format!("INC-{duplicate_id} ({duplicate_title}) merged into this incident"),
+        E::RoleAssigned { role, person } => {
+            format!("{} is now {}", person.name, vocab.role_label(role))
+        }
+        E::RoleRelieved { role, person } => {
+            format!("{} was relieved as {}", person.name, vocab.role_label(role))
+        }
+        E::RoleMoved { person, from, to } => format!(
+            "{} moved from {} to {}",
+            person.name,
+            vocab.role_label(from),
+            vocab.role_label(to)
+        ),
+        E::RolesSwapped {
+            first_role,
+            first,
+            second_role,
+            second,
+        } => format!(
+            "Swapped: {} is now {}, {} is now {}",
+            second.name,
+            vocab.role_label(first_role),
+            first.name,
+            vocab.role_label(second_role)
+        ),
+        E::ChecklistTicked { role, item, done } => format!(
+            "{} checklist: {} \"{item}\"",
+            vocab.role_label(role),
+            if *done { "ticked" } else { "unticked" }
+        ),
     }
 }
 

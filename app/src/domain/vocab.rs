@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Severity, Status};
+use super::{RoleCatalog, Severity, Status};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -44,6 +44,9 @@ pub struct Vocabulary {
     pub severities: Vec<SeverityDef>,
     pub statuses: Vec<StatusDef>,
     pub update_templates: Vec<UpdateTemplate>,
+    /// The incident roles (an admin's edits, kept in the database, replace the configured ones).
+    #[serde(default)]
+    pub roles: RoleCatalog,
 }
 
 impl Default for Vocabulary {
@@ -111,6 +114,7 @@ impl Default for Vocabulary {
                     })
                 })
                 .collect(),
+            roles: RoleCatalog::default(),
         }
     }
 }
@@ -146,7 +150,12 @@ impl Vocabulary {
                 d.severity.key()
             ));
         }
-        Ok(())
+        self.roles.validate()
+    }
+
+    /// The label of a role by its key (the key itself for a role no longer in the catalog).
+    pub fn role_label<'a>(&'a self, key: &'a str) -> &'a str {
+        self.roles.label(key)
     }
 
     pub fn severity(&self, s: Severity) -> SeverityDef {

@@ -2,8 +2,8 @@
 //! expanded for each pool type by `impl_store!`.
 
 use app::domain::{
-    Actor, EventPayload, EventRecord, Impact, Incident, Service, ServiceRef, Severity, Status,
-    User, UserRole,
+    Actor, EventPayload, EventRecord, Impact, Incident, RoleBoard, Service, ServiceRef, Severity,
+    Status, User, UserRole,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -66,6 +66,7 @@ pub(crate) struct Details {
     pinned: Vec<i64>,
     deleted_notes: Vec<i64>,
     participants: Vec<i64>,
+    roles: RoleBoard,
 }
 
 pub(crate) fn encode_details(i: &Incident) -> Result<String, StoreError> {
@@ -75,6 +76,7 @@ pub(crate) fn encode_details(i: &Incident) -> Result<String, StoreError> {
         pinned: i.pinned.clone(),
         deleted_notes: i.deleted_notes.clone(),
         participants: i.participants.clone(),
+        roles: i.roles.clone(),
     })
     .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -106,6 +108,7 @@ impl TryFrom<IncidentRow> for Incident {
             pinned: details.pinned,
             deleted_notes: details.deleted_notes,
             participants: details.participants,
+            roles: details.roles,
             merged_into: r.merged_into,
             last_public_update_at: r.last_public_update_at,
         })

@@ -280,6 +280,49 @@ fn TimelineEntry(room: Room, entry: Entry) -> impl IntoView {
             </p>
         }
         .into_any(),
+        E::RoleAssigned { role, person } => view! {
+            <p class="what">
+                "assigned " <strong>{person.name.clone()}</strong> " as "
+                <strong>{vocab.role_label(role).to_owned()}</strong>
+            </p>
+        }
+        .into_any(),
+        E::RoleRelieved { role, person } => view! {
+            <p class="what">
+                "relieved " <strong>{person.name.clone()}</strong> " as "
+                <strong>{vocab.role_label(role).to_owned()}</strong>
+            </p>
+        }
+        .into_any(),
+        E::RoleMoved { person, from, to } => view! {
+            <p class="what">
+                "moved " <strong>{person.name.clone()}</strong> " from "
+                <strong>{vocab.role_label(from).to_owned()}</strong> " to "
+                <strong>{vocab.role_label(to).to_owned()}</strong>
+            </p>
+        }
+        .into_any(),
+        E::RolesSwapped {
+            first_role,
+            first,
+            second_role,
+            second,
+        } => view! {
+            <p class="what">
+                "swapped roles: " <strong>{second.name.clone()}</strong> " is now "
+                <strong>{vocab.role_label(first_role).to_owned()}</strong> ", "
+                <strong>{first.name.clone()}</strong> " is now "
+                <strong>{vocab.role_label(second_role).to_owned()}</strong>
+            </p>
+        }
+        .into_any(),
+        E::ChecklistTicked { role, item, done } => view! {
+            <p class="what">
+                {if *done { "ticked " } else { "unticked " }} "“" {item.clone()} "” on the "
+                <strong>{vocab.role_label(role).to_owned()}</strong> " checklist"
+            </p>
+        }
+        .into_any(),
         // Annotations are folded into the entries they touch.
         E::EntryPinned { .. } | E::EntryUnpinned { .. } | E::NoteEdited { .. } | E::NoteDeleted { .. } => {
             ().into_any()
