@@ -80,6 +80,12 @@ pub enum UserCommand {
         /// admin, responder, support, manager or stakeholder (read-only).
         #[arg(long, default_value = "responder")]
         role: String,
+        /// The team they are on (shown on the roster).
+        #[arg(long, default_value = "")]
+        team: String,
+        /// They are on call now (shown on the roster; change it with PATCH /api/v1/people/{id}).
+        #[arg(long)]
+        on_call: bool,
         /// At least 8 characters. Prefer the SITREP_PASSWORD environment variable, which stays
         /// out of your shell history.
         #[arg(long, env = "SITREP_PASSWORD", hide_env_values = true)]

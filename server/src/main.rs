@@ -59,6 +59,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                     email,
                     name,
                     role,
+                    team,
+                    on_call,
                     password,
                     db,
                 },
@@ -84,6 +86,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                     role,
                     password_hash: auth::hash_password(&password)?,
                 })
+                .await
+                .map_err(|e| e.to_string())?;
+            let user = store
+                .set_person(user.id, team.trim(), on_call)
                 .await
                 .map_err(|e| e.to_string())?;
             store.close().await;

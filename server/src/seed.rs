@@ -49,7 +49,16 @@ pub const DEMO_USERS: [(&str, &str, UserRole, &str); 6] = [
     ),
 ];
 
-/// Seeds the demo if the database has no users yet. Returns whether it did.
+/// The demo roster: each demo user's team, and whether they are on call now.
+const DEMO_TEAMS: [(&str, bool); 6] = [
+    ("SRE", true),
+    ("Payments", true),
+    ("Platform", false),
+    ("Customer Support", false),
+    ("Engineering", false),
+    ("Sales", false),
+];
+
 /// The demo service catalog: name, owner team, tier, runbook, contacts, description.
 const DEMO_SERVICES: [(&str, &str, u8, &str, &str, &str); 3] = [
     (
@@ -78,6 +87,7 @@ const DEMO_SERVICES: [(&str, &str, u8, &str, &str, &str); 3] = [
     ),
 ];
 
+/// Seeds the demo if the database has no users yet. Returns whether it did.
 pub async fn demo_if_empty(service: &Service) -> Result<bool, String> {
     let users = service.store.users().await.map_err(|e| e.to_string())?;
     if !users.is_empty() {
@@ -110,6 +120,13 @@ pub async fn demo(service: &Service) -> Result<(), String> {
                 .map_err(|e| e.to_string())?,
         };
         users.push(user);
+    }
+    for (user, (team, on_call)) in users.iter_mut().zip(DEMO_TEAMS) {
+        *user = service
+            .store
+            .set_person(user.id, team, on_call)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     let (iris, sam, riley) = (&users[0], &users[1], &users[2]);
     let run = |user: &User, id: Option<i64>, cmd: Command| {
@@ -184,6 +201,21 @@ pub async fn demo(service: &Service) -> Result<(), String> {
         },
     )
     .await?;
+    for (version, (role, person)) in [("incident_commander", iris), ("tech_lead", sam)]
+        .into_iter()
+        .enumerate()
+    {
+        run(
+            iris,
+            Some(checkout.id),
+            Command::AssignRole {
+                role: role.into(),
+                person_id: person.id,
+                expected_version: version as i64,
+            },
+        )
+        .await?;
+    }
 
     let (search, _) = run(
         riley,

@@ -534,6 +534,7 @@ on_both_stores!(
         let svc = service(&admin, "Payments").await;
         let before = incident(&admin, id).await;
 
+        let catalog = admin.ok(Method::GET, "/api/v1/roles", None).await;
         let stakeholder = server.client(UserRole::Stakeholder).await;
         let doc = stakeholder
             .ok(Method::GET, "/api/v1/openapi.json", None)
@@ -561,7 +562,11 @@ on_both_stores!(
                     "status": "investigating", "expected_version": before["version"],
                     "customer_impact": "x", "affected": "all", "service_id": svc,
                     "at": before["detected_at"], "visibility": "public", "target_id": other,
-                    "name": "Renamed", "owner_team": "T", "tier": 1
+                    "name": "Renamed", "owner_team": "T", "tier": 1,
+                    "role": "scribe", "person": admin.user.as_ref().unwrap().id,
+                    "from": "scribe", "to": "tech_lead", "first_role": "scribe",
+                    "second_role": "tech_lead", "item": "Pin key moments", "done": true,
+                    "team": "T", "on_call": true, "roles": catalog["roles"]
                 });
                 let res = stakeholder
                     .send(
@@ -574,7 +579,7 @@ on_both_stores!(
                 walked.push(format!("{method} {path}"));
             }
         }
-        assert!(walked.len() >= 17, "walked only {walked:?}");
+        assert!(walked.len() >= 24, "walked only {walked:?}");
 
         // The screens' server functions.
         let act = json!({"incident_id": id, "command": {"type": "acknowledge"}});

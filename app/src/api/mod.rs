@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AppError, Command, EventRecord, Incident, Service, User, Vocabulary};
+use crate::domain::{AppError, Command, EventRecord, Incident, Person, Service, User, Vocabulary};
 
 /// The incidents list, as of `server_time`, with the id of the last event it includes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +32,8 @@ pub struct RoomSnapshot {
     pub vocabulary: Vocabulary,
     /// The whole service catalog: the linked services' facts, and what can be linked.
     pub services: Vec<Service>,
+    /// Who can be given a role.
+    pub roster: Vec<Person>,
 }
 
 /// The service catalog screen.

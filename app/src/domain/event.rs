@@ -156,6 +156,39 @@ impl Command {
         }
     }
 
+    /// The command that asks for a role change the browser planned on a board at `version`.
+    pub fn for_role_change(change: &EventPayload, version: i64) -> Option<Command> {
+        let expected_version = version;
+        Some(match change {
+            EventPayload::RoleAssigned { role, person } => Command::AssignRole {
+                role: role.clone(),
+                person_id: person.id,
+                expected_version,
+            },
+            EventPayload::RoleRelieved { role, person } => Command::RelieveRole {
+                role: role.clone(),
+                person_id: person.id,
+                expected_version,
+            },
+            EventPayload::RoleMoved { person, from, to } => Command::MoveRole {
+                person_id: person.id,
+                from: from.clone(),
+                to: to.clone(),
+                expected_version,
+            },
+            EventPayload::RolesSwapped {
+                first_role,
+                second_role,
+                ..
+            } => Command::SwapRoles {
+                first_role: first_role.clone(),
+                second_role: second_role.clone(),
+                expected_version,
+            },
+            _ => return None,
+        })
+    }
+
     /// The timeline entry the command refers to, which the server looks up for `decide`.
     pub fn entry_id(&self) -> Option<i64> {
         match self {
@@ -1391,6 +1424,8 @@ mod tests {
             name: name.into(),
             email: format!("{id}@example.com"),
             role,
+            team: String::new(),
+            on_call: false,
         }
     }
 
@@ -1457,6 +1492,47 @@ mod tests {
         assert!(msg.contains("stakeholder"), "{msg}");
         let err = decide(state.as_ref(), &assign(&state, "scribe", &sam), &ctx(3)).unwrap_err();
         assert!(matches!(err, DomainError::NotFound(_)), "{err}");
+    }
+
+    #[test]
+    fn what_the_browser_plans_is_what_the_server_decides() {
+        use crate::domain::UserRole;
+        let mut state = declared();
+        let people = [
+            user(1, "Iris Chen", UserRole::Admin),
+            user(2, "Sam Okafor", UserRole::Responder),
+        ];
+        let actor = |u: &User| Actor {
+            id: u.id,
+            name: u.name.clone(),
+        };
+        let catalog = RoleCatalog::default();
+        let drops: [(usize, Option<&str>, Option<&str>); 5] = [
+            (0, None, Some("incident_commander")),
+            (1, None, Some("tech_lead")),
+            (1, Some("tech_lead"), Some("incident_commander")),
+            (0, Some("tech_lead"), Some("scribe")),
+            (1, Some("incident_commander"), None),
+        ];
+        for (who, from, to) in drops {
+            let inc = state.clone().unwrap();
+            let planned = inc
+                .roles
+                .plan_drop(&catalog, &actor(&people[who]), from, to)
+                .unwrap()
+                .unwrap();
+            let cmd = Command::for_role_change(&planned, inc.roles.version).unwrap();
+            let c = Context {
+                person: Some(&people[who]),
+                ..ctx(1)
+            };
+            assert_eq!(decide(Some(&inc), &cmd, &c).unwrap(), vec![planned]);
+            run(&mut state, &cmd, &c).unwrap();
+        }
+        let inc = state.unwrap();
+        assert_eq!(inc.roles.version, 5);
+        assert_eq!(inc.roles.roles_of(1), ["scribe"]);
+        assert!(inc.roles.roles_of(2).is_empty());
     }
 
     #[test]

@@ -24,10 +24,10 @@ pub use incident::{
 };
 pub use presence::Presence;
 pub use roles::{
-    RoleBoard, RoleCatalog, RoleDef, Stint, Tick, CHECKLIST_MAX_ITEMS, INCIDENT_COMMANDER,
-    ROLE_DESCRIPTION_MAX_CHARS, ROLE_LABEL_MAX_CHARS,
+    ChecklistItem, Person, RoleBoard, RoleCatalog, RoleDef, RoleView, Stint, Tick,
+    CHECKLIST_MAX_ITEMS, INCIDENT_COMMANDER, ROLE_DESCRIPTION_MAX_CHARS, ROLE_LABEL_MAX_CHARS,
 };
-pub use timeline::{describe, timeline_view, to_markdown, Entry};
+pub use timeline::{describe, describe_payload, timeline_view, to_markdown, Entry};
 pub use user::{normalize_email, User, UserRole};
 pub use vocab::{SeverityDef, StatusDef, UpdateTemplate, Vocabulary};
 

@@ -193,6 +193,95 @@ impl RoleCatalog {
     }
 }
 
+/// Someone who can be given a role: the roster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+    pub team: String,
+    /// On call now.
+    pub on_call: bool,
+    /// The open incidents (ids) in which they hold a role now, so nobody is overloaded unnoticed.
+    pub holding: Vec<i64>,
+}
+
+impl Person {
+    /// Does the roster search `query` find this person (by name or team, any case)?
+    pub fn matches(&self, query: &str) -> bool {
+        let query = query.trim().to_lowercase();
+        query.is_empty()
+            || self.name.to_lowercase().contains(&query)
+            || self.team.to_lowercase().contains(&query)
+    }
+
+    /// How many open incidents they hold a role in, counting `incident_id` by `here` (what the
+    /// live board says) rather than by when the roster was read.
+    pub fn load(&self, incident_id: i64, here: bool) -> usize {
+        self.holding.iter().filter(|&&id| id != incident_id).count() + usize::from(here)
+    }
+}
+
+/// One checklist item of a role, and who ticked it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ChecklistItem {
+    pub item: String,
+    pub ticked: Option<Tick>,
+}
+
+/// A role on one incident's board, as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RoleView {
+    pub key: String,
+    pub label: String,
+    pub description: String,
+    pub single: bool,
+    pub retired: bool,
+    /// Who holds it now (open stints).
+    pub holders: Vec<Stint>,
+    /// Every stint, oldest first: who held it, from when (assumed) to when (relieved).
+    pub history: Vec<Stint>,
+    pub checklist: Vec<ChecklistItem>,
+}
+
+impl RoleBoard {
+    /// The board role by role, in catalog order; retired roles only where they have history.
+    pub fn view(&self, catalog: &RoleCatalog) -> Vec<RoleView> {
+        catalog
+            .roles
+            .iter()
+            .filter(|r| !r.retired || self.history(&r.key).next().is_some())
+            .map(|r| RoleView {
+                key: r.key.clone(),
+                label: r.label.clone(),
+                description: r.description.clone(),
+                single: r.single,
+                retired: r.retired,
+                holders: self
+                    .history(&r.key)
+                    .filter(|s| s.relieved.is_none())
+                    .cloned()
+                    .collect(),
+                history: self.history(&r.key).cloned().collect(),
+                checklist: r
+                    .checklist
+                    .iter()
+                    .map(|item| ChecklistItem {
+                        item: item.clone(),
+                        ticked: self
+                            .ticked
+                            .iter()
+                            .find(|t| t.role == r.key && t.item == *item)
+                            .cloned(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
 /// One person in one role for a while.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -412,6 +501,33 @@ impl RoleBoard {
             second_role: second_role.to_owned(),
             second,
         })
+    }
+
+    /// What dropping `person` (taken from `from`, or from the roster) on `target` means: the
+    /// change it makes, `None` when it changes nothing (dropped where it was), or why not.
+    /// Onto a taken single-holder role from another single-holder role is a swap; from the
+    /// roster it is refused, naming the holder.
+    pub fn plan_drop(
+        &self,
+        catalog: &RoleCatalog,
+        person: &Actor,
+        from: Option<&str>,
+        target: Option<&str>,
+    ) -> Result<Option<EventPayload>, DomainError> {
+        match (from, target) {
+            (None, None) => Ok(None),
+            (Some(from), None) => self.relieve(catalog, from, person.id).map(Some),
+            (None, Some(to)) => self.assign(catalog, to, person).map(Some),
+            (Some(from), Some(to)) if from == to => Ok(None),
+            (Some(from), Some(to)) => {
+                let single = |key: &str| catalog.get(key).is_some_and(|r| r.single);
+                if single(from) && single(to) && self.holder(to).is_some() {
+                    self.swap(catalog, from, to).map(Some)
+                } else {
+                    self.move_to(catalog, person.id, from, to).map(Some)
+                }
+            }
+        }
     }
 
     /// Is `item` of `role`'s checklist ticked?
@@ -724,6 +840,48 @@ mod tests {
         assert!(
             message(board.assign(&catalog, "chef", &person(2)).unwrap_err())
                 .contains("no role \"chef\"")
+        );
+    }
+
+    #[test]
+    fn drops_mean_assign_move_swap_or_relieve() {
+        let catalog = RoleCatalog::default();
+        let mut board = RoleBoard::default();
+        let plan = |board: &RoleBoard, who: i64, from: Option<&str>, to: Option<&str>| {
+            board.plan_drop(&catalog, &person(who), from, to)
+        };
+        let step = |board: &mut RoleBoard, change: Option<EventPayload>| {
+            board.apply(&change.expect("a change"), t(0), &person(9));
+        };
+        let c = plan(&board, 1, None, Some(INCIDENT_COMMANDER)).unwrap();
+        assert!(matches!(c, Some(EventPayload::RoleAssigned { .. })));
+        step(&mut board, c);
+        // From the roster onto a taken single-holder role: refused, naming the holder.
+        assert_eq!(
+            message(plan(&board, 2, None, Some(INCIDENT_COMMANDER)).unwrap_err()),
+            "Sam is already Incident Commander: relieve them first, or swap."
+        );
+        let c = plan(&board, 2, None, Some("tech_lead")).unwrap();
+        step(&mut board, c);
+        // Holder onto another taken single-holder role: a swap.
+        let c = plan(&board, 2, Some("tech_lead"), Some(INCIDENT_COMMANDER)).unwrap();
+        assert!(matches!(c, Some(EventPayload::RolesSwapped { .. })));
+        step(&mut board, c);
+        // Onto an empty role: a move; where it was: nothing; onto the roster: relieved.
+        let c = plan(&board, 2, Some(INCIDENT_COMMANDER), Some("scribe")).unwrap();
+        assert!(matches!(c, Some(EventPayload::RoleMoved { .. })));
+        assert_eq!(
+            plan(&board, 1, Some("tech_lead"), Some("tech_lead")).unwrap(),
+            None
+        );
+        let c = plan(&board, 1, Some("tech_lead"), None).unwrap();
+        assert!(matches!(c, Some(EventPayload::RoleRelieved { .. })));
+        // A responder onto a taken single-holder role: not a swap (responders are many).
+        let c = plan(&board, 3, None, Some("responder")).unwrap();
+        step(&mut board, c);
+        assert!(
+            message(plan(&board, 3, Some("responder"), Some("tech_lead")).unwrap_err())
+                .contains("already Tech Lead")
         );
     }
 

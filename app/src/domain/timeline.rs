@@ -77,15 +77,11 @@ fn ts(at: Option<DateTime<Utc>>) -> String {
 
 /// One line of plain text saying what an entry records (the exports use it).
 pub fn describe(entry: &Entry, vocab: &Vocabulary) -> String {
-    use EventPayload as E;
     if entry.deleted_at.is_some() {
         return "(note deleted by its author)".to_owned();
     }
     match &entry.event.payload {
-        E::IncidentDeclared {
-            title, severity, ..
-        } => format!("Declared as {}: {title}", vocab.severity_label(*severity)),
-        E::NoteAdded { .. } => {
+        EventPayload::NoteAdded { .. } => {
             let body = entry.body().unwrap_or_default();
             if entry.edited.is_some() {
                 format!("{body} (edited)")
@@ -93,6 +89,18 @@ pub fn describe(entry: &Entry, vocab: &Vocabulary) -> String {
                 body.to_owned()
             }
         }
+        payload => describe_payload(payload, vocab),
+    }
+}
+
+/// One line of plain text saying what an event records (a note's text as first written).
+pub fn describe_payload(payload: &EventPayload, vocab: &Vocabulary) -> String {
+    use EventPayload as E;
+    match payload {
+        E::IncidentDeclared {
+            title, severity, ..
+        } => format!("Declared as {}: {title}", vocab.severity_label(*severity)),
+        E::NoteAdded { body } => body.clone(),
         E::StatusChanged { from, to } => format!(
             "Status changed from {} to {}",
             vocab.status_label(*from),

@@ -50,6 +50,12 @@ pub struct User {
     pub name: String,
     pub email: String,
     pub role: UserRole,
+    /// The team they are on (the roster shows it).
+    #[serde(default)]
+    pub team: String,
+    /// On call now.
+    #[serde(default)]
+    pub on_call: bool,
 }
 
 impl User {

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod problem;
+pub mod roles_api;
 pub mod room_api;
 pub mod session;
 pub mod stream;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}/notes", post(api::post_note))
         .route("/incidents/{id}/status", post(api::change_status))
         .merge(room_api::routes())
+        .merge(roles_api::routes())
         .route("/stream", get(stream::stream))
         .route("/openapi.json", get(api::openapi))
         .fallback(|| async {

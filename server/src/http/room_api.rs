@@ -43,13 +43,18 @@ pub fn routes() -> Router<AppState> {
         .route("/vocabulary", get(vocabulary))
 }
 
-async fn run(state: &AppState, user: &User, id: i64, command: Command) -> ApiResult<Json<Acted>> {
+pub(super) async fn run(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    command: Command,
+) -> ApiResult<Json<Acted>> {
     let (incident, events) = state.service.execute(user, Some(id), command).await?;
     let events = events.into_iter().filter(|e| e.incident_id == id).collect();
     Ok(Json(Acted { incident, events }))
 }
 
-fn parse<T>(parsed: Result<T, String>) -> Result<T, AppError> {
+pub(super) fn parse<T>(parsed: Result<T, String>) -> Result<T, AppError> {
     parsed.map_err(AppError::unprocessable)
 }
 
@@ -113,7 +118,7 @@ pub struct ExportQuery {
     pub format: String,
 }
 
-type Me = Extension<CurrentUser>;
+pub(super) type Me = Extension<CurrentUser>;
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/acknowledge", tag = "incidents",
     params(("id" = i64, Path, description = "Incident id")),
@@ -369,6 +374,6 @@ pub async fn update_service(
 
 #[utoipa::path(get, path = "/api/v1/vocabulary", tag = "operations",
     responses((status = 200, body = Vocabulary, description = "Severity and status labels, update cadences and templates")))]
-pub async fn vocabulary(State(state): State<AppState>) -> Json<Vocabulary> {
-    Json((*state.service.vocabulary).clone())
+pub async fn vocabulary(State(state): State<AppState>) -> ApiResult<Json<Vocabulary>> {
+    Ok(Json(state.service.vocabulary_now().await?))
 }

@@ -9,7 +9,8 @@ use app::api::{IncidentsSnapshot, RoomSnapshot, ServicesSnapshot};
 use app::backend::Backend;
 use app::domain::{
     apply, counterpart, decide, Actor, AppError, Command, Context, DomainError, ErrorKind,
-    EventPayload, EventRecord, Incident, Service as CatalogService, ServiceInput, User, Vocabulary,
+    EventPayload, EventRecord, Incident, Person, RoleCatalog, Service as CatalogService,
+    ServiceInput, User, UserRole, Vocabulary,
 };
 use chrono::{DateTime, SubsecRound, Utc};
 
@@ -18,6 +19,9 @@ use crate::store::{Change, Store, StoreError};
 
 /// How often a command without an expected version is retried when it races another writer.
 const RETRIES: usize = 8;
+
+/// The settings key of the role catalog an admin edited.
+const ROLE_CATALOG: &str = "role_catalog";
 
 #[derive(Clone)]
 pub struct Service {
@@ -128,6 +132,104 @@ impl Service {
         }
     }
 
+    /// The role catalog: an admin's edit, or the configured one.
+    pub async fn role_catalog(&self) -> Result<RoleCatalog, AppError> {
+        match self.store.setting(ROLE_CATALOG).await? {
+            Some(json) => serde_json::from_str(&json).map_err(internal),
+            None => Ok(self.vocabulary.roles.clone()),
+        }
+    }
+
+    /// The configured vocabulary with the current role catalog.
+    pub async fn vocabulary_now(&self) -> Result<Vocabulary, AppError> {
+        let mut vocabulary = (*self.vocabulary).clone();
+        vocabulary.roles = self.role_catalog().await?;
+        Ok(vocabulary)
+    }
+
+    /// Replaces the role catalog (admins only). Roles are never removed, only retired, so every
+    /// hand-over in every history keeps its role.
+    pub async fn save_role_catalog(
+        &self,
+        actor: &User,
+        catalog: RoleCatalog,
+    ) -> Result<RoleCatalog, AppError> {
+        if actor.role != UserRole::Admin {
+            return Err(AppError::forbidden(
+                "Only an admin can change the role catalog.",
+            ));
+        }
+        catalog.validate().map_err(AppError::unprocessable)?;
+        let current = self.role_catalog().await?;
+        if let Some(gone) = current.roles.iter().find(|r| catalog.get(&r.key).is_none()) {
+            return Err(AppError::unprocessable(format!(
+                "{} cannot be removed: retire it instead, so its history stays.",
+                gone.label
+            )));
+        }
+        let json = serde_json::to_string(&catalog).map_err(internal)?;
+        self.store.put_setting(ROLE_CATALOG, &json).await?;
+        Ok(catalog)
+    }
+
+    /// Everyone who can hold a role (not stakeholders), with the open incidents they hold roles
+    /// in; `query` searches names and teams.
+    pub async fn roster(&self, query: Option<&str>) -> Result<Vec<Person>, AppError> {
+        let users = self.store.users().await?;
+        let open: Vec<Incident> = self
+            .store
+            .incidents()
+            .await?
+            .into_iter()
+            .filter(|i| i.status.is_active())
+            .collect();
+        Ok(users
+            .into_iter()
+            .filter(|u| u.can_write())
+            .map(|u| Person {
+                holding: open
+                    .iter()
+                    .filter(|i| !i.roles.roles_of(u.id).is_empty())
+                    .map(|i| i.id)
+                    .collect(),
+                id: u.id,
+                name: u.name,
+                team: u.team,
+                on_call: u.on_call,
+            })
+            .filter(|p| query.is_none_or(|q| p.matches(q)))
+            .collect())
+    }
+
+    /// Sets someone's team and whether they are on call (admins, or an integration signed in as
+    /// one).
+    pub async fn set_person(
+        &self,
+        actor: &User,
+        id: i64,
+        team: Option<String>,
+        on_call: Option<bool>,
+    ) -> Result<User, AppError> {
+        if actor.role != UserRole::Admin {
+            return Err(AppError::forbidden("Only an admin can change the roster."));
+        }
+        let current = self
+            .store
+            .user(id)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("There is no person with id {id}.")))?;
+        let team = team.map_or(current.team, |t| t.trim().to_owned());
+        if team.chars().count() > 80 {
+            return Err(AppError::unprocessable(
+                "Team is too long: the limit is 80 characters.",
+            ));
+        }
+        Ok(self
+            .store
+            .set_person(id, &team, on_call.unwrap_or(current.on_call))
+            .await?)
+    }
+
     pub async fn incident(&self, id: i64) -> Result<Incident, AppError> {
         self.store
             .incident(id)
@@ -180,6 +282,14 @@ impl Service {
                 Some(id) if Some(id) != target => self.store.incident(id).await?,
                 _ => None,
             };
+            let person = match command.person_id() {
+                Some(id) => self.store.user(id).await?,
+                None => None,
+            };
+            let roles = match command {
+                Command::Declare { .. } => None,
+                _ => Some(self.role_catalog().await?),
+            };
             // Microseconds: what both databases keep, so a stored incident equals the returned one.
             let now = Utc::now().trunc_subsecs(6);
             let ctx = Context {
@@ -188,6 +298,8 @@ impl Service {
                 entry: entry.as_ref(),
                 service: service.as_ref(),
                 target: other.as_ref(),
+                person: person.as_ref(),
+                roles: roles.as_ref(),
             };
             let payloads = decide(state.as_ref(), &command, &ctx).map_err(AppError::from)?;
             let mut counterparts = Vec::new();
@@ -260,13 +372,14 @@ impl Service {
         let incident = self.incident(id).await?;
         let events = self.store.timeline(id).await?;
         let entries = app::domain::timeline_view(&events, &incident.pinned);
+        let vocabulary = self.vocabulary_now().await?;
         match format {
             "md" => Ok((
-                app::domain::to_markdown(&incident, &entries, &self.vocabulary),
+                app::domain::to_markdown(&incident, &entries, &vocabulary),
                 "text/markdown; charset=utf-8",
             )),
             "csv" => Ok((
-                export::csv(&entries, &self.vocabulary).map_err(internal)?,
+                export::csv(&entries, &vocabulary).map_err(internal)?,
                 "text/csv; charset=utf-8",
             )),
             other => Err(AppError::not_found(format!(
@@ -287,7 +400,7 @@ impl Backend for Service {
             viewer: viewer.clone(),
             server_time: Utc::now(),
             last_event_id,
-            vocabulary: (*self.vocabulary).clone(),
+            vocabulary: self.vocabulary_now().await?,
             services: self.services().await?,
         })
     }
@@ -302,8 +415,9 @@ impl Backend for Service {
             viewer: viewer.clone(),
             server_time: Utc::now(),
             last_event_id,
-            vocabulary: (*self.vocabulary).clone(),
+            vocabulary: self.vocabulary_now().await?,
             services: self.services().await?,
+            roster: self.roster(None).await?,
         })
     }
 

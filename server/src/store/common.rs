@@ -17,6 +17,8 @@ pub(crate) struct UserRow {
     pub name: String,
     pub role: String,
     pub password_hash: String,
+    pub team: String,
+    pub on_call: bool,
 }
 
 impl UserRow {
@@ -28,6 +30,8 @@ impl UserRow {
                 name: self.name,
                 email: self.email,
                 role,
+                team: self.team,
+                on_call: self.on_call,
             },
             self.password_hash,
         ))
@@ -207,7 +211,8 @@ pub(crate) const EVENT_SELECT: &str = "SELECT e.id, e.incident_id, e.incident_ve
      e.actor_id, u.name AS actor_name, e.payload, e.at \
      FROM events e JOIN users u ON u.id = e.actor_id";
 
-pub(crate) const USER_SELECT: &str = "SELECT id, email, name, role, password_hash FROM users";
+pub(crate) const USER_SELECT: &str =
+    "SELECT id, email, name, role, password_hash, team, on_call FROM users";
 
 /// Implements `Store` for a type with a `pool` field. `$before_append` runs first inside every
 /// append transaction (PostgreSQL serialises appends there); `$after_append` runs last, before the
@@ -245,7 +250,48 @@ macro_rules! impl_store {
                     name: user.name.trim().to_owned(),
                     email: app::domain::normalize_email(&user.email),
                     role: user.role,
+                    team: String::new(),
+                    on_call: false,
                 })
+            }
+
+            async fn set_person(
+                &self,
+                id: i64,
+                team: &str,
+                on_call: bool,
+            ) -> $crate::store::StoreResult<app::domain::User> {
+                let done = sqlx::query("UPDATE users SET team = $1, on_call = $2 WHERE id = $3")
+                    .bind(team)
+                    .bind(on_call)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err($crate::store::StoreError::NotFound);
+                }
+                self.user(id).await?.ok_or($crate::store::StoreError::NotFound)
+            }
+
+            async fn setting(&self, key: &str) -> $crate::store::StoreResult<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn put_setting(&self, key: &str, value: &str) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(key)
+                .bind(value)
+                .bind(chrono::Utc::now())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
             }
 
             async fn credentials(

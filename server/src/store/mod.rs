@@ -57,6 +57,11 @@ pub trait Store: Send + Sync + 'static {
     async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>>;
     async fn user(&self, id: i64) -> StoreResult<Option<User>>;
     async fn users(&self) -> StoreResult<Vec<User>>;
+    /// Sets someone's team and on-call flag (the roster).
+    async fn set_person(&self, id: i64, team: &str, on_call: bool) -> StoreResult<User>;
+    /// A setting edited at run time (JSON), by key.
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()>;
 
     async fn incidents(&self) -> StoreResult<Vec<Incident>>;
     async fn incident(&self, id: i64) -> StoreResult<Option<Incident>>;

@@ -3,6 +3,7 @@
 mod controls;
 mod impact;
 mod milestones;
+mod roles;
 mod timeline;
 mod updates;
 
@@ -17,8 +18,8 @@ use crate::components::{
     provide_vocabulary, AppHeader, ErrorNotice, LoadError, PresenceList, SeverityBadge, StatusBadge,
 };
 use crate::domain::{
-    apply, human_duration, Actor, AppError, Command, EventPayload, EventRecord, Incident, Service,
-    Status,
+    apply, human_duration, Actor, AppError, Command, EventPayload, EventRecord, Incident, Person,
+    Service, Status, INCIDENT_COMMANDER,
 };
 use crate::live::{use_live, LiveMessage};
 
@@ -56,6 +57,8 @@ pub(crate) struct Room {
     services: RwSignal<Vec<Service>>,
     /// Who has this room open now.
     presence: RwSignal<Vec<Actor>>,
+    /// Who can be given a role.
+    roster: RwSignal<Vec<Person>>,
     /// Set when our view was stale; cleared by the next successful change.
     notice: RwSignal<Option<AppError>>,
     server_time: chrono::DateTime<chrono::Utc>,
@@ -136,6 +139,7 @@ impl Room {
                         entries.sort_by_key(|e| e.id);
                     });
                     room.services.set(s.services);
+                    room.roster.set(s.roster);
                 }
                 Err(e) => room.notice.set(Some(e)),
             }
@@ -180,7 +184,13 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
         last_event_id,
         vocabulary,
         services,
+        roster,
     } = snapshot;
+    let major = {
+        let vocabulary = vocabulary.clone();
+        move |s| vocabulary.severity(s).major
+    };
+    let commander_label = vocabulary.role_label(INCIDENT_COMMANDER).to_owned();
     provide_vocabulary(vocabulary);
     let room = Room {
         id: initial.id,
@@ -190,6 +200,7 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
         timeline: RwSignal::new(entries),
         services: RwSignal::new(services),
         presence: RwSignal::new(Vec::new()),
+        roster: RwSignal::new(roster),
         notice: RwSignal::new(None),
         server_time,
     };
@@ -227,6 +238,13 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
             .unwrap_or_default()
     };
     let merged_into = move || incident.with(|i| i.merged_into);
+    let severity_label = crate::components::use_vocabulary();
+    let needs_commander = move || {
+        incident.with(|i| {
+            i.needs_commander(major(i.severity))
+                .then(|| severity_label.severity_label(i.severity))
+        })
+    };
     view! {
         <Title text=title/>
         <AppHeader viewer=viewer/>
@@ -267,11 +285,24 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
                         })
                 }}
             </section>
+            {move || {
+                needs_commander()
+                    .map(|severity| {
+                        view! {
+                            <p class="notice warning" role="alert" data-testid="commander-warning">
+                                {format!(
+                                    "This {severity} incident has no {commander_label}: someone must run the response. Drag a person onto {commander_label} on the role board.",
+                                )}
+                            </p>
+                        }
+                    })
+            }}
             <ErrorNotice error=room.notice.into()/>
             <Show when=move || room.writable()>
                 <controls::Controls room=room/>
             </Show>
             <impact::ImpactPanel room=room/>
+            <roles::RoleBoardPanel room=room/>
             <div class="room-grid">
                 <div class="room-main">
                     <updates::UpdatesPanel room=room/>

@@ -1,0 +1,754 @@
+//! The role board: the roster on one side, a column per role on the other. People are staffed by
+//! HTML5 drag and drop, by touch (pointer events), by keyboard (pick up, arrows, drop) or by a
+//! card's "Move to…" menu — all four plan the same change with the shared domain rules, show it at
+//! once (optimistic), and send it with the board version they saw. A refusal puts the card back
+//! and says who holds the role now.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+use super::Room;
+use crate::clock::use_clock;
+use crate::components::{format_datetime, use_vocabulary};
+use crate::domain::{
+    describe_payload, Actor, AppError, Command, EventPayload, Person, RoleBoard, RoleDef,
+    INCIDENT_COMMANDER,
+};
+
+/// A card being moved: who, and from which role (`None`: from the roster).
+#[derive(Debug, Clone, PartialEq)]
+struct Carried {
+    person: Actor,
+    from: Option<String>,
+}
+
+/// A change shown before the server confirmed it: made on board `version`, at `at`.
+#[derive(Debug, Clone, PartialEq)]
+struct Pending {
+    version: i64,
+    change: EventPayload,
+    at: DateTime<Utc>,
+}
+
+/// The board's shared state, handed to every card and column.
+#[derive(Clone, Copy)]
+struct Board {
+    room: Room,
+    /// The board as shown: the incident's, plus the pending change.
+    shown: Memo<RoleBoard>,
+    pending: RwSignal<Option<Pending>>,
+    /// Drop targets, in keyboard order: the roster (`None`) then each assignable role.
+    targets: StoredValue<Vec<Option<RoleDef>>>,
+    /// Being dragged with a mouse, pen or finger.
+    dragging: RwSignal<Option<Carried>>,
+    /// Picked up with the keyboard, and the target it would drop on.
+    carrying: RwSignal<Option<(Carried, usize)>>,
+    /// The target under the pointer or chosen by keyboard.
+    over: RwSignal<Option<usize>>,
+    /// What the polite live region says.
+    announcement: RwSignal<String>,
+    /// Why the last change was refused.
+    refusal: RwSignal<Option<String>>,
+    editable: Signal<bool>,
+    send: Action<Command, Result<crate::api::Acted, AppError>>,
+    vocab: StoredValue<std::sync::Arc<crate::domain::Vocabulary>>,
+    clock: crate::clock::Clock,
+}
+
+impl Board {
+    fn label(&self, target: usize) -> String {
+        self.targets.with_value(|t| match t.get(target) {
+            Some(Some(role)) => role.label.clone(),
+            _ => "People".to_owned(),
+        })
+    }
+
+    fn key(&self, target: usize) -> Option<String> {
+        self.targets
+            .with_value(|t| t.get(target).cloned().flatten().map(|r| r.key))
+    }
+
+    fn index_of(&self, role: Option<&str>) -> usize {
+        self.targets.with_value(|t| {
+            t.iter()
+                .position(|r| r.as_ref().map(|r| r.key.as_str()) == role)
+                .unwrap_or(0)
+        })
+    }
+
+    /// Drops `carried` on target `target`: plans the change with the domain's rules, shows it
+    /// at once and sends it; or says why not.
+    fn drop_on(&self, carried: Carried, target: usize) {
+        self.dragging.set(None);
+        self.carrying.set(None);
+        self.over.set(None);
+        if !self.editable.get_untracked() {
+            return;
+        }
+        let vocab = self.vocab.get_value();
+        let to = self.key(target);
+        let board = self.room.incident.with_untracked(|i| i.roles.clone());
+        if self.pending.with_untracked(Option::is_some) {
+            self.refusal.set(Some(
+                "One change at a time: the last one is still on its way.".into(),
+            ));
+            return;
+        }
+        match board.plan_drop(
+            &vocab.roles,
+            &carried.person,
+            carried.from.as_deref(),
+            to.as_deref(),
+        ) {
+            Ok(Some(change)) => {
+                let Some(command) = Command::for_role_change(&change, board.version) else {
+                    return;
+                };
+                let now = self.clock.now_or(self.room.server_time);
+                self.announcement
+                    .set(format!("{}.", describe_payload(&change, &vocab)));
+                self.refusal.set(None);
+                self.pending.set(Some(Pending {
+                    version: board.version,
+                    change,
+                    at: now,
+                }));
+                self.send.dispatch(command);
+            }
+            Ok(None) => self
+                .announcement
+                .set(format!("{} stays where they were.", carried.person.name)),
+            Err(refused) => {
+                let message = refused.to_string();
+                self.announcement.set(message.clone());
+                self.refusal.set(Some(message));
+            }
+        }
+    }
+
+    /// What a target holds, for the live region while choosing with the keyboard.
+    fn describe_target(&self, target: usize, carried: &Carried) -> String {
+        let label = self.label(target);
+        match self.key(target) {
+            None => match &carried.from {
+                Some(_) => format!("{label}: drop to relieve {}.", carried.person.name),
+                None => format!("{label}: where {} is now.", carried.person.name),
+            },
+            Some(key) => {
+                let holders: Vec<String> = self
+                    .shown
+                    .with_untracked(|b| b.holders(&key).map(|p| p.name.clone()).collect());
+                if holders.is_empty() {
+                    format!("{label}: nobody yet.")
+                } else {
+                    format!("{label}: {}.", holders.join(", "))
+                }
+            }
+        }
+    }
+
+    /// Keys on a card: Space or Enter picks it up; then arrows choose a target, Enter (or
+    /// Space) drops, Escape cancels.
+    fn key_on_card(&self, ev: &leptos::ev::KeyboardEvent, carried: &Carried) {
+        if !self.editable.get_untracked() {
+            return;
+        }
+        let n = self.targets.with_value(Vec::len);
+        let current = self
+            .carrying
+            .get_untracked()
+            .filter(|(c, _)| c.person.id == carried.person.id && c.from == carried.from);
+        match (ev.key().as_str(), current) {
+            (" " | "Enter", None) => {
+                ev.prevent_default();
+                let at = self.index_of(carried.from.as_deref());
+                self.carrying.set(Some((carried.clone(), at)));
+                self.over.set(Some(at));
+                self.announcement.set(format!(
+                    "Picked up {}. Use the arrow keys to choose a role, Enter to drop, Escape \
+                     to cancel.",
+                    carried.person.name
+                ));
+            }
+            ("ArrowRight" | "ArrowDown" | "ArrowLeft" | "ArrowUp", Some((c, at))) => {
+                ev.prevent_default();
+                let next = if matches!(ev.key().as_str(), "ArrowRight" | "ArrowDown") {
+                    (at + 1) % n
+                } else {
+                    (at + n - 1) % n
+                };
+                self.announcement.set(self.describe_target(next, &c));
+                self.carrying.set(Some((c, next)));
+                self.over.set(Some(next));
+            }
+            (" " | "Enter", Some((c, at))) => {
+                ev.prevent_default();
+                self.drop_on(c, at);
+            }
+            ("Escape", Some((c, _))) => {
+                ev.prevent_default();
+                self.carrying.set(None);
+                self.over.set(None);
+                self.announcement.set(format!(
+                    "Cancelled: {} stays where they were.",
+                    c.person.name
+                ));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Starts an HTML5 drag: some browsers only drag with data set.
+#[cfg(feature = "hydrate")]
+fn start_drag(ev: &leptos::ev::DragEvent, text: &str) {
+    if let Some(data) = ev.data_transfer() {
+        let _ = data.set_data("text/plain", text);
+        data.set_effect_allowed("move");
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn start_drag(_: &leptos::ev::DragEvent, _: &str) {}
+
+/// The drop target under a point (for touch, where the browser does not drag).
+#[cfg(feature = "hydrate")]
+fn target_at(x: i32, y: i32) -> Option<usize> {
+    let element = web_sys::window()?
+        .document()?
+        .element_from_point(x as f32, y as f32)?;
+    element
+        .closest("[data-drop-index]")
+        .ok()??
+        .get_attribute("data-drop-index")?
+        .parse()
+        .ok()
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn target_at(_: i32, _: i32) -> Option<usize> {
+    None
+}
+
+#[component]
+pub fn RoleBoardPanel(room: Room) -> impl IntoView {
+    let vocab = use_vocabulary();
+    let catalog = vocab.roles.clone();
+    let pending = RwSignal::new(None::<Pending>);
+    let shown = Memo::new(move |_| {
+        let mut board = room.incident.with(|i| i.roles.clone());
+        if let Some(p) = pending.get() {
+            if p.version == board.version {
+                let me = Actor {
+                    id: room.viewer_id,
+                    name: String::new(),
+                };
+                board.apply(&p.change, p.at, &me);
+            }
+        }
+        board
+    });
+    let send = room.action();
+    let refusal = RwSignal::new(None::<String>);
+    Effect::new(move |_| match send.value().get() {
+        Some(Ok(_)) => pending.set(None),
+        Some(Err(e)) => {
+            // The card goes back; say why (for a lost race: who holds the role now).
+            pending.set(None);
+            refusal.set(Some(e.message));
+        }
+        None => {}
+    });
+    let editable = Signal::derive(move || {
+        room.writable()
+            && room
+                .incident
+                .with(|i| i.status != crate::domain::Status::Closed)
+    });
+    let mut targets = vec![None];
+    targets.extend(catalog.active().cloned().map(Some));
+    let board = Board {
+        room,
+        shown,
+        pending,
+        targets: StoredValue::new(targets),
+        dragging: RwSignal::new(None),
+        carrying: RwSignal::new(None),
+        over: RwSignal::new(None),
+        announcement: RwSignal::new(String::new()),
+        refusal,
+        editable,
+        send,
+        vocab: StoredValue::new(vocab.clone()),
+        clock: use_clock(),
+    };
+    // Retired roles stay on the board while they have a history.
+    let columns: Vec<RoleDef> = catalog.roles.clone();
+    view! {
+        <section class="panel role-board" aria-labelledby="roles-heading" data-testid="role-board">
+            <div class="panel-head">
+                <h2 id="roles-heading">"Roles"</h2>
+                <Show when=move || editable.get()>
+                    <span class="hint">
+                        "Drag people onto roles, or use a card's Move to… menu. Keyboard: Space picks a card up, arrows choose, Enter drops, Escape cancels."
+                    </span>
+                </Show>
+            </div>
+            <p class="sr-only" role="status" aria-live="polite" data-testid="board-announcer">
+                {move || board.announcement.get()}
+            </p>
+            {move || {
+                board
+                    .refusal
+                    .get()
+                    .map(|message| {
+                        view! {
+                            <p class="notice error" role="alert" data-testid="board-refusal">
+                                {message}
+                            </p>
+                        }
+                    })
+            }}
+            <div class="board">
+                <Roster board=board/>
+                <div class="role-columns">
+                    {columns
+                        .into_iter()
+                        .map(|role| view! { <RoleColumn board=board role=role/> })
+                        .collect_view()}
+                </div>
+            </div>
+        </section>
+    }
+}
+
+/// Handlers that make an element a drop target for HTML5 drags.
+fn drop_target_class(
+    board: Board,
+    index: usize,
+    base: &'static str,
+) -> impl Fn() -> String + Clone + Send + Sync + 'static {
+    move || {
+        let active = board.dragging.with(Option::is_some) || board.carrying.with(Option::is_some);
+        let mut class = base.to_owned();
+        if active {
+            class.push_str(" droppable");
+        }
+        if board.over.get() == Some(index) {
+            class.push_str(" over");
+        }
+        class
+    }
+}
+
+#[component]
+fn Roster(board: Board) -> impl IntoView {
+    let room = board.room;
+    let query = RwSignal::new(String::new());
+    let people = Memo::new(move |_| {
+        let q = query.get();
+        let mut people: Vec<Person> = room
+            .roster
+            .with(|all| all.iter().filter(|p| p.matches(&q)).cloned().collect());
+        people.sort_by(|a, b| b.on_call.cmp(&a.on_call).then(a.name.cmp(&b.name)));
+        people
+    });
+    view! {
+        <div
+            class=drop_target_class(board, 0, "roster")
+            data-drop-index="0"
+            data-testid="roster"
+            aria-label="People"
+            on:dragover=move |ev| {
+                if board.dragging.with_untracked(Option::is_some) {
+                    ev.prevent_default();
+                    board.over.set(Some(0));
+                }
+            }
+            on:drop=move |ev| {
+                ev.prevent_default();
+                if let Some(carried) = board.dragging.get_untracked() {
+                    board.drop_on(carried, 0);
+                }
+            }
+        >
+            <h3>"People"</h3>
+            <input
+                type="search"
+                class="roster-search"
+                placeholder="Search name or team"
+                aria-label="Search people"
+                prop:value=move || query.get()
+                on:input=move |ev| query.set(event_target_value(&ev))
+            />
+            <ul class="cards">
+                <For
+                    each=move || people.get()
+                    key=|p| (p.id, p.on_call, p.team.clone(), p.holding.clone())
+                    children=move |p| view! { <PersonCard board=board person=p/> }
+                />
+            </ul>
+            {move || {
+                (people.with(Vec::is_empty))
+                    .then(|| view! { <p class="empty">"Nobody matches."</p> })
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn PersonCard(board: Board, person: Person) -> impl IntoView {
+    let room = board.room;
+    let id = person.id;
+    let here = Memo::new(move |_| {
+        let active = room.incident.with(|i| i.status.is_active());
+        active && board.shown.with(|b| !b.roles_of(id).is_empty())
+    });
+    let load_person = person.clone();
+    let load = move || {
+        let n = load_person.load(room.id, here.get());
+        match n {
+            0 => "no open incidents".to_owned(),
+            1 => "1 open incident".to_owned(),
+            n => format!("{n} open incidents"),
+        }
+    };
+    let carried = Carried {
+        person: Actor {
+            id,
+            name: person.name.clone(),
+        },
+        from: None,
+    };
+    let team = (!person.team.is_empty())
+        .then(|| view! { <span class="team">{person.team.clone()}</span> });
+    let on_call = person
+        .on_call
+        .then(|| view! { <span class="badge on-call">"On call"</span> });
+    view! {
+        <Card board=board carried=carried>
+            {team}
+            {on_call}
+            <span class="load" data-testid="load">{load}</span>
+        </Card>
+    }
+}
+
+/// A draggable person card, on the roster or in a role.
+#[component]
+fn Card(
+    board: Board,
+    carried: Carried,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    let menu_open = RwSignal::new(false);
+    let name = carried.person.name.clone();
+    let id = carried.person.id;
+    let from = carried.from.clone();
+    let stored = StoredValue::new(carried);
+    let picked_up = move || {
+        board.carrying.with(|c| {
+            c.as_ref().is_some_and(|(c, _)| {
+                stored.with_value(|s| c.person.id == s.person.id && c.from == s.from)
+            })
+        })
+    };
+    let touching = RwSignal::new(false);
+    let testid = format!("card-{}-{id}", from.as_deref().unwrap_or("roster"));
+    view! {
+        <li
+            class=move || if picked_up() { "card picked-up" } else { "card" }
+            draggable=move || board.editable.get().to_string()
+            tabindex="0"
+            data-person-id=id
+            data-testid=testid
+            aria-roledescription="draggable person"
+            aria-label=name.clone()
+            on:dragstart=move |ev| {
+                let carried = stored.get_value();
+                start_drag(&ev, &carried.person.name);
+                board.dragging.set(Some(carried));
+            }
+            on:dragend=move |_| {
+                board.dragging.set(None);
+                board.over.set(None);
+            }
+            on:keydown=move |ev| {
+                if ev.target() == ev.current_target() {
+                    board.key_on_card(&ev, &stored.get_value());
+                }
+            }
+            on:pointerdown=move |ev| {
+                if ev.pointer_type() == "touch" && board.editable.get_untracked() {
+                    touching.set(true);
+                    board.dragging.set(Some(stored.get_value()));
+                }
+            }
+            on:pointermove=move |ev| {
+                if touching.get_untracked() {
+                    board.over.set(target_at(ev.client_x(), ev.client_y()));
+                }
+            }
+            on:pointerup=move |ev| {
+                if touching.get_untracked() {
+                    touching.set(false);
+                    match target_at(ev.client_x(), ev.client_y()) {
+                        Some(target) => board.drop_on(stored.get_value(), target),
+                        None => {
+                            board.dragging.set(None);
+                            board.over.set(None);
+                        }
+                    }
+                }
+            }
+            on:pointercancel=move |_| {
+                // Only this card's own touch drag: a mouse drag starting elsewhere cancels the
+                // pointer over whatever card it passes.
+                if touching.get_untracked() {
+                    touching.set(false);
+                    board.dragging.set(None);
+                    board.over.set(None);
+                }
+            }
+        >
+            <span class="name">{name.clone()}</span>
+            {children.map(|c| c())}
+            <Show when=move || board.editable.get()>
+                <button
+                    type="button"
+                    class="link move-to"
+                    aria-haspopup="menu"
+                    aria-expanded=move || menu_open.get().to_string()
+                    on:click=move |_| menu_open.update(|o| *o = !*o)
+                >
+                    "Move to…"
+                </button>
+                <Show when=move || menu_open.get()>
+                    <MoveMenu board=board carried=stored.get_value() close=menu_open/>
+                </Show>
+            </Show>
+        </li>
+    }
+}
+
+#[component]
+fn MoveMenu(board: Board, carried: Carried, close: RwSignal<bool>) -> impl IntoView {
+    let here = board.index_of(carried.from.as_deref());
+    let n = board.targets.with_value(Vec::len);
+    let carried = StoredValue::new(carried);
+    let items = (0..n)
+        .filter(|&i| i != here)
+        .filter(|&i| i != 0 || carried.with_value(|c| c.from.is_some()))
+        .map(|i| {
+            let label = if i == 0 {
+                "Relieve (back to People)".to_owned()
+            } else {
+                board.label(i)
+            };
+            view! {
+                <li role="none">
+                    <button
+                        type="button"
+                        role="menuitem"
+                        on:click=move |_| {
+                            close.set(false);
+                            board.drop_on(carried.get_value(), i);
+                        }
+                    >
+                        {label}
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <ul class="move-menu" role="menu" aria-label="Move to">
+            {items}
+        </ul>
+    }
+}
+
+#[component]
+fn RoleColumn(board: Board, role: RoleDef) -> impl IntoView {
+    let key = StoredValue::new(role.key.clone());
+    let index = if role.retired {
+        None
+    } else {
+        Some(board.index_of(Some(&role.key)))
+    };
+    let holders = Memo::new(move |_| {
+        board
+            .shown
+            .with(|b| key.with_value(|k| b.holders(k).cloned().collect::<Vec<_>>()))
+    });
+    let history = Memo::new(move |_| {
+        board
+            .shown
+            .with(|b| key.with_value(|k| b.history(k).cloned().collect::<Vec<_>>()))
+    });
+    let visible = move || !role.retired || history.with(|h| !h.is_empty());
+    let single = role.single;
+    let commander = role.key == INCIDENT_COMMANDER;
+    let class = drop_target_class(board, index.unwrap_or(usize::MAX), "role-column");
+    let checklist = role.checklist.clone();
+    let label = role.label.clone();
+    view! {
+        <Show when=visible>
+            <div
+                class=class.clone()
+                class:retired=role.retired
+                class:commander=commander
+                data-drop-index=index.map(|i| i.to_string())
+                data-testid=format!("role-{}", key.get_value())
+                aria-label=label.clone()
+                on:dragover=move |ev| {
+                    if let Some(i) = index {
+                        if board.dragging.with_untracked(Option::is_some) {
+                            ev.prevent_default();
+                            board.over.set(Some(i));
+                        }
+                    }
+                }
+                on:drop=move |ev| {
+                    ev.prevent_default();
+                    if let (Some(i), Some(carried)) = (index, board.dragging.get_untracked()) {
+                        board.drop_on(carried, i);
+                    }
+                }
+            >
+                <h3>
+                    {label.clone()}
+                    {(!single).then(|| view! { <span class="hint">" · any number"</span> })}
+                    {role.retired.then(|| view! { <span class="badge">"Retired"</span> })}
+                </h3>
+                <p class="description">{role.description.clone()}</p>
+                <ul class="cards holders">
+                    <For
+                        each=move || holders.get()
+                        key=|p| p.id
+                        children=move |p| {
+                            let carried = Carried {
+                                person: p,
+                                from: Some(key.get_value()),
+                            };
+                            view! { <Card board=board carried=carried/> }
+                        }
+                    />
+                </ul>
+                {move || {
+                    holders
+                        .with(Vec::is_empty)
+                        .then(|| view! { <p class="empty">"Drop someone here"</p> })
+                }}
+                <Checklist board=board role=key.get_value() items=checklist.clone()/>
+                <RoleHistory history=history/>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn Checklist(board: Board, role: String, items: Vec<String>) -> impl IntoView {
+    let room = board.room;
+    let tick = room.action();
+    let role = StoredValue::new(role);
+    // The role's holders and the commander tick.
+    let may_tick = move || {
+        board.editable.get()
+            && board.shown.with(|b| {
+                role.with_value(|r| b.holds(r, room.viewer_id))
+                    || b.holds(INCIDENT_COMMANDER, room.viewer_id)
+            })
+    };
+    let total = items.len();
+    let rows = items
+        .into_iter()
+        .map(|item| {
+            let item = StoredValue::new(item);
+            let ticked = Memo::new(move |_| {
+                board.shown.with(|b| {
+                    role.with_value(|r| {
+                        item.with_value(|i| {
+                            b.ticked
+                                .iter()
+                                .find(|t| t.role == *r && t.item == *i)
+                                .map(|t| (t.by.name.clone(), t.at))
+                        })
+                    })
+                })
+            });
+            view! {
+                <li>
+                    <label>
+                        <input
+                            type="checkbox"
+                            prop:checked=move || ticked.with(Option::is_some)
+                            disabled=move || !may_tick() || tick.pending().get()
+                            on:change=move |ev| {
+                                tick.dispatch(Command::TickChecklist {
+                                    role: role.get_value(),
+                                    item: item.get_value(),
+                                    done: event_target_checked(&ev),
+                                });
+                            }
+                        />
+                        {item.get_value()}
+                    </label>
+                    {move || {
+                        ticked
+                            .get()
+                            .map(|(by, at)| {
+                                view! {
+                                    <span class="ticked-by" title=format_datetime(at)>
+                                        {format!(" — {by}")}
+                                    </span>
+                                }
+                            })
+                    }}
+                </li>
+            }
+        })
+        .collect_view();
+    let done = move || {
+        board
+            .shown
+            .with(|b| role.with_value(|r| b.ticked.iter().filter(|t| t.role == *r).count()))
+    };
+    view! {
+        <details class="checklist">
+            <summary>{move || format!("Checklist {}/{total}", done())}</summary>
+            <ul aria-label="Checklist">{rows}</ul>
+        </details>
+    }
+}
+
+#[component]
+fn RoleHistory(history: Memo<Vec<crate::domain::Stint>>) -> impl IntoView {
+    view! {
+        <details class="role-history">
+            <summary>{move || format!("Hand-overs ({})", history.with(Vec::len))}</summary>
+            <ol>
+                {move || {
+                    history
+                        .get()
+                        .into_iter()
+                        .map(|s| {
+                            let relieved = s
+                                .relieved
+                                .map_or_else(|| "now".to_owned(), format_datetime);
+                            view! {
+                                <li data-testid="stint">
+                                    <strong>{s.person.name}</strong>
+                                    " · assumed "
+                                    <time datetime=s.assumed.to_rfc3339()>{format_datetime(s.assumed)}</time>
+                                    " · relieved "
+                                    {relieved}
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ol>
+        </details>
+    }
+}

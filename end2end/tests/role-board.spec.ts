@@ -1,0 +1,283 @@
+// The role board with two people: staffing by real HTML5 drag and drop, by keyboard alone and by
+// the "Move to…" menu, each change live for the other browser; two drops on one role at once;
+// the empty-commander warning; hand-over history that survives a restart.
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { DEMO, declare, person, waitForHydration } from './helpers';
+import { OwnServer } from './own-server';
+
+const LIVE = { timeout: 1_000 };
+
+test.setTimeout(90_000);
+
+async function freshRoom(page: Page, title: string, severity = 'sev2'): Promise<string> {
+  await waitForHydration(page);
+  await declare(page, title, severity);
+  await page.waitForURL(/\/incidents\/\d+$/);
+  await waitForHydration(page);
+  await showBoard(page);
+  return page.url();
+}
+
+async function enter(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await waitForHydration(page);
+  await showBoard(page);
+}
+
+/** Scrolls the role board to the top of the window, so a drag needs no scrolling midway. */
+async function showBoard(page: Page): Promise<void> {
+  await page.getByTestId('role-board').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+}
+
+function roster(page: Page): Locator {
+  return page.getByTestId('roster');
+}
+
+function column(page: Page, role: string): Locator {
+  return page.getByTestId(`role-${role}`);
+}
+
+/** A person's card on the roster. */
+function onRoster(page: Page, name: string): Locator {
+  return roster(page).locator('li.card', { hasText: name });
+}
+
+/** A holder's card in a role's column. */
+function holder(page: Page, role: string, name: string): Locator {
+  return column(page, role).locator('ul.holders > li.card', { hasText: name });
+}
+
+function holders(page: Page, role: string): Locator {
+  return column(page, role).locator('ul.holders > li.card .name');
+}
+
+function announcer(page: Page): Locator {
+  return page.getByTestId('board-announcer');
+}
+
+/** Every role's holders, as the board shows them. */
+async function boardOf(page: Page): Promise<Record<string, string[]>> {
+  const board: Record<string, string[]> = {};
+  for (const col of await page.locator('.role-column').all()) {
+    const key = (await col.getAttribute('data-testid'))!.replace('role-', '');
+    board[key] = await col.locator('ul.holders > li.card .name').allTextContents();
+  }
+  return board;
+}
+
+test('dragging assigns, swaps and relieves, live for the other browser', async ({ browser }) => {
+  const iris = await person(browser, DEMO.ic);
+  const sam = await person(browser, DEMO.responder);
+  const room = await freshRoom(iris.page, `Payments outage ${Date.now()}`, 'sev1');
+  await enter(sam.page, room);
+
+  // A SEV1 without a commander: both rooms warn.
+  await expect(iris.page.getByTestId('commander-warning')).toContainText('no Incident Commander');
+  await expect(sam.page.getByTestId('commander-warning')).toBeVisible();
+
+  // Iris drags herself onto Incident Commander (a real HTML5 drag): Sam sees it within 1 s,
+  // and the warning clears on both screens.
+  await onRoster(iris.page, DEMO.ic.name).dragTo(column(iris.page, 'incident_commander'));
+  await expect(holders(iris.page, 'incident_commander')).toHaveText([DEMO.ic.name]);
+  await expect(holders(sam.page, 'incident_commander')).toHaveText([DEMO.ic.name], LIVE);
+  await expect(sam.page.getByTestId('commander-warning')).toHaveCount(0, LIVE);
+  await expect(iris.page.getByTestId('commander-warning')).toHaveCount(0);
+
+  // Sam becomes Tech Lead.
+  await onRoster(iris.page, DEMO.responder.name).dragTo(column(iris.page, 'tech_lead'));
+  await expect(holders(sam.page, 'tech_lead')).toHaveText([DEMO.responder.name], LIVE);
+
+  // A second holder on a single-holder role from the roster is refused, naming the holder.
+  await onRoster(iris.page, DEMO.responder2.name).dragTo(column(iris.page, 'tech_lead'));
+  await expect(iris.page.getByTestId('board-refusal')).toHaveText(
+    `${DEMO.responder.name} is already Tech Lead: relieve them first, or swap.`,
+  );
+  await expect(holders(iris.page, 'tech_lead')).toHaveText([DEMO.responder.name]);
+
+  // Holder onto another taken single-holder role: they swap, for both.
+  await holder(iris.page, 'tech_lead', DEMO.responder.name).dragTo(column(iris.page, 'incident_commander'));
+  await expect(holders(sam.page, 'incident_commander')).toHaveText([DEMO.responder.name], LIVE);
+  await expect(holders(sam.page, 'tech_lead')).toHaveText([DEMO.ic.name], LIVE);
+  await expect(iris.page.getByTestId('board-refusal')).toHaveCount(0);
+
+  // Onto the roster: relieved.
+  await holder(iris.page, 'tech_lead', DEMO.ic.name).dragTo(roster(iris.page));
+  await expect(holders(sam.page, 'tech_lead')).toHaveCount(0, LIVE);
+
+  // The timeline says it all, on Sam's screen.
+  const timeline = sam.page.getByRole('list', { name: 'Timeline' });
+  await expect(timeline.getByText('swapped roles:')).toBeVisible(LIVE);
+  await expect(timeline.locator('li[data-kind="role_relieved"]')).toContainText(
+    `relieved ${DEMO.ic.name} as Tech Lead`,
+  );
+  await expect(timeline.locator('li[data-kind="role_assigned"]')).toHaveCount(2);
+
+  // The commander role's history: Iris then Sam, hand-over at one instant.
+  const history = column(sam.page, 'incident_commander').locator('details.role-history');
+  await history.locator('summary').click();
+  const stints = history.getByTestId('stint');
+  await expect(stints).toHaveCount(2);
+  await expect(stints.nth(0)).toContainText(`${DEMO.ic.name} · assumed`);
+  await expect(stints.nth(0)).not.toContainText('relieved now');
+  await expect(stints.nth(1)).toContainText(`${DEMO.responder.name} · assumed`);
+  await expect(stints.nth(1)).toContainText('relieved now');
+
+  expect(await boardOf(sam.page)).toEqual(await boardOf(iris.page));
+  expect(iris.problems).toEqual([]);
+  expect(sam.problems).toEqual([]);
+});
+
+test('the keyboard path staffs a role with no mouse, announced politely', async ({ browser }) => {
+  const iris = await person(browser, DEMO.ic);
+  const sam = await person(browser, DEMO.responder);
+  const room = await freshRoom(iris.page, `Keyboard staffing ${Date.now()}`);
+  await enter(sam.page, room);
+  await expect(announcer(iris.page)).toHaveAttribute('aria-live', 'polite');
+
+  const card = onRoster(iris.page, DEMO.responder2.name);
+  await card.focus();
+  await iris.page.keyboard.press('Space');
+  await expect(announcer(iris.page)).toContainText(`Picked up ${DEMO.responder2.name}`);
+  await expect(card).toHaveClass(/picked-up/);
+
+  // Escape cancels: nothing moves.
+  await iris.page.keyboard.press('ArrowRight');
+  await expect(announcer(iris.page)).toHaveText('Incident Commander: nobody yet.');
+  await iris.page.keyboard.press('Escape');
+  await expect(announcer(iris.page)).toHaveText(`Cancelled: ${DEMO.responder2.name} stays where they were.`);
+  await expect(holders(iris.page, 'incident_commander')).toHaveCount(0);
+
+  // Pick up again, arrow along to Scribe, Enter drops.
+  await card.focus();
+  await iris.page.keyboard.press('Enter');
+  for (let i = 0; i < 10; i++) {
+    await iris.page.keyboard.press('ArrowRight');
+    if ((await announcer(iris.page).textContent())?.startsWith('Scribe:')) break;
+  }
+  await expect(announcer(iris.page)).toHaveText('Scribe: nobody yet.');
+  await expect(column(iris.page, 'scribe')).toHaveClass(/over/);
+  await iris.page.keyboard.press('Enter');
+  await expect(announcer(iris.page)).toHaveText(`${DEMO.responder2.name} is now Scribe.`);
+  await expect(holders(iris.page, 'scribe')).toHaveText([DEMO.responder2.name]);
+  await expect(holders(sam.page, 'scribe')).toHaveText([DEMO.responder2.name], LIVE);
+
+  // A holder's card moves by keyboard too: Scribe -> Responders.
+  const scribe = holder(iris.page, 'scribe', DEMO.responder2.name);
+  await scribe.focus();
+  await iris.page.keyboard.press('Space');
+  await iris.page.keyboard.press('ArrowRight');
+  await expect(announcer(iris.page)).toHaveText('Responders: nobody yet.');
+  await iris.page.keyboard.press('Enter');
+  await expect(holders(sam.page, 'responder')).toHaveText([DEMO.responder2.name], LIVE);
+  await expect(holders(sam.page, 'scribe')).toHaveCount(0);
+  expect(iris.problems).toEqual([]);
+});
+
+test('the Move to… menu staffs and relieves', async ({ browser }) => {
+  const iris = await person(browser, DEMO.ic);
+  const sue = await person(browser, DEMO.support);
+  const room = await freshRoom(iris.page, `Menu staffing ${Date.now()}`);
+  await enter(sue.page, room);
+
+  await onRoster(iris.page, DEMO.support.name).getByRole('button', { name: 'Move to…' }).click();
+  await iris.page.getByRole('menu', { name: 'Move to' }).getByRole('menuitem', { name: 'Customer Support Lead' }).click();
+  await expect(holders(sue.page, 'customer_support_lead')).toHaveText([DEMO.support.name], LIVE);
+
+  // The holder's own checklist: Sue ticks an item; Iris sees the tick live.
+  const item = 'Link incoming tickets';
+  await column(sue.page, 'customer_support_lead').getByText('Checklist 0/3').click();
+  await column(iris.page, 'customer_support_lead').getByText('Checklist 0/3').click();
+  await column(sue.page, 'customer_support_lead').getByLabel(item).check();
+  await expect(column(iris.page, 'customer_support_lead').getByText('Checklist 1/3')).toBeVisible(LIVE);
+  await expect(column(iris.page, 'customer_support_lead').getByLabel(item)).toBeChecked(LIVE);
+  await expect(
+    iris.page.getByRole('list', { name: 'Timeline' }).locator('li[data-kind="checklist_ticked"]'),
+  ).toContainText(item, LIVE);
+
+  // Relieve through the menu.
+  await holder(iris.page, 'customer_support_lead', DEMO.support.name).getByRole('button', { name: 'Move to…' }).click();
+  await iris.page.getByRole('menuitem', { name: 'Relieve (back to People)' }).click();
+  await expect(holders(sue.page, 'customer_support_lead')).toHaveCount(0, LIVE);
+  expect(iris.problems).toEqual([]);
+  expect(sue.problems).toEqual([]);
+});
+
+test('two drops on one role at once: one wins, the other card returns with the holder named', async ({ browser }) => {
+  const iris = await person(browser, DEMO.ic);
+  const sam = await person(browser, DEMO.responder);
+  const room = await freshRoom(iris.page, `Race for the role ${Date.now()}`);
+  await enter(sam.page, room);
+
+  // Sam's drop leaves his browser first but is slow on the wire: hold it until Iris's drop
+  // (made on the same board version) has landed, so both really compete for the role.
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await sam.page.route('**/fn/act', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await onRoster(sam.page, DEMO.manager.name).dragTo(column(sam.page, 'business_lead'));
+  // Optimistic: Sam sees his move at once.
+  await expect(holders(sam.page, 'business_lead')).toHaveText([DEMO.manager.name]);
+
+  await onRoster(iris.page, DEMO.responder2.name).dragTo(column(iris.page, 'business_lead'));
+  await expect(holders(iris.page, 'business_lead')).toHaveText([DEMO.responder2.name]);
+  release();
+
+  // Sam's card goes back, and he is told who holds the role now.
+  await expect(sam.page.getByTestId('board-refusal')).toHaveText(
+    `${DEMO.responder2.name} is already Business Lead: relieve them first, or swap.`,
+  );
+  await expect(holders(sam.page, 'business_lead')).toHaveText([DEMO.responder2.name]);
+  await expect(onRoster(sam.page, DEMO.manager.name)).toBeVisible();
+  // Both boards end identical, with one holder; the timeline has one assignment.
+  await expect(async () => {
+    const [a, b] = [await boardOf(iris.page), await boardOf(sam.page)];
+    expect(a.business_lead).toEqual([DEMO.responder2.name]);
+    expect(b).toEqual(a);
+  }).toPass({ timeout: 2_000 });
+  await expect(
+    sam.page.getByRole('list', { name: 'Timeline' }).locator('li[data-kind="role_assigned"]'),
+  ).toHaveCount(1);
+  expect(iris.problems).toEqual([]);
+  // The refused request is the one console error the browser reports (409).
+  expect(sam.problems.filter((p) => !p.includes('409'))).toEqual([]);
+});
+
+test('hand-overs stay on the timeline and in the role history across a restart', async ({ browser }) => {
+  const server = await OwnServer.start();
+  try {
+    const iris = await person(browser, DEMO.ic, server.url);
+    const room = await freshRoom(iris.page, `Long night ${Date.now()}`, 'sev2');
+    await expect(iris.page.getByTestId('commander-warning')).toBeVisible();
+    await onRoster(iris.page, DEMO.responder.name).dragTo(column(iris.page, 'incident_commander'));
+    await expect(holders(iris.page, 'incident_commander')).toHaveText([DEMO.responder.name]);
+    await holder(iris.page, 'incident_commander', DEMO.responder.name).dragTo(column(iris.page, 'tech_lead'));
+    await expect(holders(iris.page, 'tech_lead')).toHaveText([DEMO.responder.name]);
+    await onRoster(iris.page, DEMO.ic.name).dragTo(column(iris.page, 'incident_commander'));
+    await expect(holders(iris.page, 'incident_commander')).toHaveText([DEMO.ic.name]);
+
+    await server.stop();
+    await server.restart();
+    await enter(iris.page, room);
+
+    const timeline = iris.page.getByRole('list', { name: 'Timeline' });
+    await expect(timeline.locator('li[data-kind="role_assigned"]')).toHaveCount(2);
+    await expect(timeline.locator('li[data-kind="role_moved"]')).toContainText(
+      `moved ${DEMO.responder.name} from Incident Commander to Tech Lead`,
+    );
+    const history = column(iris.page, 'incident_commander').locator('details.role-history');
+    await history.locator('summary').click();
+    const stints = history.getByTestId('stint');
+    await expect(stints).toHaveCount(2);
+    await expect(stints.nth(0)).toContainText(`${DEMO.responder.name} · assumed`);
+    await expect(stints.nth(0)).toContainText(/relieved \d{4}-\d{2}-\d{2}/);
+    await expect(stints.nth(1)).toContainText(`${DEMO.ic.name} · assumed`);
+    await expect(stints.nth(1)).toContainText('relieved now');
+    await expect(iris.page.getByTestId('commander-warning')).toHaveCount(0);
+    expect(iris.problems).toEqual([]);
+  } finally {
+    await server.stop();
+    server.remove();
+  }
+});

@@ -1,0 +1,246 @@
+//! REST `/api/v1` for the role board (who holds which role on an incident, and who held it), the
+//! roster of people who can be given roles, and the role catalog.
+
+use app::api::Acted;
+use app::domain::{Command, Person, RoleCatalog, RoleView, User};
+use axum::extract::State;
+use axum::routing::{get, patch, post};
+use axum::{Extension, Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::problem::{ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
+use super::room_api::{run, Me};
+use super::session::CurrentUser;
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/incidents/{id}/roles", get(get_roles))
+        .route("/incidents/{id}/roles/assign", post(assign))
+        .route("/incidents/{id}/roles/relieve", post(relieve))
+        .route("/incidents/{id}/roles/move", post(move_role))
+        .route("/incidents/{id}/roles/swap", post(swap))
+        .route("/incidents/{id}/roles/checklist", post(tick))
+        .route("/people", get(people))
+        .route("/people/{id}", patch(update_person))
+        .route("/roles", get(catalog).put(save_catalog))
+}
+
+/// An incident's role board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentRoles {
+    pub incident_id: i64,
+    /// The board's version: send it as `expected_version` when changing the board.
+    pub version: i64,
+    /// A major incident that is still open has no Incident Commander.
+    pub needs_commander: bool,
+    pub roles: Vec<RoleView>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssignRequest {
+    /// A role key, such as `incident_commander` or `tech_lead`.
+    pub role: String,
+    /// A user id.
+    pub person: i64,
+    /// The board's version you saw.
+    pub expected_version: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MoveRequest {
+    /// A user id holding `from`.
+    pub person: i64,
+    pub from: String,
+    pub to: String,
+    pub expected_version: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SwapRequest {
+    /// Two single-holder roles, both held: their holders exchange them.
+    pub first_role: String,
+    pub second_role: String,
+    pub expected_version: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TickRequest {
+    pub role: String,
+    /// The checklist item's text.
+    pub item: String,
+    /// Ticked (true) or not.
+    pub done: bool,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PeopleQuery {
+    /// Part of a name or team, any case.
+    pub q: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PersonPatch {
+    pub team: Option<String>,
+    pub on_call: Option<bool>,
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/roles", tag = "roles",
+    params(("id" = i64, Path, description = "Incident id")),
+    responses((status = 200, body = IncidentRoles), (status = 404, body = Problem)))]
+pub async fn get_roles(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<IncidentRoles>> {
+    let incident = state.service.incident(id).await?;
+    let vocabulary = state.service.vocabulary_now().await?;
+    Ok(Json(IncidentRoles {
+        incident_id: id,
+        version: incident.roles.version,
+        needs_commander: incident.needs_commander(vocabulary.severity(incident.severity).major),
+        roles: incident.roles.view(&vocabulary.roles),
+    }))
+}
+
+async fn act(state: &AppState, user: &User, id: i64, command: Command) -> ApiResult<Json<Acted>> {
+    run(state, user, id, command).await
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/assign", tag = "roles",
+    params(("id" = i64, Path, description = "Incident id")), request_body = AssignRequest,
+    responses((status = 200, body = Acted), (status = 403, body = Problem),
+        (status = 404, body = Problem, description = "No such incident or person"),
+        (status = 409, body = Problem, description = "The board changed since `expected_version`; the message names who holds the role now"),
+        (status = 422, body = Problem, description = "Unknown or retired role, or a single-holder role that is taken (the message names the holder)")))]
+pub async fn assign(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Me,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<AssignRequest>,
+) -> ApiResult<Json<Acted>> {
+    let command = Command::AssignRole {
+        role: body.role,
+        person_id: body.person,
+        expected_version: body.expected_version,
+    };
+    act(&state, &user, id, command).await
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/relieve", tag = "roles",
+    params(("id" = i64, Path, description = "Incident id")), request_body = AssignRequest,
+    responses((status = 200, body = Acted), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem, description = "They do not hold the role")))]
+pub async fn relieve(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Me,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<AssignRequest>,
+) -> ApiResult<Json<Acted>> {
+    let command = Command::RelieveRole {
+        role: body.role,
+        person_id: body.person,
+        expected_version: body.expected_version,
+    };
+    act(&state, &user, id, command).await
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/move", tag = "roles",
+    params(("id" = i64, Path, description = "Incident id")), request_body = MoveRequest,
+    responses((status = 200, body = Acted), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn move_role(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Me,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<MoveRequest>,
+) -> ApiResult<Json<Acted>> {
+    let command = Command::MoveRole {
+        person_id: body.person,
+        from: body.from,
+        to: body.to,
+        expected_version: body.expected_version,
+    };
+    act(&state, &user, id, command).await
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/swap", tag = "roles",
+    params(("id" = i64, Path, description = "Incident id")), request_body = SwapRequest,
+    responses((status = 200, body = Acted), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn swap(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Me,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<SwapRequest>,
+) -> ApiResult<Json<Acted>> {
+    let command = Command::SwapRoles {
+        first_role: body.first_role,
+        second_role: body.second_role,
+        expected_version: body.expected_version,
+    };
+    act(&state, &user, id, command).await
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/checklist", tag = "roles",
+    params(("id" = i64, Path, description = "Incident id")), request_body = TickRequest,
+    responses((status = 200, body = Acted),
+        (status = 403, body = Problem, description = "Only the role's holders and the commander tick its checklist"),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn tick(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Me,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<TickRequest>,
+) -> ApiResult<Json<Acted>> {
+    let command = Command::TickChecklist {
+        role: body.role,
+        item: body.item,
+        done: body.done,
+    };
+    act(&state, &user, id, command).await
+}
+
+#[utoipa::path(get, path = "/api/v1/people", tag = "roles", params(PeopleQuery),
+    responses((status = 200, body = Vec<Person>, description = "Everyone who can be given a role, with the open incidents they hold roles in")))]
+pub async fn people(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<PeopleQuery>,
+) -> ApiResult<Json<Vec<Person>>> {
+    Ok(Json(state.service.roster(query.q.as_deref()).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/people/{id}", tag = "roles",
+    params(("id" = i64, Path, description = "User id")), request_body = PersonPatch,
+    responses((status = 200, body = User), (status = 403, body = Problem, description = "Admins only"),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_person(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Me,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<PersonPatch>,
+) -> ApiResult<Json<User>> {
+    Ok(Json(
+        state
+            .service
+            .set_person(&user, id, body.team, body.on_call)
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/roles", tag = "roles",
+    responses((status = 200, body = RoleCatalog)))]
+pub async fn catalog(State(state): State<AppState>) -> ApiResult<Json<RoleCatalog>> {
+    Ok(Json(state.service.role_catalog().await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/roles", tag = "roles", request_body = RoleCatalog,
+    responses((status = 200, body = RoleCatalog), (status = 403, body = Problem, description = "Admins only"),
+        (status = 422, body = Problem, description = "Invalid, or a role removed rather than retired")))]
+pub async fn save_catalog(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Me,
+    ApiJson(body): ApiJson<RoleCatalog>,
+) -> ApiResult<Json<RoleCatalog>> {
+    Ok(Json(state.service.save_role_catalog(&user, body).await?))
+}

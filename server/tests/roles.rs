@@ -1,0 +1,560 @@
+//! The role board through the REST API, on SQLite and on PostgreSQL: assign, relieve, move, swap,
+//! checklists, the roster and the role catalog; races on one role; live delivery; history that
+//! survives a restart.
+
+mod common;
+
+use std::time::Duration;
+
+use app::domain::UserRole;
+use common::{assert_problem, Client, Db, SseReader, TestServer};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+fn uid(client: &Client) -> i64 {
+    client.user.as_ref().expect("signed in").id
+}
+
+async fn roles(client: &Client, id: i64) -> Value {
+    client
+        .ok(Method::GET, &format!("/api/v1/incidents/{id}/roles"), None)
+        .await
+}
+
+fn role<'a>(board: &'a Value, key: &str) -> &'a Value {
+    board["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == key)
+        .unwrap_or_else(|| panic!("no role {key} in {board}"))
+}
+
+fn holders(board: &Value, key: &str) -> Vec<i64> {
+    role(board, key)["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["person"]["id"].as_i64().unwrap())
+        .collect()
+}
+
+async fn post(client: &Client, id: i64, what: &str, body: Value) -> reqwest::Response {
+    client
+        .send(
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/roles/{what}"),
+            Some(body),
+        )
+        .await
+}
+
+on_both_stores!(
+    an_incident_is_staffed_through_the_api,
+    |db: Db| async move {
+        let server = TestServer::start(db).await;
+        let iris = server.client(UserRole::Admin).await;
+        let sam = server.client(UserRole::Responder).await;
+        let riley = server.client(UserRole::Responder).await;
+        let stella = server.client(UserRole::Stakeholder).await;
+        let id = iris.declare("Checkout down", "sev1").await["id"]
+            .as_i64()
+            .unwrap();
+
+        let board = roles(&sam, id).await;
+        assert_eq!(board["version"], 0);
+        assert_eq!(board["needs_commander"], true);
+        assert_eq!(board["roles"].as_array().unwrap().len(), 7);
+        assert_eq!(role(&board, "incident_commander")["single"], true);
+        assert_eq!(role(&board, "responder")["single"], false);
+        assert!(
+            role(&board, "tech_lead")["checklist"]
+                .as_array()
+                .unwrap()
+                .len()
+                >= 3
+        );
+
+        // Assign: the commander role is filled, the warning clears.
+        let acted = post(
+            &iris,
+            id,
+            "assign",
+            json!({"role": "incident_commander", "person": uid(&sam), "expected_version": 0}),
+        )
+        .await;
+        assert_eq!(acted.status().as_u16(), 200);
+        let acted: Value = acted.json().await.unwrap();
+        assert_eq!(acted["events"][0]["payload"]["type"], "role_assigned");
+        assert_eq!(acted["incident"]["roles"]["version"], 1);
+        let board = roles(&iris, id).await;
+        assert_eq!(board["needs_commander"], false);
+        assert_eq!(holders(&board, "incident_commander"), [uid(&sam)]);
+
+        // A second holder on a single-holder role is refused, naming the holder; with a stale
+        // version it is a 409 with the same words.
+        let second =
+            json!({"role": "incident_commander", "person": uid(&riley), "expected_version": 1});
+        let problem = assert_problem(
+            post(&iris, id, "assign", second).await,
+            422,
+            "is already Incident Commander: relieve them first, or swap",
+        )
+        .await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains("responder"),
+            "{problem}"
+        );
+        let stale =
+            json!({"role": "incident_commander", "person": uid(&riley), "expected_version": 0});
+        assert_problem(
+            post(&iris, id, "assign", stale).await,
+            409,
+            "already Incident Commander",
+        )
+        .await;
+        // Unknown roles and people, stakeholders as holders, bad bodies.
+        assert_problem(
+            post(
+                &iris,
+                id,
+                "assign",
+                json!({"role": "chef", "person": uid(&riley), "expected_version": 1}),
+            )
+            .await,
+            422,
+            "no role \"chef\"",
+        )
+        .await;
+        assert_problem(
+            post(
+                &iris,
+                id,
+                "assign",
+                json!({"role": "scribe", "person": 999_999, "expected_version": 1}),
+            )
+            .await,
+            404,
+            "no person",
+        )
+        .await;
+        assert_problem(
+            post(
+                &iris,
+                id,
+                "assign",
+                json!({"role": "scribe", "person": uid(&stella), "expected_version": 1}),
+            )
+            .await,
+            422,
+            "stakeholder",
+        )
+        .await;
+        assert_problem(
+            post(&iris, id, "assign", json!({"role": "scribe"})).await,
+            422,
+            "person",
+        )
+        .await;
+
+        // Riley becomes Tech Lead, then the two swap; Riley moves to Scribe; Sam is relieved.
+        let ok = |res: reqwest::Response| async move {
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(status, 200, "{body}");
+            body
+        };
+        ok(post(
+            &iris,
+            id,
+            "assign",
+            json!({"role": "tech_lead", "person": uid(&riley), "expected_version": 1}),
+        )
+        .await)
+        .await;
+        ok(post(&iris, id, "swap", json!({"first_role": "incident_commander", "second_role": "tech_lead", "expected_version": 2})).await).await;
+        let board = roles(&iris, id).await;
+        assert_eq!(holders(&board, "incident_commander"), [uid(&riley)]);
+        assert_eq!(holders(&board, "tech_lead"), [uid(&sam)]);
+        ok(post(&iris, id, "move", json!({"person": uid(&sam), "from": "tech_lead", "to": "scribe", "expected_version": 3})).await).await;
+        ok(post(
+            &iris,
+            id,
+            "assign",
+            json!({"role": "responder", "person": uid(&iris), "expected_version": 4}),
+        )
+        .await)
+        .await;
+        ok(post(
+            &iris,
+            id,
+            "relieve",
+            json!({"role": "scribe", "person": uid(&sam), "expected_version": 5}),
+        )
+        .await)
+        .await;
+        assert_problem(
+            post(
+                &iris,
+                id,
+                "relieve",
+                json!({"role": "scribe", "person": uid(&sam), "expected_version": 6}),
+            )
+            .await,
+            422,
+            "does not hold Scribe",
+        )
+        .await;
+
+        // The history: every stint with assumed and relieved times, in order.
+        let board = roles(&iris, id).await;
+        assert_eq!(board["version"], 6);
+        let commander = role(&board, "incident_commander")["history"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(commander.len(), 2);
+        assert_eq!(commander[0]["person"]["id"], uid(&sam));
+        assert_eq!(
+            commander[0]["relieved"], commander[1]["assumed"],
+            "the swap is one instant"
+        );
+        assert!(commander[1]["relieved"].is_null());
+        let scribe = role(&board, "scribe")["history"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert!(scribe[0]["relieved"].is_string());
+        assert!(holders(&board, "scribe").is_empty());
+
+        // The timeline says every hand-over.
+        let timeline = iris
+            .ok(
+                Method::GET,
+                &format!("/api/v1/incidents/{id}/timeline"),
+                None,
+            )
+            .await;
+        let kinds: Vec<&str> = timeline
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["payload"]["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "incident_declared",
+                "role_assigned",
+                "role_assigned",
+                "roles_swapped",
+                "role_moved",
+                "role_assigned",
+                "role_relieved"
+            ]
+        );
+        let export = iris
+            .get(&format!("/api/v1/incidents/{id}/export?format=md"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            export.contains(&format!(
+                "{} is now Incident Commander",
+                sam.user.as_ref().unwrap().name
+            )),
+            "{export}"
+        );
+        assert!(
+            export.contains("moved from Tech Lead to Scribe"),
+            "{export}"
+        );
+
+        // Checklists: the role's holder or the commander ticks; others may not.
+        let tick =
+            |item: &str, done: bool| json!({"role": "responder", "item": item, "done": done});
+        let acted =
+            ok(post(&iris, id, "checklist", tick("Post findings as notes", true)).await).await;
+        assert_eq!(acted["events"][0]["payload"]["type"], "checklist_ticked");
+        assert_problem(
+            post(&sam, id, "checklist", tick("Post findings as notes", false)).await,
+            403,
+            "can tick",
+        )
+        .await;
+        ok(post(
+            &riley,
+            id,
+            "checklist",
+            tick("Post findings as notes", false),
+        )
+        .await)
+        .await;
+        let board = roles(&iris, id).await;
+        assert!(role(&board, "responder")["checklist"][1]["ticked"].is_null());
+        assert_eq!(board["version"], 6, "ticks leave the board version alone");
+
+        // Stakeholders read the board but change nothing.
+        roles(&stella, id).await;
+        assert_problem(
+            post(
+                &stella,
+                id,
+                "assign",
+                json!({"role": "scribe", "person": uid(&sam), "expected_version": 6}),
+            )
+            .await,
+            403,
+            "stakeholder",
+        )
+        .await;
+        server.stop().await;
+    }
+);
+
+on_both_stores!(the_roster_and_the_catalog, |db: Db| async move {
+    let server = TestServer::start(db).await;
+    let iris = server.client(UserRole::Admin).await;
+    let sam = server.client(UserRole::Responder).await;
+    let stella = server.client(UserRole::Stakeholder).await;
+    let open = iris.declare("Open one", "sev2").await["id"]
+        .as_i64()
+        .unwrap();
+    let other = iris.declare("Another", "sev3").await["id"]
+        .as_i64()
+        .unwrap();
+    for incident in [open, other] {
+        let res = post(
+            &iris,
+            incident,
+            "assign",
+            json!({"role": "responder", "person": uid(&sam), "expected_version": 0}),
+        )
+        .await;
+        assert_eq!(res.status().as_u16(), 200);
+    }
+
+    // Team and on-call: admins set them; others may not.
+    let path = format!("/api/v1/people/{}", uid(&sam));
+    let person = iris
+        .ok(
+            Method::PATCH,
+            &path,
+            Some(json!({"team": " Payments ", "on_call": true})),
+        )
+        .await;
+    assert_eq!(
+        (person["team"].as_str(), person["on_call"].as_bool()),
+        (Some("Payments"), Some(true))
+    );
+    assert_problem(
+        sam.send(Method::PATCH, &path, Some(json!({"on_call": false})))
+            .await,
+        403,
+        "admin",
+    )
+    .await;
+    assert_problem(
+        iris.send(
+            Method::PATCH,
+            "/api/v1/people/999999",
+            Some(json!({"on_call": false})),
+        )
+        .await,
+        404,
+        "no person",
+    )
+    .await;
+
+    // The roster: everyone but stakeholders, with the open incidents they hold roles in.
+    let people = iris.ok(Method::GET, "/api/v1/people", None).await;
+    let ids: Vec<i64> = people
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.contains(&uid(&sam)) && ids.contains(&uid(&iris)));
+    assert!(!ids.contains(&uid(&stella)), "stakeholders hold no roles");
+    let found = iris.ok(Method::GET, "/api/v1/people?q=PAYM", None).await;
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found[0]["on_call"], true);
+    let mut holding: Vec<i64> = found[0]["holding"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    holding.sort();
+    assert_eq!(holding, [open, other]);
+
+    // The catalog: admins rename, reorder and retire; removing a role is refused.
+    let mut catalog = iris.ok(Method::GET, "/api/v1/roles", None).await;
+    assert_eq!(catalog["roles"][0]["key"], "incident_commander");
+    let roles = catalog["roles"].as_array_mut().unwrap();
+    roles.swap(1, 2);
+    roles[0]["label"] = json!("Incident Lead");
+    let business = roles
+        .iter_mut()
+        .find(|r| r["key"] == "business_lead")
+        .unwrap();
+    business["retired"] = json!(true);
+    roles.push(json!({"key": "liaison", "label": "Partner Liaison", "description": "Talks to partners.", "single": true, "checklist": ["Call the partner"]}));
+    assert_problem(
+        sam.send(Method::PUT, "/api/v1/roles", Some(catalog.clone()))
+            .await,
+        403,
+        "admin",
+    )
+    .await;
+    let saved = iris
+        .ok(Method::PUT, "/api/v1/roles", Some(catalog.clone()))
+        .await;
+    assert_eq!(saved["roles"][1]["key"], "communications_manager");
+    let board = roles_of(&iris, open).await;
+    assert_eq!(board["roles"][0]["label"], "Incident Lead");
+    assert!(
+        board["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["key"] != "business_lead"),
+        "retired and never held: hidden"
+    );
+    assert!(board["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["key"] == "liaison"));
+    assert_problem(
+        post(
+            &iris,
+            open,
+            "assign",
+            json!({"role": "business_lead", "person": uid(&iris), "expected_version": 1}),
+        )
+        .await,
+        422,
+        "retired",
+    )
+    .await;
+    post(
+        &iris,
+        open,
+        "assign",
+        json!({"role": "liaison", "person": uid(&iris), "expected_version": 1}),
+    )
+    .await;
+    let mut removed = catalog.clone();
+    removed["roles"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r["key"] != "scribe");
+    assert_problem(
+        iris.send(Method::PUT, "/api/v1/roles", Some(removed)).await,
+        422,
+        "retire it instead",
+    )
+    .await;
+    let mut invalid = catalog.clone();
+    invalid["roles"][0]["label"] = json!("");
+    assert_problem(
+        iris.send(Method::PUT, "/api/v1/roles", Some(invalid)).await,
+        422,
+        "label",
+    )
+    .await;
+    // The timeline and vocabulary use the new words.
+    let vocabulary = iris.ok(Method::GET, "/api/v1/vocabulary", None).await;
+    assert_eq!(vocabulary["roles"]["roles"][0]["label"], "Incident Lead");
+    server.stop().await;
+});
+
+async fn roles_of(client: &Client, id: i64) -> Value {
+    roles(client, id).await
+}
+
+// Two people drop different persons onto the same single-holder role at the same moment:
+// exactly one wins, the other is told who holds it, and the board has one holder.
+on_both_stores!(one_of_two_simultaneous_drops_wins, |db: Db| async move {
+    let server = TestServer::start(db).await;
+    let iris = server.client(UserRole::Admin).await;
+    let sam = server.client(UserRole::Responder).await;
+    let riley = server.client(UserRole::Responder).await;
+    for round in 0..5 {
+        let id = iris.declare(&format!("Race {round}"), "sev1").await["id"]
+            .as_i64()
+            .unwrap();
+        let a = json!({"role": "incident_commander", "person": uid(&sam), "expected_version": 0});
+        let b = json!({"role": "incident_commander", "person": uid(&riley), "expected_version": 0});
+        let (ra, rb) = tokio::join!(post(&sam, id, "assign", a), post(&riley, id, "assign", b));
+        let statuses = [ra.status().as_u16(), rb.status().as_u16()];
+        let (winner, loser) = match statuses {
+            [200, 409] => (&sam, rb),
+            [409, 200] => (&riley, ra),
+            other => panic!("round {round}: expected one 200 and one 409, got {other:?}"),
+        };
+        let name = winner.user.as_ref().unwrap().name.clone();
+        assert_problem(loser, 409, &format!("{name} is already Incident Commander")).await;
+        let board = roles(&iris, id).await;
+        assert_eq!(holders(&board, "incident_commander"), [uid(winner)]);
+        assert_eq!(board["version"], 1);
+    }
+    server.stop().await;
+});
+
+on_both_stores!(
+    hand_overs_go_live_and_survive_a_restart,
+    |db: Db| async move {
+        let server = TestServer::start(db).await;
+        let iris = server.client(UserRole::Admin).await;
+        let sam = server.client(UserRole::Responder).await;
+        let id = iris.declare("Live staffing", "sev2").await["id"]
+            .as_i64()
+            .unwrap();
+        let mut watcher =
+            SseReader::open(&sam, &format!("/api/v1/stream?topics=incident:{id}"), None).await;
+        post(
+            &iris,
+            id,
+            "assign",
+            json!({"role": "tech_lead", "person": uid(&sam), "expected_version": 0}),
+        )
+        .await;
+        let seen = loop {
+            let event = watcher
+                .next_within(Duration::from_secs(1))
+                .await
+                .expect("the assignment within 1 s");
+            if event.event == "role_assigned" {
+                break event;
+            }
+        };
+        let data: Value = serde_json::from_str(&seen.data).unwrap();
+        assert_eq!(data["event"]["payload"]["role"], "tech_lead");
+        assert_eq!(data["event"]["payload"]["person"]["id"], uid(&sam));
+        post(
+            &iris,
+            id,
+            "relieve",
+            json!({"role": "tech_lead", "person": uid(&sam), "expected_version": 1}),
+        )
+        .await;
+        let before = roles(&iris, id).await;
+        drop(watcher);
+
+        let db = server.stop().await;
+        let server = TestServer::start(db).await;
+        let iris = server.client(UserRole::Admin).await;
+        let after = roles(&iris, id).await;
+        assert_eq!(after, before);
+        let stints = role(&after, "tech_lead")["history"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(stints.len(), 1);
+        assert!(stints[0]["assumed"].is_string() && stints[0]["relieved"].is_string());
+        server.stop().await;
+    }
+);
