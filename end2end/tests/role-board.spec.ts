@@ -2,7 +2,7 @@
 // the "Move to…" menu, each change live for the other browser; two drops on one role at once;
 // the empty-commander warning; hand-over history that survives a restart.
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { DEMO, declare, person, waitForHydration } from './helpers';
+import { DEMO, declare, person, signIn, waitForHydration, watchConsole } from './helpers';
 import { OwnServer } from './own-server';
 
 const LIVE = { timeout: 1_000 };
@@ -242,6 +242,35 @@ test('two drops on one role at once: one wins, the other card returns with the h
   expect(iris.problems).toEqual([]);
   // The refused request is the one console error the browser reports (409).
   expect(sam.problems.filter((p) => !p.includes('409'))).toEqual([]);
+});
+
+test('a finger drags a person onto a role (touch screen, pointer events)', async ({ browser }) => {
+  // A touch screen: real touch input through the DevTools protocol, no mouse involved.
+  const context = await browser.newContext({ hasTouch: true, isMobile: false });
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  await signIn(page, DEMO.ic);
+  await freshRoom(page, `Touch staffing ${Date.now()}`);
+  const from = (await onRoster(page, DEMO.manager.name).locator('.name').boundingBox())!;
+  const to = (await column(page, 'scribe').locator('h3').boundingBox())!;
+  const cdp = await context.newCDPSession(page);
+  const touch = (type: string, x: number, y: number) =>
+    cdp.send('Input.dispatchTouchEvent', {
+      type,
+      touchPoints: type === 'touchEnd' ? [] : [{ x: Math.round(x), y: Math.round(y) }],
+    });
+  await touch('touchStart', from.x + from.width / 2, from.y + from.height / 2);
+  const steps = 8;
+  for (let i = 1; i <= steps; i++) {
+    const t = i / steps;
+    await touch('touchMove', from.x + (to.x + 10 - from.x) * t, from.y + (to.y + 5 - from.y) * t);
+  }
+  await expect(column(page, 'scribe')).toHaveClass(/over/);
+  await touch('touchEnd', 0, 0);
+  await expect(holders(page, 'scribe')).toHaveText([DEMO.manager.name]);
+  await expect(announcer(page)).toHaveText(`${DEMO.manager.name} is now Scribe.`);
+  expect(problems).toEqual([]);
+  await context.close();
 });
 
 test('hand-overs stay on the timeline and in the role history across a restart', async ({ browser }) => {
