@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
-use crate::api::{IncidentsSnapshot, RoomSnapshot, ServicesSnapshot};
-use crate::domain::{AppError, Command, EventRecord, Incident, Service, ServiceInput, User};
+use crate::api::{IncidentsSnapshot, RolesSnapshot, RoomSnapshot, ServicesSnapshot};
+use crate::domain::{
+    AppError, Command, EventRecord, Incident, RoleCatalog, Service, ServiceInput, User,
+};
 
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
@@ -25,6 +27,14 @@ pub trait Backend: Send + Sync + 'static {
         id: Option<i64>,
         input: ServiceInput,
     ) -> Result<Service, AppError>;
+    /// The role catalog, for its settings screen.
+    async fn role_catalog(&self, viewer: &User) -> Result<RolesSnapshot, AppError>;
+    /// Replaces the role catalog (admins).
+    async fn save_role_catalog(
+        &self,
+        viewer: &User,
+        catalog: RoleCatalog,
+    ) -> Result<RoleCatalog, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

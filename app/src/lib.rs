@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/incidents") view=pages::incidents::IncidentsPage/>
                 <Route path=path!("/incidents/:id") view=pages::room::IncidentRoomPage/>
                 <Route path=path!("/services") view=pages::services::ServicesPage/>
+                <Route path=path!("/settings/roles") view=pages::roles::RolesPage/>
             </Routes>
         </Router>
     }

@@ -310,3 +310,65 @@ test('hand-overs stay on the timeline and in the role history across a restart',
     server.remove();
   }
 });
+
+test('an admin renames, adds, reorders and retires roles; rooms follow, others only read', async ({ browser }) => {
+  const server = await OwnServer.start();
+  try {
+    const iris = await person(browser, DEMO.ic, server.url);
+    const page = iris.page;
+    await page.goto('/settings/roles');
+    await expect(page.getByTestId('live-badge')).toHaveClass(/idle/, { timeout: 20_000 });
+    const roles = page.getByRole('form', { name: 'Roles' });
+    const row = (name: string) => roles.getByRole('listitem', { name, exact: true });
+
+    await row('Scribe').getByLabel('Label').fill('Note Taker');
+    await row('Business Lead').getByLabel('Retired').check();
+    await row('Note Taker').getByRole('button', { name: 'Move up' }).click();
+    await row('Note Taker').getByRole('button', { name: 'Move up' }).click();
+    await page.getByRole('button', { name: 'Add a role' }).click();
+    const added = roles.getByRole('listitem').last();
+    await added.getByLabel('Label').fill('Partner Liaison');
+    await added.getByLabel('Description').fill('Talks to the payment partner.');
+    await added.getByLabel('Checklist (one item per line)').fill('Open a ticket with the partner\nShare their ETA');
+    await page.getByRole('button', { name: 'Save roles' }).click();
+    await expect(page.getByText('Saved.')).toBeVisible();
+    await expect(row('Partner Liaison').locator('.key')).toHaveText('partner_liaison');
+
+    // A label may not be emptied: refused with a message, nothing lost.
+    await row('Note Taker').getByLabel('Label').fill('');
+    await page.getByRole('button', { name: 'Save roles' }).click();
+    await expect(page.getByRole('alert')).toContainText('label');
+    await page.reload();
+    await expect(page.getByTestId('live-badge')).toHaveClass(/idle/, { timeout: 20_000 });
+    await expect(row('Note Taker')).toBeVisible();
+
+    // A room shows the new catalog: renamed, reordered, retired gone, new role staffable.
+    await page.goto('/incidents');
+    await freshRoom(page, `New roles ${Date.now()}`);
+    const columns = await page.locator('.role-column h3').allTextContents();
+    expect(columns.map((c) => c.replace(' · any number', ''))).toEqual([
+      'Incident Commander',
+      'Tech Lead',
+      'Communications Manager',
+      'Note Taker',
+      'Customer Support Lead',
+      'Responders',
+      'Partner Liaison',
+    ]);
+    await onRoster(page, DEMO.responder.name).dragTo(column(page, 'partner_liaison'));
+    await expect(holders(page, 'partner_liaison')).toHaveText([DEMO.responder.name]);
+    await expect(
+      page.getByRole('list', { name: 'Timeline' }).locator('li[data-kind="role_assigned"]'),
+    ).toContainText(`assigned ${DEMO.responder.name} as Partner Liaison`);
+
+    // A responder reads the catalog but cannot change it.
+    const sam = await person(browser, DEMO.responder, server.url);
+    await sam.page.goto('/settings/roles');
+    await expect(sam.page.getByText('Only an admin can change the roles')).toBeVisible();
+    await expect(sam.page.getByRole('button', { name: 'Save roles' })).toHaveCount(0);
+    expect(iris.problems.filter((p) => !p.includes('422'))).toEqual([]);
+  } finally {
+    await server.stop();
+    server.remove();
+  }
+});

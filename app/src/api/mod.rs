@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AppError, Command, EventRecord, Incident, Person, Service, User, Vocabulary};
+use crate::domain::{
+    AppError, Command, EventRecord, Incident, Person, RoleCatalog, Service, User, Vocabulary,
+};
 
 /// The incidents list, as of `server_time`, with the id of the last event it includes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +43,14 @@ pub struct RoomSnapshot {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ServicesSnapshot {
     pub services: Vec<Service>,
+    pub viewer: User,
+}
+
+/// The role catalog's settings screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RolesSnapshot {
+    pub catalog: RoleCatalog,
     pub viewer: User,
 }
 
@@ -165,6 +175,21 @@ pub async fn save_service(
             description,
         };
         backend.save_service(&viewer, id, input).await
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "roles")]
+pub async fn get_role_catalog() -> Result<RolesSnapshot, AppError> {
+    crate::backend::handle(|viewer, backend| async move { backend.role_catalog(&viewer).await })
+        .await
+}
+
+/// Replaces the role catalog (admins only; roles are retired, never removed).
+#[server(prefix = "/fn", endpoint = "save-roles", input = leptos::server_fn::codec::Json)]
+pub async fn save_role_catalog(catalog: RoleCatalog) -> Result<RoleCatalog, AppError> {
+    crate::backend::handle(|viewer, backend| async move {
+        backend.save_role_catalog(&viewer, catalog).await
     })
     .await
 }

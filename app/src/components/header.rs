@@ -12,6 +12,7 @@ pub fn AppHeader(viewer: User) -> impl IntoView {
             <nav aria-label="Main">
                 <a href="/incidents">"Incidents"</a>
                 <a href="/services">"Services"</a>
+                <a href="/settings/roles">"Roles"</a>
             </nav>
             <div class="spacer"></div>
             <LiveBadge/>

@@ -139,6 +139,30 @@ impl RoleCatalog {
         self.get(key).map(|r| r.label.as_str()).unwrap_or(key)
     }
 
+    /// A key for a new role called `label`, unlike every key in the catalog ("Partner
+    /// Liaison" -> `partner_liaison`, or `partner_liaison_2` when taken).
+    pub fn key_for(&self, label: &str) -> String {
+        let mut base = String::new();
+        for c in label.trim().to_lowercase().chars() {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                base.push(c);
+            } else if !base.is_empty() && !base.ends_with('_') {
+                base.push('_');
+            }
+        }
+        let mut base: String = base.trim_end_matches('_').chars().take(36).collect();
+        if base.is_empty() {
+            base.push_str("role");
+        }
+        let mut key = base.clone();
+        let mut n = 2;
+        while self.get(&key).is_some() {
+            key = format!("{base}_{n}");
+            n += 1;
+        }
+        key
+    }
+
     /// Roles that can be assigned now.
     pub fn active(&self) -> impl Iterator<Item = &RoleDef> {
         self.roles.iter().filter(|r| !r.retired)
@@ -666,6 +690,20 @@ mod tests {
         assert!(!catalog.get("responder").unwrap().single);
         assert_eq!(catalog.roles.len(), 7);
         assert!(catalog.roles.iter().all(|r| !r.checklist.is_empty()));
+    }
+
+    #[test]
+    fn new_roles_get_unique_valid_keys() {
+        let mut catalog = RoleCatalog::default();
+        assert_eq!(catalog.key_for("  Partner Liaison! "), "partner_liaison");
+        assert_eq!(catalog.key_for("Scribe"), "scribe_2");
+        assert_eq!(catalog.key_for("Über-Lead"), "ber_lead");
+        assert_eq!(catalog.key_for("???"), "role");
+        let mut role = catalog.roles[5].clone();
+        role.key = catalog.key_for(&"x".repeat(80));
+        role.label = "Long".into();
+        catalog.roles.push(role);
+        catalog.validate().unwrap();
     }
 
     #[test]

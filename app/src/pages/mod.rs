@@ -2,6 +2,7 @@
 
 pub mod incidents;
 pub mod login;
+pub mod roles;
 pub mod room;
 pub mod services;
 

@@ -5,7 +5,7 @@ mod export;
 
 use std::sync::Arc;
 
-use app::api::{IncidentsSnapshot, RoomSnapshot, ServicesSnapshot};
+use app::api::{IncidentsSnapshot, RolesSnapshot, RoomSnapshot, ServicesSnapshot};
 use app::backend::Backend;
 use app::domain::{
     apply, counterpart, decide, Actor, AppError, Command, Context, DomainError, ErrorKind,
@@ -444,5 +444,20 @@ impl Backend for Service {
         command: Command,
     ) -> Result<(Incident, Vec<EventRecord>), AppError> {
         Service::execute(self, actor, incident, command).await
+    }
+
+    async fn role_catalog(&self, viewer: &User) -> Result<RolesSnapshot, AppError> {
+        Ok(RolesSnapshot {
+            catalog: Service::role_catalog(self).await?,
+            viewer: viewer.clone(),
+        })
+    }
+
+    async fn save_role_catalog(
+        &self,
+        viewer: &User,
+        catalog: RoleCatalog,
+    ) -> Result<RoleCatalog, AppError> {
+        Service::save_role_catalog(self, viewer, catalog).await
     }
 }

@@ -294,7 +294,7 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
                     </span>
                 </Show>
             </div>
-            <p class="sr-only" role="status" aria-live="polite" data-testid="board-announcer">
+            <p class="visually-hidden" role="status" aria-live="polite" data-testid="board-announcer">
                 {move || board.announcement.get()}
             </p>
             {move || {
