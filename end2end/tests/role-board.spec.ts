@@ -161,15 +161,16 @@ test('the keyboard path staffs a role with no mouse, announced politely', async 
   await expect(holders(iris.page, 'scribe')).toHaveText([DEMO.responder2.name]);
   await expect(holders(sam.page, 'scribe')).toHaveText([DEMO.responder2.name], LIVE);
 
-  // A holder's card moves by keyboard too: Scribe -> Responders.
-  const scribe = holder(iris.page, 'scribe', DEMO.responder2.name);
-  await scribe.focus();
+  // Focus followed the card into its role, so the keyboard user carries on from there: the
+  // holder's card moves by keyboard too, Scribe -> Responders.
+  await expect(holder(iris.page, 'scribe', DEMO.responder2.name)).toBeFocused();
   await iris.page.keyboard.press('Space');
   await iris.page.keyboard.press('ArrowRight');
   await expect(announcer(iris.page)).toHaveText('Responders: nobody yet.');
   await iris.page.keyboard.press('Enter');
   await expect(holders(sam.page, 'responder')).toHaveText([DEMO.responder2.name], LIVE);
   await expect(holders(sam.page, 'scribe')).toHaveCount(0);
+  await expect(holder(iris.page, 'responder', DEMO.responder2.name)).toBeFocused();
   expect(iris.problems).toEqual([]);
 });
 

@@ -148,6 +148,11 @@ impl Command {
         }
     }
 
+    /// Does `decide` need the role catalog for this command?
+    pub fn needs_roles(&self) -> bool {
+        self.board_version().is_some() || matches!(self, Command::TickChecklist { .. })
+    }
+
     /// The person the command puts in a role, whom the server looks up for `decide`.
     pub fn person_id(&self) -> Option<i64> {
         match self {

@@ -286,9 +286,9 @@ impl Service {
                 Some(id) => self.store.user(id).await?,
                 None => None,
             };
-            let roles = match command {
-                Command::Declare { .. } => None,
-                _ => Some(self.role_catalog().await?),
+            let roles = match command.needs_roles() {
+                true => Some(self.role_catalog().await?),
+                false => None,
             };
             // Microseconds: what both databases keep, so a stored incident equals the returned one.
             let now = Utc::now().trunc_subsecs(6);

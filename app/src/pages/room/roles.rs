@@ -49,6 +49,9 @@ struct Board {
     announcement: RwSignal<String>,
     /// Why the last change was refused.
     refusal: RwSignal<Option<String>>,
+    /// After a keyboard drop: the card (person, role or `None` for the roster) to focus, so the
+    /// keyboard user carries on from where the card went.
+    refocus: RwSignal<Option<(i64, Option<String>)>>,
     editable: Signal<bool>,
     send: Action<Command, Result<crate::api::Acted, AppError>>,
     vocab: StoredValue<std::sync::Arc<crate::domain::Vocabulary>>,
@@ -183,7 +186,17 @@ impl Board {
             }
             (" " | "Enter", Some((c, at))) => {
                 ev.prevent_default();
+                let person = c.person.id;
+                let from = c.from.clone();
                 self.drop_on(c, at);
+                let to = self.key(at);
+                // Focus follows the card; a card dragged from the roster stays there too.
+                let landed = if self.pending.with_untracked(Option::is_some) {
+                    to
+                } else {
+                    from
+                };
+                self.refocus.set(Some((person, landed)));
             }
             ("Escape", Some((c, _))) => {
                 ev.prevent_default();
@@ -277,6 +290,7 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
         over: RwSignal::new(None),
         announcement: RwSignal::new(String::new()),
         refusal,
+        refocus: RwSignal::new(None),
         editable,
         send,
         vocab: StoredValue::new(vocab.clone()),
@@ -454,9 +468,24 @@ fn Card(
         })
     };
     let touching = RwSignal::new(false);
+    let node = NodeRef::<leptos::html::Li>::new();
+    Effect::new(move |_| {
+        let mine = board.refocus.with(|r| {
+            r.as_ref().is_some_and(|(person, role)| {
+                stored.with_value(|s| s.person.id == *person && s.from == *role)
+            })
+        });
+        if mine {
+            if let Some(el) = node.get() {
+                let _ = el.focus();
+                board.refocus.set(None);
+            }
+        }
+    });
     let testid = format!("card-{}-{id}", from.as_deref().unwrap_or("roster"));
     view! {
         <li
+            node_ref=node
             class=move || if picked_up() { "card picked-up" } else { "card" }
             draggable=move || board.editable.get().to_string()
             tabindex="0"
