@@ -82,6 +82,9 @@ test('dragging assigns, swaps and relieves, live for the other browser', async (
   await expect(holders(sam.page, 'incident_commander')).toHaveText([DEMO.ic.name], LIVE);
   await expect(sam.page.getByTestId('commander-warning')).toHaveCount(0, LIVE);
   await expect(iris.page.getByTestId('commander-warning')).toHaveCount(0);
+  // The column keeps its own styling after the drag styling came and went.
+  await expect(column(iris.page, 'incident_commander')).toHaveClass(/\bcommander\b/);
+  await expect(column(iris.page, 'incident_commander')).not.toHaveClass(/droppable|over/);
 
   // Sam becomes Tech Lead.
   await onRoster(iris.page, DEMO.responder.name).dragTo(column(iris.page, 'tech_lead'));
@@ -181,7 +184,17 @@ test('the Move to… menu staffs and relieves', async ({ browser }) => {
   await enter(sue.page, room);
 
   await onRoster(iris.page, DEMO.support.name).getByRole('button', { name: 'Move to…' }).click();
-  await iris.page.getByRole('menu', { name: 'Move to' }).getByRole('menuitem', { name: 'Customer Support Lead' }).click();
+  const menu = iris.page.getByRole('list', { name: 'Move to' });
+  // Opening it moves focus to the first choice; Escape closes it and returns to its button.
+  await expect(menu.getByRole('button').first()).toBeFocused();
+  await iris.page.keyboard.press('Escape');
+  await expect(menu).toHaveCount(0);
+  const toggle = onRoster(iris.page, DEMO.support.name).getByRole('button', { name: 'Move to…' });
+  await expect(toggle).toBeFocused();
+  await toggle.click();
+  await menu.getByRole('button', { name: 'Customer Support Lead' }).click();
+  // Focus follows the card into its role.
+  await expect(holder(iris.page, 'customer_support_lead', DEMO.support.name)).toBeFocused();
   await expect(holders(sue.page, 'customer_support_lead')).toHaveText([DEMO.support.name], LIVE);
 
   // The holder's own checklist: Sue ticks an item; Iris sees the tick live.
@@ -197,7 +210,7 @@ test('the Move to… menu staffs and relieves', async ({ browser }) => {
 
   // Relieve through the menu.
   await holder(iris.page, 'customer_support_lead', DEMO.support.name).getByRole('button', { name: 'Move to…' }).click();
-  await iris.page.getByRole('menuitem', { name: 'Relieve (back to People)' }).click();
+  await iris.page.getByRole('button', { name: 'Relieve (back to People)' }).click();
   await expect(holders(sue.page, 'customer_support_lead')).toHaveCount(0, LIVE);
   expect(iris.problems).toEqual([]);
   expect(sue.problems).toEqual([]);
@@ -322,7 +335,13 @@ test('an admin renames, adds, reorders and retires roles; rooms follow, others o
     const roles = page.getByRole('form', { name: 'Roles' });
     const row = (name: string) => roles.getByRole('listitem', { name, exact: true });
 
-    await row('Scribe').getByLabel('Label').fill('Note Taker');
+    // Typing keeps the focus in the field.
+    const scribeLabel = row('Scribe').getByLabel('Label');
+    await scribeLabel.click();
+    await scribeLabel.press('End');
+    await page.keyboard.type(' X');
+    await expect(row('Scribe X').getByLabel('Label')).toBeFocused();
+    await row('Scribe X').getByLabel('Label').fill('Note Taker');
     await row('Business Lead').getByLabel('Retired').check();
     await row('Note Taker').getByRole('button', { name: 'Move up' }).click();
     await row('Note Taker').getByRole('button', { name: 'Move up' }).click();

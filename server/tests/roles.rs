@@ -465,6 +465,38 @@ on_both_stores!(the_roster_and_the_catalog, |db: Db| async move {
         "label",
     )
     .await;
+    // The commander role stays; a role with several holders somewhere cannot become one-holder.
+    let mut no_commander = catalog.clone();
+    no_commander["roles"][0]["retired"] = json!(true);
+    assert_problem(
+        iris.send(Method::PUT, "/api/v1/roles", Some(no_commander))
+            .await,
+        422,
+        "incident_commander",
+    )
+    .await;
+    let v = roles_of(&iris, open).await["version"].clone();
+    let res = post(
+        &iris,
+        open,
+        "assign",
+        json!({"role": "responder", "person": uid(&iris), "expected_version": v}),
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 200);
+    let mut narrowed = catalog.clone();
+    for role in narrowed["roles"].as_array_mut().unwrap() {
+        if role["key"] == "responder" {
+            role["single"] = json!(true);
+        }
+    }
+    assert_problem(
+        iris.send(Method::PUT, "/api/v1/roles", Some(narrowed))
+            .await,
+        422,
+        &format!("Responders has several holders on INC-{open}"),
+    )
+    .await;
     // The timeline and vocabulary use the new words.
     let vocabulary = iris.ok(Method::GET, "/api/v1/vocabulary", None).await;
     assert_eq!(vocabulary["roles"]["roles"][0]["label"], "Incident Lead");

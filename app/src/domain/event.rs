@@ -468,7 +468,12 @@ pub struct LiveEvent {
     pub server_time: DateTime<Utc>,
 }
 
-fn check_len(field: &str, value: &str, min: usize, max: usize) -> Result<(), DomainError> {
+pub(super) fn check_len(
+    field: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), DomainError> {
     let n = value.chars().count();
     if n < min {
         Err(DomainError::Invalid(if min == 1 {

@@ -170,8 +170,14 @@ impl RoleCatalog {
 
     /// Checks a catalog from configuration or an admin's edit. Every message names the role.
     pub fn validate(&self) -> Result<(), String> {
-        if self.active().next().is_none() {
-            return Err("The role catalog needs at least one role that is not retired.".into());
+        match self.get(INCIDENT_COMMANDER) {
+            Some(ic) if ic.single && !ic.retired => {}
+            _ => {
+                return Err(format!(
+                    "The role catalog must keep {INCIDENT_COMMANDER} as a one-holder role that \
+                     is not retired: major incidents require it."
+                ))
+            }
         }
         for (i, role) in self.roles.iter().enumerate() {
             let name = if role.label.trim().is_empty() {
@@ -230,7 +236,17 @@ pub struct Person {
     pub holding: Vec<i64>,
 }
 
+/// Longest team name, in characters.
+pub const TEAM_MAX_CHARS: usize = 80;
+
 impl Person {
+    /// A team name as kept: trimmed, at most [`TEAM_MAX_CHARS`].
+    pub fn team(team: &str) -> Result<String, DomainError> {
+        let team = team.trim();
+        super::event::check_len("Team", team, 0, TEAM_MAX_CHARS)?;
+        Ok(team.to_owned())
+    }
+
     /// Does the roster search `query` find this person (by name or team, any case)?
     pub fn matches(&self, query: &str) -> bool {
         let query = query.trim().to_lowercase();
@@ -283,22 +299,14 @@ impl RoleBoard {
                 description: r.description.clone(),
                 single: r.single,
                 retired: r.retired,
-                holders: self
-                    .history(&r.key)
-                    .filter(|s| s.relieved.is_none())
-                    .cloned()
-                    .collect(),
+                holders: self.current(&r.key).cloned().collect(),
                 history: self.history(&r.key).cloned().collect(),
                 checklist: r
                     .checklist
                     .iter()
                     .map(|item| ChecklistItem {
                         item: item.clone(),
-                        ticked: self
-                            .ticked
-                            .iter()
-                            .find(|t| t.role == r.key && t.item == *item)
-                            .cloned(),
+                        ticked: self.tick_of(&r.key, item).cloned(),
                     })
                     .collect(),
             })
@@ -344,12 +352,16 @@ pub struct Tick {
 }
 
 impl RoleBoard {
-    /// The people holding `role` now, in the order they assumed it.
-    pub fn holders<'a>(&'a self, role: &'a str) -> impl Iterator<Item = &'a Actor> + 'a {
+    /// The open stints of `role`, in the order they were assumed.
+    pub fn current<'a>(&'a self, role: &'a str) -> impl Iterator<Item = &'a Stint> + 'a {
         self.stints
             .iter()
             .filter(move |s| s.role == role && s.relieved.is_none())
-            .map(|s| &s.person)
+    }
+
+    /// The people holding `role` now, in the order they assumed it.
+    pub fn holders<'a>(&'a self, role: &'a str) -> impl Iterator<Item = &'a Actor> + 'a {
+        self.current(role).map(|s| &s.person)
     }
 
     pub fn holds(&self, role: &str, person_id: i64) -> bool {
@@ -554,9 +566,15 @@ impl RoleBoard {
         }
     }
 
-    /// Is `item` of `role`'s checklist ticked?
+    /// Who ticked `item` of `role`'s checklist, and when, if it is ticked.
+    pub fn tick_of(&self, role: &str, item: &str) -> Option<&Tick> {
+        self.ticked
+            .iter()
+            .find(|t| t.role == role && t.item == item)
+    }
+
     pub fn is_ticked(&self, role: &str, item: &str) -> bool {
-        self.ticked.iter().any(|t| t.role == role && t.item == item)
+        self.tick_of(role, item).is_some()
     }
 
     /// Ticks or unticks a checklist item: the role's holders and the commander may.
@@ -722,7 +740,16 @@ mod tests {
             .contains("\"Incident Commander\" has an empty checklist item"));
         let mut catalog = RoleCatalog::default();
         catalog.roles.iter_mut().for_each(|r| r.retired = true);
-        assert!(catalog.validate().unwrap_err().contains("at least one"));
+        assert!(catalog
+            .validate()
+            .unwrap_err()
+            .contains("must keep incident_commander"));
+        let mut catalog = RoleCatalog::default();
+        catalog.roles[0].single = false;
+        assert!(catalog.validate().unwrap_err().contains("one-holder role"));
+        let mut catalog = RoleCatalog::default();
+        catalog.roles.remove(0);
+        assert!(catalog.validate().is_err());
     }
 
     #[test]

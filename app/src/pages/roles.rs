@@ -92,7 +92,8 @@ fn RolesView(snapshot: RolesSnapshot) -> impl IntoView {
         }
         None => {}
     });
-    let n = move || drafts.with(Vec::len);
+    // Rows are rebuilt when roles are added, not on every keystroke (that would lose focus).
+    let n = Memo::new(move |_| drafts.with(Vec::len));
     view! {
         <AppHeader viewer=viewer/>
         <main class="page">
@@ -121,7 +122,7 @@ fn RolesView(snapshot: RolesSnapshot) -> impl IntoView {
             >
                 <ol class="role-list">
                     {move || {
-                        (0..n())
+                        (0..n.get())
                             .map(|i| view! { <RoleRow drafts=drafts index=i admin=admin/> })
                             .collect_view()
                     }}

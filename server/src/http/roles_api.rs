@@ -103,10 +103,6 @@ pub async fn get_roles(
     }))
 }
 
-async fn act(state: &AppState, user: &User, id: i64, command: Command) -> ApiResult<Json<Acted>> {
-    run(state, user, id, command).await
-}
-
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/assign", tag = "roles",
     params(("id" = i64, Path, description = "Incident id")), request_body = AssignRequest,
     responses((status = 200, body = Acted), (status = 403, body = Problem),
@@ -124,7 +120,7 @@ pub async fn assign(
         person_id: body.person,
         expected_version: body.expected_version,
     };
-    act(&state, &user, id, command).await
+    run(&state, &user, id, command).await
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/relieve", tag = "roles",
@@ -142,7 +138,7 @@ pub async fn relieve(
         person_id: body.person,
         expected_version: body.expected_version,
     };
-    act(&state, &user, id, command).await
+    run(&state, &user, id, command).await
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/move", tag = "roles",
@@ -161,7 +157,7 @@ pub async fn move_role(
         to: body.to,
         expected_version: body.expected_version,
     };
-    act(&state, &user, id, command).await
+    run(&state, &user, id, command).await
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/swap", tag = "roles",
@@ -179,7 +175,7 @@ pub async fn swap(
         second_role: body.second_role,
         expected_version: body.expected_version,
     };
-    act(&state, &user, id, command).await
+    run(&state, &user, id, command).await
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/checklist", tag = "roles",
@@ -198,7 +194,7 @@ pub async fn tick(
         item: body.item,
         done: body.done,
     };
-    act(&state, &user, id, command).await
+    run(&state, &user, id, command).await
 }
 
 #[utoipa::path(get, path = "/api/v1/people", tag = "roles", params(PeopleQuery),

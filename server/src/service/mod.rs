@@ -68,6 +68,15 @@ fn record(
     Ok((next, events))
 }
 
+/// Admins only: `what` says what the actor tried.
+fn require_admin(actor: &User, what: &str) -> Result<(), AppError> {
+    if actor.role == UserRole::Admin {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!("Only an admin can {what}.")))
+    }
+}
+
 pub fn internal(err: impl std::fmt::Display) -> AppError {
     tracing::error!(%err, "internal error");
     AppError::internal("Something went wrong on the server. It has been logged; please retry.")
@@ -154,11 +163,7 @@ impl Service {
         actor: &User,
         catalog: RoleCatalog,
     ) -> Result<RoleCatalog, AppError> {
-        if actor.role != UserRole::Admin {
-            return Err(AppError::forbidden(
-                "Only an admin can change the role catalog.",
-            ));
-        }
+        require_admin(actor, "change the role catalog")?;
         catalog.validate().map_err(AppError::unprocessable)?;
         let current = self.role_catalog().await?;
         if let Some(gone) = current.roles.iter().find(|r| catalog.get(&r.key).is_none()) {
@@ -166,6 +171,30 @@ impl Service {
                 "{} cannot be removed: retire it instead, so its history stays.",
                 gone.label
             )));
+        }
+        // A role becoming one-holder must not have several holders on an open incident.
+        let narrowed: Vec<_> = catalog
+            .roles
+            .iter()
+            .filter(|r| r.single && current.get(&r.key).is_some_and(|old| !old.single))
+            .collect();
+        if !narrowed.is_empty() {
+            for incident in self.store.incidents().await? {
+                if !incident.status.is_active() {
+                    continue;
+                }
+                if let Some(role) = narrowed
+                    .iter()
+                    .find(|r| incident.roles.holders(&r.key).count() > 1)
+                {
+                    return Err(AppError::unprocessable(format!(
+                        "{} has several holders on {}: relieve all but one there before making \
+                         it a one-holder role.",
+                        role.label,
+                        incident.reference()
+                    )));
+                }
+            }
         }
         let json = serde_json::to_string(&catalog).map_err(internal)?;
         self.store.put_setting(ROLE_CATALOG, &json).await?;
@@ -210,20 +239,16 @@ impl Service {
         team: Option<String>,
         on_call: Option<bool>,
     ) -> Result<User, AppError> {
-        if actor.role != UserRole::Admin {
-            return Err(AppError::forbidden("Only an admin can change the roster."));
-        }
+        require_admin(actor, "change the roster")?;
         let current = self
             .store
             .user(id)
             .await?
             .ok_or_else(|| AppError::not_found(format!("There is no person with id {id}.")))?;
-        let team = team.map_or(current.team, |t| t.trim().to_owned());
-        if team.chars().count() > 80 {
-            return Err(AppError::unprocessable(
-                "Team is too long: the limit is 80 characters.",
-            ));
-        }
+        let team = match team {
+            Some(t) => Person::team(&t).map_err(AppError::from)?,
+            None => current.team,
+        };
         Ok(self
             .store
             .set_person(id, &team, on_call.unwrap_or(current.on_call))

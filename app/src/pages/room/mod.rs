@@ -186,10 +186,7 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
         services,
         roster,
     } = snapshot;
-    let major = {
-        let vocabulary = vocabulary.clone();
-        move |s| vocabulary.severity(s).major
-    };
+    let severities = vocabulary.clone();
     let commander_label = vocabulary.role_label(INCIDENT_COMMANDER).to_owned();
     provide_vocabulary(vocabulary);
     let room = Room {
@@ -238,11 +235,10 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
             .unwrap_or_default()
     };
     let merged_into = move || incident.with(|i| i.merged_into);
-    let severity_label = crate::components::use_vocabulary();
     let needs_commander = move || {
         incident.with(|i| {
-            i.needs_commander(major(i.severity))
-                .then(|| severity_label.severity_label(i.severity))
+            let severity = severities.severity(i.severity);
+            i.needs_commander(severity.major).then_some(severity.label)
         })
     };
     view! {

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use super::Room;
 use crate::clock::use_clock;
-use crate::components::{format_datetime, use_vocabulary};
+use crate::components::{format_datetime, use_vocabulary, ErrorNotice};
 use crate::domain::{
     describe_payload, Actor, AppError, Command, EventPayload, Person, RoleBoard, RoleDef,
     INCIDENT_COMMANDER,
@@ -22,12 +22,15 @@ struct Carried {
     from: Option<String>,
 }
 
-/// A change shown before the server confirmed it: made on board `version`, at `at`.
+/// A change shown before the server confirmed it: made on board `version`, at `at`, by moving
+/// `carried`; `refocus` when the card was moved by keyboard or menu (focus follows it).
 #[derive(Debug, Clone, PartialEq)]
 struct Pending {
     version: i64,
     change: EventPayload,
     at: DateTime<Utc>,
+    carried: Carried,
+    refocus: bool,
 }
 
 /// The board's shared state, handed to every card and column.
@@ -49,8 +52,8 @@ struct Board {
     announcement: RwSignal<String>,
     /// Why the last change was refused.
     refusal: RwSignal<Option<String>>,
-    /// After a keyboard drop: the card (person, role or `None` for the roster) to focus, so the
-    /// keyboard user carries on from where the card went.
+    /// After a keyboard or menu move: the card (person, role or `None` for the roster) to
+    /// focus, so the keyboard user carries on from where the card went.
     refocus: RwSignal<Option<(i64, Option<String>)>>,
     editable: Signal<bool>,
     send: Action<Command, Result<crate::api::Acted, AppError>>,
@@ -71,17 +74,18 @@ impl Board {
             .with_value(|t| t.get(target).cloned().flatten().map(|r| r.key))
     }
 
-    fn index_of(&self, role: Option<&str>) -> usize {
+    /// The target index of the roster (`None`) or a role; `None` for a retired role.
+    fn index_of(&self, role: Option<&str>) -> Option<usize> {
         self.targets.with_value(|t| {
             t.iter()
                 .position(|r| r.as_ref().map(|r| r.key.as_str()) == role)
-                .unwrap_or(0)
         })
     }
 
     /// Drops `carried` on target `target`: plans the change with the domain's rules, shows it
-    /// at once and sends it; or says why not.
-    fn drop_on(&self, carried: Carried, target: usize) {
+    /// at once and sends it; or says why not. With `refocus` (keyboard and menu), focus follows
+    /// the card to where it lands.
+    fn drop_on(&self, carried: Carried, target: usize, refocus: bool) {
         self.dragging.set(None);
         self.carrying.set(None);
         self.over.set(None);
@@ -91,6 +95,10 @@ impl Board {
         let vocab = self.vocab.get_value();
         let to = self.key(target);
         let board = self.room.incident.with_untracked(|i| i.roles.clone());
+        let stays = (carried.person.id, carried.from.clone());
+        if refocus {
+            self.refocus.set(Some(stays.clone()));
+        }
         if self.pending.with_untracked(Option::is_some) {
             self.refusal.set(Some(
                 "One change at a time: the last one is still on its way.".into(),
@@ -111,21 +119,23 @@ impl Board {
                 self.announcement
                     .set(format!("{}.", describe_payload(&change, &vocab)));
                 self.refusal.set(None);
+                if refocus {
+                    self.refocus.set(Some((carried.person.id, to)));
+                }
                 self.pending.set(Some(Pending {
                     version: board.version,
                     change,
                     at: now,
+                    carried,
+                    refocus,
                 }));
                 self.send.dispatch(command);
             }
             Ok(None) => self
                 .announcement
                 .set(format!("{} stays where they were.", carried.person.name)),
-            Err(refused) => {
-                let message = refused.to_string();
-                self.announcement.set(message.clone());
-                self.refusal.set(Some(message));
-            }
+            // Said once, by the alert.
+            Err(refused) => self.refusal.set(Some(refused.to_string())),
         }
     }
 
@@ -164,7 +174,8 @@ impl Board {
         match (ev.key().as_str(), current) {
             (" " | "Enter", None) => {
                 ev.prevent_default();
-                let at = self.index_of(carried.from.as_deref());
+                // A retired role is no target: start from the roster.
+                let at = self.index_of(carried.from.as_deref()).unwrap_or(0);
                 self.carrying.set(Some((carried.clone(), at)));
                 self.over.set(Some(at));
                 self.announcement.set(format!(
@@ -186,17 +197,7 @@ impl Board {
             }
             (" " | "Enter", Some((c, at))) => {
                 ev.prevent_default();
-                let person = c.person.id;
-                let from = c.from.clone();
-                self.drop_on(c, at);
-                let to = self.key(at);
-                // Focus follows the card; a card dragged from the roster stays there too.
-                let landed = if self.pending.with_untracked(Option::is_some) {
-                    to
-                } else {
-                    from
-                };
-                self.refocus.set(Some((person, landed)));
+                self.drop_on(c, at, true);
             }
             ("Escape", Some((c, _))) => {
                 ev.prevent_default();
@@ -263,10 +264,15 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
     });
     let send = room.action();
     let refusal = RwSignal::new(None::<String>);
+    let refocus = RwSignal::new(None);
     Effect::new(move |_| match send.value().get() {
         Some(Ok(_)) => pending.set(None),
         Some(Err(e)) => {
-            // The card goes back; say why (for a lost race: who holds the role now).
+            // The card goes back (and focus with it); say why (for a lost race: who holds the
+            // role now).
+            if let Some(p) = pending.get_untracked().filter(|p| p.refocus) {
+                refocus.set(Some((p.carried.person.id, p.carried.from)));
+            }
             pending.set(None);
             refusal.set(Some(e.message));
         }
@@ -290,7 +296,7 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
         over: RwSignal::new(None),
         announcement: RwSignal::new(String::new()),
         refusal,
-        refocus: RwSignal::new(None),
+        refocus,
         editable,
         send,
         vocab: StoredValue::new(vocab.clone()),
@@ -340,11 +346,11 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
 fn drop_target_class(
     board: Board,
     index: usize,
-    base: &'static str,
+    base: String,
 ) -> impl Fn() -> String + Clone + Send + Sync + 'static {
     move || {
         let active = board.dragging.with(Option::is_some) || board.carrying.with(Option::is_some);
-        let mut class = base.to_owned();
+        let mut class = base.clone();
         if active {
             class.push_str(" droppable");
         }
@@ -369,7 +375,7 @@ fn Roster(board: Board) -> impl IntoView {
     });
     view! {
         <div
-            class=drop_target_class(board, 0, "roster")
+            class=drop_target_class(board, 0, "roster".to_owned())
             data-drop-index="0"
             data-testid="roster"
             aria-label="People"
@@ -382,7 +388,7 @@ fn Roster(board: Board) -> impl IntoView {
             on:drop=move |ev| {
                 ev.prevent_default();
                 if let Some(carried) = board.dragging.get_untracked() {
-                    board.drop_on(carried, 0);
+                    board.drop_on(carried, 0, false);
                 }
             }
         >
@@ -456,6 +462,7 @@ fn Card(
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     let menu_open = RwSignal::new(false);
+    let toggle = NodeRef::<leptos::html::Button>::new();
     let name = carried.person.name.clone();
     let id = carried.person.id;
     let from = carried.from.clone();
@@ -522,7 +529,7 @@ fn Card(
                 if touching.get_untracked() {
                     touching.set(false);
                     match target_at(ev.client_x(), ev.client_y()) {
-                        Some(target) => board.drop_on(stored.get_value(), target),
+                        Some(target) => board.drop_on(stored.get_value(), target, false),
                         None => {
                             board.dragging.set(None);
                             board.over.set(None);
@@ -546,28 +553,48 @@ fn Card(
                 <button
                     type="button"
                     class="link move-to"
-                    aria-haspopup="menu"
+                    node_ref=toggle
                     aria-expanded=move || menu_open.get().to_string()
                     on:click=move |_| menu_open.update(|o| *o = !*o)
                 >
                     "Move to…"
                 </button>
                 <Show when=move || menu_open.get()>
-                    <MoveMenu board=board carried=stored.get_value() close=menu_open/>
+                    <MoveMenu board=board carried=stored.get_value() close=menu_open toggle=toggle/>
                 </Show>
             </Show>
         </li>
     }
 }
 
+/// Where a card can go, as a list of buttons (a disclosure, not an ARIA menu: Tab moves
+/// through it, Escape closes it and returns to its button).
 #[component]
-fn MoveMenu(board: Board, carried: Carried, close: RwSignal<bool>) -> impl IntoView {
+fn MoveMenu(
+    board: Board,
+    carried: Carried,
+    close: RwSignal<bool>,
+    toggle: NodeRef<leptos::html::Button>,
+) -> impl IntoView {
     let here = board.index_of(carried.from.as_deref());
     let n = board.targets.with_value(Vec::len);
+    let from_role = carried.from.is_some();
     let carried = StoredValue::new(carried);
+    let list = NodeRef::<leptos::html::Ul>::new();
+    // Opening moves focus to the first choice.
+    Effect::new(move |_| {
+        if let Some(ul) = list.get() {
+            if let Ok(Some(first)) = ul.query_selector("button") {
+                use leptos::wasm_bindgen::JsCast;
+                if let Ok(button) = first.dyn_into::<leptos::web_sys::HtmlElement>() {
+                    let _ = button.focus();
+                }
+            }
+        }
+    });
     let items = (0..n)
-        .filter(|&i| i != here)
-        .filter(|&i| i != 0 || carried.with_value(|c| c.from.is_some()))
+        .filter(|&i| Some(i) != here)
+        .filter(|&i| i != 0 || from_role)
         .map(|i| {
             let label = if i == 0 {
                 "Relieve (back to People)".to_owned()
@@ -575,13 +602,12 @@ fn MoveMenu(board: Board, carried: Carried, close: RwSignal<bool>) -> impl IntoV
                 board.label(i)
             };
             view! {
-                <li role="none">
+                <li>
                     <button
                         type="button"
-                        role="menuitem"
                         on:click=move |_| {
                             close.set(false);
-                            board.drop_on(carried.get_value(), i);
+                            board.drop_on(carried.get_value(), i, true);
                         }
                     >
                         {label}
@@ -591,7 +617,21 @@ fn MoveMenu(board: Board, carried: Carried, close: RwSignal<bool>) -> impl IntoV
         })
         .collect_view();
     view! {
-        <ul class="move-menu" role="menu" aria-label="Move to">
+        <ul
+            class="move-menu"
+            aria-label="Move to"
+            node_ref=list
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    ev.prevent_default();
+                    ev.stop_propagation();
+                    close.set(false);
+                    if let Some(button) = toggle.get() {
+                        let _ = button.focus();
+                    }
+                }
+            }
+        >
             {items}
         </ul>
     }
@@ -600,11 +640,7 @@ fn MoveMenu(board: Board, carried: Carried, close: RwSignal<bool>) -> impl IntoV
 #[component]
 fn RoleColumn(board: Board, role: RoleDef) -> impl IntoView {
     let key = StoredValue::new(role.key.clone());
-    let index = if role.retired {
-        None
-    } else {
-        Some(board.index_of(Some(&role.key)))
-    };
+    let index = board.index_of(Some(&role.key));
     let holders = Memo::new(move |_| {
         board
             .shown
@@ -618,15 +654,21 @@ fn RoleColumn(board: Board, role: RoleDef) -> impl IntoView {
     let visible = move || !role.retired || history.with(|h| !h.is_empty());
     let single = role.single;
     let commander = role.key == INCIDENT_COMMANDER;
-    let class = drop_target_class(board, index.unwrap_or(usize::MAX), "role-column");
+    // One class string: a computed `class` replaces `class:` toggles when it changes.
+    let mut base = "role-column".to_owned();
+    if commander {
+        base.push_str(" commander");
+    }
+    if role.retired {
+        base.push_str(" retired");
+    }
+    let class = drop_target_class(board, index.unwrap_or(usize::MAX), base);
     let checklist = role.checklist.clone();
     let label = role.label.clone();
     view! {
         <Show when=visible>
             <div
                 class=class.clone()
-                class:retired=role.retired
-                class:commander=commander
                 data-drop-index=index.map(|i| i.to_string())
                 data-testid=format!("role-{}", key.get_value())
                 aria-label=label.clone()
@@ -641,7 +683,7 @@ fn RoleColumn(board: Board, role: RoleDef) -> impl IntoView {
                 on:drop=move |ev| {
                     ev.prevent_default();
                     if let (Some(i), Some(carried)) = (index, board.dragging.get_untracked()) {
-                        board.drop_on(carried, i);
+                        board.drop_on(carried, i, false);
                     }
                 }
             >
@@ -689,7 +731,15 @@ fn Checklist(board: Board, role: String, items: Vec<String>) -> impl IntoView {
                     || b.holds(INCIDENT_COMMANDER, room.viewer_id)
             })
     };
+    // A refused tick puts the box back as the board has it.
+    let reverted = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Some(Err(_)) = tick.value().get() {
+            reverted.update(|n| *n += 1);
+        }
+    });
     let total = items.len();
+    let all_items = StoredValue::new(items.clone());
     let rows = items
         .into_iter()
         .map(|item| {
@@ -697,12 +747,7 @@ fn Checklist(board: Board, role: String, items: Vec<String>) -> impl IntoView {
             let ticked = Memo::new(move |_| {
                 board.shown.with(|b| {
                     role.with_value(|r| {
-                        item.with_value(|i| {
-                            b.ticked
-                                .iter()
-                                .find(|t| t.role == *r && t.item == *i)
-                                .map(|t| (t.by.name.clone(), t.at))
-                        })
+                        item.with_value(|i| b.tick_of(r, i).map(|t| (t.by.name.clone(), t.at)))
                     })
                 })
             });
@@ -711,7 +756,10 @@ fn Checklist(board: Board, role: String, items: Vec<String>) -> impl IntoView {
                     <label>
                         <input
                             type="checkbox"
-                            prop:checked=move || ticked.with(Option::is_some)
+                            prop:checked=move || {
+                                reverted.track();
+                                ticked.with(Option::is_some)
+                            }
                             disabled=move || !may_tick() || tick.pending().get()
                             on:change=move |ev| {
                                 tick.dispatch(Command::TickChecklist {
@@ -738,15 +786,19 @@ fn Checklist(board: Board, role: String, items: Vec<String>) -> impl IntoView {
             }
         })
         .collect_view();
+    // Only the items the checklist has now (an admin may have reworded one since it was ticked).
     let done = move || {
-        board
-            .shown
-            .with(|b| role.with_value(|r| b.ticked.iter().filter(|t| t.role == *r).count()))
+        board.shown.with(|b| {
+            role.with_value(|r| {
+                all_items.with_value(|items| items.iter().filter(|i| b.is_ticked(r, i)).count())
+            })
+        })
     };
     view! {
         <details class="checklist">
             <summary>{move || format!("Checklist {}/{total}", done())}</summary>
             <ul aria-label="Checklist">{rows}</ul>
+            <ErrorNotice error=super::action_error(tick)/>
         </details>
     }
 }
