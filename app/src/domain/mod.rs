@@ -7,6 +7,7 @@ mod event;
 mod incident;
 mod presence;
 mod roles;
+mod sla;
 mod timeline;
 mod user;
 mod vocab;
@@ -26,6 +27,9 @@ pub use presence::Presence;
 pub use roles::{
     ChecklistItem, Person, RoleBoard, RoleCatalog, RoleDef, RoleView, Stint, Tick,
     CHECKLIST_MAX_ITEMS, INCIDENT_COMMANDER, ROLE_DESCRIPTION_MAX_CHARS, ROLE_LABEL_MAX_CHARS,
+};
+pub use sla::{
+    due_soon, state_at, Calendar, ClockState, Counting, Pause, Target, Unit, DUE_SOON_AFTER,
 };
 pub use timeline::{describe, describe_payload, timeline_view, to_markdown, Entry};
 pub use user::{normalize_email, User, UserRole};
