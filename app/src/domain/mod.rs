@@ -2,6 +2,7 @@
 //! rule is written once and both sides agree on it.
 
 mod catalog;
+mod clocks;
 mod error;
 mod event;
 mod incident;
@@ -13,6 +14,7 @@ mod user;
 mod vocab;
 
 pub use catalog::{tier_label, Service, ServiceInput};
+pub use clocks::{clocks, Clock, ClockKind, SeverityTargets, SlaPolicy};
 pub use error::{AppError, DomainError, ErrorKind};
 pub use event::{
     apply, counterpart, decide, Actor, Category, Command, Context, EventPayload, EventRecord,

@@ -1,0 +1,415 @@
+//! The SLA policy per severity (defaults from product.md) and the clocks it puts on an incident:
+//! time to acknowledge, next update due, time to mitigate, time to resolve, post-mortem due.
+//! Each clock's deadline is an absolute instant computed here, from the incident's own
+//! timestamps, so the server, the API and the browser agree on it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::sla::{due_soon, state_at, Calendar, ClockState, Counting, Target};
+use super::{Incident, Severity, Status};
+
+/// The clocks an incident can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ClockKind {
+    Acknowledge,
+    NextUpdate,
+    Mitigate,
+    Resolve,
+    PostMortem,
+}
+
+impl ClockKind {
+    pub const ALL: [ClockKind; 5] = [
+        ClockKind::Acknowledge,
+        ClockKind::NextUpdate,
+        ClockKind::Mitigate,
+        ClockKind::Resolve,
+        ClockKind::PostMortem,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ClockKind::Acknowledge => "Acknowledge",
+            ClockKind::NextUpdate => "Next update",
+            ClockKind::Mitigate => "Mitigate",
+            ClockKind::Resolve => "Resolve",
+            ClockKind::PostMortem => "Post-mortem",
+        }
+    }
+}
+
+/// The targets of one severity; `None`: that clock does not apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SeverityTargets {
+    pub severity: Severity,
+    pub acknowledge: Option<Target>,
+    pub next_update: Option<Target>,
+    pub mitigate: Option<Target>,
+    pub resolve: Option<Target>,
+    pub post_mortem: Option<Target>,
+}
+
+impl SeverityTargets {
+    pub fn target(&self, kind: ClockKind) -> Option<Target> {
+        match kind {
+            ClockKind::Acknowledge => self.acknowledge,
+            ClockKind::NextUpdate => self.next_update,
+            ClockKind::Mitigate => self.mitigate,
+            ClockKind::Resolve => self.resolve,
+            ClockKind::PostMortem => self.post_mortem,
+        }
+    }
+}
+
+/// The incident SLA policy: targets per severity, and the calendar business time is counted by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SlaPolicy {
+    pub calendar: Calendar,
+    pub severities: Vec<SeverityTargets>,
+}
+
+impl Default for SlaPolicy {
+    /// product.md's incident targets.
+    fn default() -> Self {
+        use Target as T;
+        let row = |severity, ack, update, mitigate, resolve, pm| SeverityTargets {
+            severity,
+            acknowledge: ack,
+            next_update: update,
+            mitigate,
+            resolve,
+            post_mortem: pm,
+        };
+        SlaPolicy {
+            calendar: Calendar::default(),
+            severities: vec![
+                row(
+                    Severity::Sev1,
+                    Some(T::minutes(5)),
+                    Some(T::minutes(30)),
+                    Some(T::hours(1)),
+                    Some(T::hours(4)),
+                    Some(T::business_days(2)),
+                ),
+                row(
+                    Severity::Sev2,
+                    Some(T::minutes(15)),
+                    Some(T::minutes(60)),
+                    Some(T::hours(4)),
+                    Some(T::hours(8)),
+                    Some(T::business_days(5)),
+                ),
+                row(
+                    Severity::Sev3,
+                    Some(T::hours(1)),
+                    Some(T::hours(4)),
+                    None,
+                    Some(T::days(3)),
+                    None,
+                ),
+                row(
+                    Severity::Sev4,
+                    Some(T::business_days(1)),
+                    None,
+                    None,
+                    Some(T::business_days(10)),
+                    None,
+                ),
+            ],
+        }
+    }
+}
+
+impl SlaPolicy {
+    /// The targets of `severity` (none when the policy does not list it).
+    pub fn targets(&self, severity: Severity) -> SeverityTargets {
+        self.severities
+            .iter()
+            .find(|t| t.severity == severity)
+            .copied()
+            .unwrap_or(SeverityTargets {
+                severity,
+                acknowledge: None,
+                next_update: None,
+                mitigate: None,
+                resolve: None,
+                post_mortem: None,
+            })
+    }
+
+    /// Checks a policy from an admin's edit: a valid calendar, each severity once, no zero
+    /// targets.
+    pub fn validate(&self) -> Result<(), String> {
+        self.calendar.validate()?;
+        for s in Severity::ALL {
+            if self.severities.iter().filter(|t| t.severity == s).count() > 1 {
+                return Err(format!("{} is listed more than once.", s.label()));
+            }
+        }
+        for t in &self.severities {
+            for kind in ClockKind::ALL {
+                if t.target(kind).is_some_and(|x| x.amount == 0) {
+                    return Err(format!(
+                        "{}: the {} target must be at least 1 (leave it out for no target).",
+                        t.severity.label(),
+                        kind.label().to_lowercase()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One clock of one incident, as of `now`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Clock {
+    pub kind: ClockKind,
+    pub target: Target,
+    /// When it started counting.
+    pub started_at: DateTime<Utc>,
+    /// When it is due.
+    pub deadline: Option<DateTime<Utc>>,
+    /// When it becomes due soon (80 % of the target used).
+    pub due_soon_at: Option<DateTime<Utc>>,
+    /// When its goal was reached (acknowledged, mitigated, ...); `None` while it runs.
+    pub stopped_at: Option<DateTime<Utc>>,
+    pub state: ClockState,
+}
+
+impl Clock {
+    /// Is it still counting?
+    pub fn running(&self) -> bool {
+        self.stopped_at.is_none()
+    }
+
+    /// Was its deadline missed (before it stopped, or by `now`)?
+    pub fn breached(&self, now: DateTime<Utc>) -> bool {
+        match (self.deadline, self.stopped_at) {
+            (Some(d), Some(stopped)) => stopped > d,
+            (Some(d), None) => now >= d,
+            (None, _) => false,
+        }
+    }
+}
+
+/// The clocks `policy` puts on `incident`, as of `now`: when each started, when it is due, and
+/// whether it has stopped. A merged or declined incident has none.
+pub fn clocks(incident: &Incident, policy: &SlaPolicy, now: DateTime<Utc>) -> Vec<Clock> {
+    if matches!(incident.status, Status::Declined | Status::Merged) {
+        return Vec::new();
+    }
+    let targets = policy.targets(incident.severity);
+    let active = incident.status.is_active();
+    ClockKind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let target = targets.target(kind)?;
+            let (started_at, stopped_at) = match kind {
+                ClockKind::Acknowledge => (incident.detected_at, incident.acknowledged_at),
+                ClockKind::NextUpdate => {
+                    // Only while the incident is worked on; restarted by each public update.
+                    if !active {
+                        return None;
+                    }
+                    (
+                        incident
+                            .last_public_update_at
+                            .unwrap_or(incident.detected_at),
+                        None,
+                    )
+                }
+                ClockKind::Mitigate => (incident.detected_at, incident.mitigated_at),
+                ClockKind::Resolve => (incident.detected_at, incident.resolved_at),
+                // From resolution until the incident is closed (closing means the post-mortem is
+                // done).
+                ClockKind::PostMortem => (incident.resolved_at?, incident.closed_at),
+            };
+            Some(clock(kind, target, started_at, stopped_at, policy, now))
+        })
+        .collect()
+}
+
+fn clock(
+    kind: ClockKind,
+    target: Target,
+    started_at: DateTime<Utc>,
+    stopped_at: Option<DateTime<Utc>>,
+    policy: &SlaPolicy,
+    now: DateTime<Utc>,
+) -> Clock {
+    let counting = Counting {
+        calendar: target.is_business().then_some(&policy.calendar),
+        pauses: &[],
+    };
+    let length = target.length(&policy.calendar);
+    // A calendar that fails to parse was refused when it was saved; count wall-clock time then.
+    let deadline = counting
+        .deadline(started_at, length)
+        .or_else(|_| Counting::wall_clock().deadline(started_at, length))
+        .ok()
+        .flatten();
+    let due_soon_at = due_soon(&counting, started_at, length).ok().flatten();
+    let state = match (stopped_at, deadline, due_soon_at) {
+        (Some(_), _, _) => ClockState::Met,
+        (None, Some(d), Some(s)) => state_at(now, s, d),
+        (None, Some(d), None) => state_at(now, d, d),
+        (None, None, _) => ClockState::Paused,
+    };
+    Clock {
+        kind,
+        target,
+        started_at,
+        deadline,
+        due_soon_at,
+        stopped_at,
+        state,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{apply, decide, Actor, Command, Context, EventRecord};
+    use chrono::{Duration, TimeZone};
+
+    fn at(minute: i64) -> DateTime<Utc> {
+        // A Monday, 10:00 UTC.
+        Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap() + Duration::minutes(minute)
+    }
+
+    fn run(state: &mut Option<Incident>, command: Command, minute: i64) {
+        let ctx = Context {
+            actor_id: 1,
+            now: at(minute),
+            ..Context::default()
+        };
+        let payloads = decide(state.as_ref(), &command, &ctx).unwrap();
+        for payload in payloads {
+            let version = state.as_ref().map_or(1, |i| i.version + 1);
+            let event = EventRecord {
+                id: version,
+                incident_id: 1,
+                incident_version: version,
+                at: at(minute),
+                actor: Actor {
+                    id: 1,
+                    name: "Iris".into(),
+                },
+                payload,
+                html: None,
+            };
+            apply(state, &event);
+        }
+    }
+
+    fn find(clocks: &[Clock], kind: ClockKind) -> Option<&Clock> {
+        clocks.iter().find(|c| c.kind == kind)
+    }
+
+    #[test]
+    fn a_sev1_runs_its_clocks_from_detection_and_stops_them_at_each_milestone() {
+        let policy = SlaPolicy::default();
+        policy.validate().unwrap();
+        let mut state = None;
+        run(
+            &mut state,
+            Command::Declare {
+                title: "Down".into(),
+                severity: Severity::Sev1,
+                summary: String::new(),
+            },
+            0,
+        );
+        let inc = state.clone().unwrap();
+        let now = at(4);
+        let all = clocks(&inc, &policy, now);
+        let kinds: Vec<ClockKind> = all.iter().map(|c| c.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ClockKind::Acknowledge,
+                ClockKind::NextUpdate,
+                ClockKind::Mitigate,
+                ClockKind::Resolve
+            ],
+            "no post-mortem clock before resolution"
+        );
+        let ack = find(&all, ClockKind::Acknowledge).unwrap();
+        assert_eq!(ack.deadline, Some(at(5)));
+        assert_eq!(ack.due_soon_at, Some(at(4)));
+        assert_eq!(ack.state, ClockState::DueSoon);
+        assert_eq!(
+            find(&clocks(&inc, &policy, at(6)), ClockKind::Acknowledge)
+                .unwrap()
+                .state,
+            ClockState::Breached
+        );
+        assert_eq!(
+            find(&all, ClockKind::Resolve).unwrap().deadline,
+            Some(at(240))
+        );
+
+        // Acknowledged at minute 3: that clock is met, the others run on.
+        run(&mut state, Command::Acknowledge, 3);
+        let all = clocks(state.as_ref().unwrap(), &policy, at(10));
+        let ack = find(&all, ClockKind::Acknowledge).unwrap();
+        assert_eq!((ack.state, ack.stopped_at), (ClockState::Met, Some(at(3))));
+        assert!(!ack.breached(at(10)));
+
+        // A public update restarts the update clock.
+        run(
+            &mut state,
+            Command::PublishUpdate {
+                visibility: crate::domain::Visibility::Public,
+                body: "We are on it".into(),
+            },
+            20,
+        );
+        let all = clocks(state.as_ref().unwrap(), &policy, at(21));
+        assert_eq!(
+            find(&all, ClockKind::NextUpdate).unwrap().deadline,
+            Some(at(50))
+        );
+
+        // Resolved: update clock gone, post-mortem due in 2 business days (16 h of 09–17 UTC):
+        // resolved Monday 12:00, so Wednesday 12:00.
+        let v = state.as_ref().unwrap().version;
+        run(
+            &mut state,
+            Command::ChangeStatus {
+                status: Status::Resolved,
+                expected_version: v,
+            },
+            120,
+        );
+        let all = clocks(state.as_ref().unwrap(), &policy, at(130));
+        assert!(find(&all, ClockKind::NextUpdate).is_none());
+        let pm = find(&all, ClockKind::PostMortem).unwrap();
+        assert_eq!(pm.started_at, at(120));
+        assert_eq!(pm.deadline, Some(at(120 + 2 * 24 * 60)));
+        assert_eq!(
+            find(&all, ClockKind::Resolve).unwrap().state,
+            ClockState::Met
+        );
+    }
+
+    #[test]
+    fn policies_are_checked() {
+        let mut policy = SlaPolicy::default();
+        policy.severities[0].acknowledge = Some(Target::minutes(0));
+        assert!(policy
+            .validate()
+            .unwrap_err()
+            .contains("acknowledge target"));
+        let mut policy = SlaPolicy::default();
+        policy.severities.push(policy.severities[0]);
+        assert!(policy.validate().unwrap_err().contains("more than once"));
+    }
+}
