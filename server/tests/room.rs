@@ -535,6 +535,7 @@ on_both_stores!(
         let before = incident(&admin, id).await;
 
         let catalog = admin.ok(Method::GET, "/api/v1/roles", None).await;
+        let policy = admin.ok(Method::GET, "/api/v1/sla/policy", None).await;
         let stakeholder = server.client(UserRole::Stakeholder).await;
         let doc = stakeholder
             .ok(Method::GET, "/api/v1/openapi.json", None)
@@ -566,7 +567,8 @@ on_both_stores!(
                     "role": "scribe", "person": admin.user.as_ref().unwrap().id,
                     "from": "scribe", "to": "tech_lead", "first_role": "scribe",
                     "second_role": "tech_lead", "item": "Pin key moments", "done": true,
-                    "team": "T", "on_call": true, "roles": catalog["roles"]
+                    "team": "T", "on_call": true, "roles": catalog["roles"],
+                    "calendar": policy["calendar"], "severities": policy["severities"]
                 });
                 let res = stakeholder
                     .send(
@@ -579,7 +581,7 @@ on_both_stores!(
                 walked.push(format!("{method} {path}"));
             }
         }
-        assert!(walked.len() >= 24, "walked only {walked:?}");
+        assert!(walked.len() >= 25, "walked only {walked:?}");
 
         // The screens' server functions.
         let act = json!({"incident_id": id, "command": {"type": "acknowledge"}});

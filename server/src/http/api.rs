@@ -207,6 +207,9 @@ pub async fn healthz() -> Json<Health> {
         super::roles_api::update_person,
         super::roles_api::catalog,
         super::roles_api::save_catalog,
+        super::sla_api::policy,
+        super::sla_api::save_policy,
+        super::sla_api::incident_sla,
         super::stream::stream,
         healthz,
         openapi

@@ -5,6 +5,7 @@ pub mod problem;
 pub mod roles_api;
 pub mod room_api;
 pub mod session;
+pub mod sla_api;
 pub mod stream;
 
 use std::sync::Arc;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}/status", post(api::change_status))
         .merge(room_api::routes())
         .merge(roles_api::routes())
+        .merge(sla_api::routes())
         .route("/stream", get(stream::stream))
         .route("/openapi.json", get(api::openapi))
         .fallback(|| async {

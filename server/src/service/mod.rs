@@ -10,7 +10,7 @@ use app::backend::Backend;
 use app::domain::{
     apply, counterpart, decide, Actor, AppError, Command, Context, DomainError, ErrorKind,
     EventPayload, EventRecord, Incident, Person, RoleCatalog, Service as CatalogService,
-    ServiceInput, User, UserRole, Vocabulary,
+    ServiceInput, SlaPolicy, User, UserRole, Vocabulary,
 };
 use chrono::{DateTime, SubsecRound, Utc};
 
@@ -22,6 +22,8 @@ const RETRIES: usize = 8;
 
 /// The settings key of the role catalog an admin edited.
 const ROLE_CATALOG: &str = "role_catalog";
+/// The settings key of the incident SLA policy an admin edited.
+const SLA_POLICY: &str = "sla_policy";
 
 #[derive(Clone)]
 pub struct Service {
@@ -147,6 +149,28 @@ impl Service {
             Some(json) => serde_json::from_str(&json).map_err(internal),
             None => Ok(self.vocabulary.roles.clone()),
         }
+    }
+
+    /// The incident SLA policy: an admin's edit, or product.md's defaults.
+    pub async fn sla_policy(&self) -> Result<SlaPolicy, AppError> {
+        match self.store.setting(SLA_POLICY).await? {
+            Some(json) => serde_json::from_str(&json).map_err(internal),
+            None => Ok(SlaPolicy::default()),
+        }
+    }
+
+    /// Replaces the SLA policy (admins only). Deadlines are computed from it whenever they are
+    /// read, so every open incident's clocks follow at once.
+    pub async fn save_sla_policy(
+        &self,
+        actor: &User,
+        policy: SlaPolicy,
+    ) -> Result<SlaPolicy, AppError> {
+        require_admin(actor, "change the SLA policy")?;
+        policy.validate().map_err(AppError::unprocessable)?;
+        let json = serde_json::to_string(&policy).map_err(internal)?;
+        self.store.put_setting(SLA_POLICY, &json).await?;
+        Ok(policy)
     }
 
     /// The configured vocabulary with the current role catalog.
