@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    AppError, Command, EventRecord, Incident, Person, RoleCatalog, Service, User, Vocabulary,
+    AppError, Command, EventRecord, Incident, Person, RoleCatalog, Service, SlaPolicy, User,
+    Vocabulary,
 };
 
 /// The incidents list, as of `server_time`, with the id of the last event it includes.
@@ -20,6 +21,8 @@ pub struct IncidentsSnapshot {
     pub vocabulary: Vocabulary,
     /// The service catalog (to filter by service).
     pub services: Vec<Service>,
+    /// What the SLA clocks count to.
+    pub sla_policy: SlaPolicy,
 }
 
 /// Everything the incident room shows.
@@ -36,6 +39,8 @@ pub struct RoomSnapshot {
     pub services: Vec<Service>,
     /// Who can be given a role.
     pub roster: Vec<Person>,
+    /// What the SLA clocks count to.
+    pub sla_policy: SlaPolicy,
 }
 
 /// The service catalog screen.

@@ -1,9 +1,11 @@
 //! Reusable view pieces.
 
 mod badges;
+mod countdown;
 mod header;
 
 pub use badges::{LiveBadge, PresenceList, SeverityBadge, StatusBadge};
+pub use countdown::Countdowns;
 pub use header::AppHeader;
 
 use leptos::prelude::*;

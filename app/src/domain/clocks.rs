@@ -30,6 +30,17 @@ impl ClockKind {
         ClockKind::PostMortem,
     ];
 
+    /// As in the API (`next_update`).
+    pub fn key(self) -> &'static str {
+        match self {
+            ClockKind::Acknowledge => "acknowledge",
+            ClockKind::NextUpdate => "next_update",
+            ClockKind::Mitigate => "mitigate",
+            ClockKind::Resolve => "resolve",
+            ClockKind::PostMortem => "post_mortem",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             ClockKind::Acknowledge => "Acknowledge",
@@ -196,6 +207,25 @@ impl Clock {
             (Some(d), None) => now >= d,
             (None, _) => false,
         }
+    }
+}
+
+/// What a countdown shows for `remaining` time: `mm:ss` under an hour, `h:mm` under a day, days
+/// and hours beyond; past the deadline it counts up, with a leading `+`.
+pub fn countdown_text(remaining: chrono::Duration) -> String {
+    let secs = remaining.num_seconds();
+    let n = secs.abs();
+    let body = if n < 3_600 {
+        format!("{:02}:{:02}", n / 60, n % 60)
+    } else if n < 86_400 {
+        format!("{}:{:02}", n / 3_600, (n % 3_600) / 60)
+    } else {
+        format!("{}d {}h", n / 86_400, (n % 86_400) / 3_600)
+    };
+    if secs < 0 {
+        format!("+{body}")
+    } else {
+        body
     }
 }
 
@@ -398,6 +428,23 @@ mod tests {
             find(&all, ClockKind::Resolve).unwrap().state,
             ClockState::Met
         );
+    }
+
+    #[test]
+    fn countdowns_read_as_minutes_hours_or_days_and_count_up_when_late() {
+        let cases = [
+            (Duration::seconds(299), "04:59"),
+            (Duration::seconds(0), "00:00"),
+            (Duration::seconds(3_599), "59:59"),
+            (Duration::seconds(3_600), "1:00"),
+            (Duration::minutes(4 * 60 + 5), "4:05"),
+            (Duration::hours(50), "2d 2h"),
+            (Duration::seconds(-61), "+01:01"),
+            (Duration::hours(-3), "+3:00"),
+        ];
+        for (remaining, text) in cases {
+            assert_eq!(countdown_text(remaining), text, "{remaining:?}");
+        }
     }
 
     #[test]

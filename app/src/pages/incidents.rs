@@ -6,8 +6,8 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{list_incidents, DeclareIncident, IncidentsSnapshot};
 use crate::clock::use_clock;
 use crate::components::{
-    provide_vocabulary, use_vocabulary, AppHeader, ErrorNotice, LoadError, SeverityBadge,
-    StatusBadge,
+    provide_vocabulary, use_vocabulary, AppHeader, Countdowns, ErrorNotice, LoadError,
+    SeverityBadge, StatusBadge,
 };
 use crate::domain::{
     apply, human_duration, thousands, EventPayload, Incident, Service, Severity, Status,
@@ -43,8 +43,10 @@ fn IncidentsView(
         last_event_id,
         vocabulary,
         services,
+        sla_policy,
     } = snapshot;
     provide_vocabulary(vocabulary);
+    let sla_policy = StoredValue::new(sla_policy);
     let incidents = RwSignal::new(initial);
     let filters = Filters::new();
     let viewer_id = viewer.id;
@@ -116,13 +118,16 @@ fn IncidentsView(
                             <th scope="col">"Status"</th>
                             <th scope="col">"Open for"</th>
                             <th scope="col">"Declared by"</th>
+                            <th scope="col">"SLA"</th>
                         </tr>
                     </thead>
                     <tbody>
                         <For
                             each=move || filters.apply(&incidents.get(), viewer_id, || clock.now_or(server_time))
                             key=|i| (i.id, i.version)
-                            children=move |i| view! { <IncidentRow incident=i server_time=server_time/> }
+                            children=move |i| {
+                                view! { <IncidentRow incident=i server_time=server_time policy=sla_policy/> }
+                            }
                         />
                     </tbody>
                 </table>
@@ -304,7 +309,13 @@ fn FilterBar(filters: Filters, services: Vec<Service>) -> impl IntoView {
 }
 
 #[component]
-fn IncidentRow(incident: Incident, server_time: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+fn IncidentRow(
+    incident: Incident,
+    server_time: chrono::DateTime<chrono::Utc>,
+    policy: StoredValue<crate::domain::SlaPolicy>,
+) -> impl IntoView {
+    // Deadlines only change with the incident (a new version is a new row); the countdowns tick.
+    let sla = policy.with_value(|p| crate::domain::clocks(&incident, p, server_time));
     let clock = use_clock();
     let href = format!("/incidents/{}", incident.id);
     let open_for = {
@@ -319,6 +330,9 @@ fn IncidentRow(incident: Incident, server_time: chrono::DateTime<chrono::Utc>) -
             <td><StatusBadge status=incident.status/></td>
             <td class="duration">{open_for}</td>
             <td>{incident.declared_by_name.clone()}</td>
+            <td class="sla">
+                <Countdowns clocks=Signal::stored(sla) rendered_at=server_time/>
+            </td>
         </tr>
     }
 }

@@ -451,6 +451,7 @@ impl Backend for Service {
             last_event_id,
             vocabulary: self.vocabulary_now().await?,
             services: self.services().await?,
+            sla_policy: self.sla_policy().await?,
         })
     }
 
@@ -467,6 +468,7 @@ impl Backend for Service {
             vocabulary: self.vocabulary_now().await?,
             services: self.services().await?,
             roster: self.roster(None).await?,
+            sla_policy: self.sla_policy().await?,
         })
     }
 

@@ -15,7 +15,8 @@ use leptos_router::hooks::use_params_map;
 use crate::api::{act, get_room, Acted, RoomSnapshot};
 use crate::clock::use_clock;
 use crate::components::{
-    provide_vocabulary, AppHeader, ErrorNotice, LoadError, PresenceList, SeverityBadge, StatusBadge,
+    provide_vocabulary, AppHeader, Countdowns, ErrorNotice, LoadError, PresenceList, SeverityBadge,
+    StatusBadge,
 };
 use crate::domain::{
     apply, human_duration, Actor, AppError, Command, EventPayload, EventRecord, Incident, Person,
@@ -185,6 +186,7 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
         vocabulary,
         services,
         roster,
+        sla_policy,
     } = snapshot;
     let severities = vocabulary.clone();
     let commander_label = vocabulary.role_label(INCIDENT_COMMANDER).to_owned();
@@ -235,6 +237,12 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
             .unwrap_or_default()
     };
     let merged_into = move || incident.with(|i| i.merged_into);
+    // Deadlines change with the incident (milestones, severity, updates), not with the clock.
+    let sla = Memo::new(move |_| {
+        incident
+            .try_with(|i| crate::domain::clocks(i, &sla_policy, server_time))
+            .unwrap_or_default()
+    });
     let needs_commander = move || {
         incident.with(|i| {
             let severity = severities.severity(i.severity);
@@ -264,6 +272,7 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
                         "Declared by " {move || incident.with(|i| i.declared_by_name.clone())}
                     </span>
                 </div>
+                <Countdowns clocks=sla.into() rendered_at=server_time/>
                 {move || {
                     let summary = incident.with(|i| i.summary.clone());
                     (!summary.is_empty()).then(|| view! { <p class="summary">{summary}</p> })
