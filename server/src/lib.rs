@@ -9,6 +9,7 @@ pub mod markdown;
 pub mod presence;
 pub mod seed;
 pub mod service;
+pub mod sla;
 pub mod store;
 
 use std::sync::Arc;
@@ -183,8 +184,10 @@ pub async fn start_with(
     tokio::spawn(delete_expired_sessions(store.clone(), cancel.clone()));
     let presence = presence::Presence::new(bus.clone());
     tokio::spawn(presence.clone().run(store.clone(), cancel.clone()));
+    let service = Service::new(store.clone(), bus.clone()).with_vocabulary(vocabulary);
+    tokio::spawn(sla::run(service.clone(), cancel.clone()));
     let state = AppState {
-        service: Service::new(store.clone(), bus.clone()).with_vocabulary(vocabulary),
+        service,
         bus,
         presence,
         leptos: leptos_options(site_root),

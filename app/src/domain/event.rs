@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Affected, DomainError, Incident, Milestone, RoleCatalog, ServiceRef, Severity, Status, User,
-    Visibility, IMPACT_MAX_CHARS, NOTE_MAX_CHARS, REASON_MAX_CHARS, SUMMARY_MAX_CHARS,
-    TITLE_MAX_CHARS, UPDATE_MAX_CHARS,
+    Affected, ClockKind, DomainError, Incident, Milestone, RoleCatalog, ServiceRef, Severity,
+    Status, User, Visibility, IMPACT_MAX_CHARS, NOTE_MAX_CHARS, REASON_MAX_CHARS,
+    SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, UPDATE_MAX_CHARS,
 };
 
 /// What someone asks Sitrep to do to an incident.
@@ -103,6 +103,12 @@ pub enum Command {
         item: String,
         done: bool,
     },
+    /// Sitrep itself (never a person): an SLA clock missed its deadline.
+    RecordBreach {
+        clock: ClockKind,
+        started_at: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+    },
 }
 
 impl Command {
@@ -146,6 +152,11 @@ impl Command {
             } => Some(*expected_version),
             _ => None,
         }
+    }
+
+    /// Only Sitrep itself may send it (breaches are recorded by the server, not claimed).
+    pub fn is_system(&self) -> bool {
+        matches!(self, Command::RecordBreach { .. })
     }
 
     /// Does `decide` need the role catalog for this command?
@@ -337,6 +348,13 @@ pub enum EventPayload {
         item: String,
         done: bool,
     },
+    /// An SLA clock that started at `started_at` missed its `deadline` (recorded once, by the
+    /// server, when it happened or as soon as it was back).
+    SlaBreached {
+        clock: ClockKind,
+        started_at: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+    },
 }
 
 /// How the timeline filters entries.
@@ -352,7 +370,7 @@ pub enum Category {
 
 impl EventPayload {
     /// Every kind, as sent in the SSE `event:` field.
-    pub const KINDS: [&'static str; 21] = [
+    pub const KINDS: [&'static str; 22] = [
         "incident_declared",
         "note_added",
         "status_changed",
@@ -374,6 +392,7 @@ impl EventPayload {
         "role_moved",
         "roles_swapped",
         "checklist_ticked",
+        "sla_breached",
     ];
 
     pub fn kind(&self) -> &'static str {
@@ -399,6 +418,7 @@ impl EventPayload {
             EventPayload::RoleMoved { .. } => "role_moved",
             EventPayload::RolesSwapped { .. } => "roles_swapped",
             EventPayload::ChecklistTicked { .. } => "checklist_ticked",
+            EventPayload::SlaBreached { .. } => "sla_breached",
         }
     }
 
@@ -614,6 +634,23 @@ pub fn decide(
         | Command::RelieveRole { .. }
         | Command::MoveRole { .. }
         | Command::SwapRoles { .. } => decide_roles(incident, command, ctx).map(|p| vec![p]),
+        Command::RecordBreach {
+            clock,
+            started_at,
+            deadline,
+        } => {
+            if incident.breached(*clock, *started_at) {
+                return invalid(format!(
+                    "The {} breach of this clock is already recorded.",
+                    clock.label().to_lowercase()
+                ));
+            }
+            Ok(vec![E::SlaBreached {
+                clock: *clock,
+                started_at: *started_at,
+                deadline: *deadline,
+            }])
+        }
         Command::TickChecklist { role, item, done } => {
             if incident.status == Status::Closed {
                 return closed();
@@ -955,6 +992,7 @@ pub fn apply(state: &mut Option<Incident>, event: &EventRecord) {
                 merged_into: None,
                 last_public_update_at: None,
                 roles: Default::default(),
+                breaches: Vec::new(),
             });
         }
         return;
@@ -1054,6 +1092,20 @@ pub fn apply(state: &mut Option<Incident>, event: &EventRecord) {
         | EventPayload::RolesSwapped { .. }
         | EventPayload::ChecklistTicked { .. } => {
             incident.roles.apply(&event.payload, at, &event.actor)
+        }
+        EventPayload::SlaBreached {
+            clock,
+            started_at,
+            deadline,
+        } => {
+            if !incident.breached(*clock, *started_at) {
+                incident.breaches.push(crate::domain::Breach {
+                    clock: *clock,
+                    started_at: *started_at,
+                    deadline: *deadline,
+                    recorded_at: at,
+                });
+            }
         }
     }
 }

@@ -208,6 +208,20 @@ pub struct Incident {
     /// Who holds which role, who held it before, and the ticked checklist items.
     #[serde(default)]
     pub roles: RoleBoard,
+    /// SLA deadlines missed, as recorded by the server.
+    #[serde(default)]
+    pub breaches: Vec<Breach>,
+}
+
+/// An SLA clock that missed its deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Breach {
+    pub clock: super::ClockKind,
+    /// When that run of the clock started (a restarted clock, like next update, can breach again).
+    pub started_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
 }
 
 impl Incident {
@@ -269,6 +283,13 @@ impl Incident {
         }
         let from = self.last_public_update_at.unwrap_or(self.detected_at);
         Some(from + chrono::Duration::minutes(i64::from(every)))
+    }
+
+    /// Is the breach of this run of `clock` recorded?
+    pub fn breached(&self, clock: super::ClockKind, started_at: DateTime<Utc>) -> bool {
+        self.breaches
+            .iter()
+            .any(|b| b.clock == clock && b.started_at == started_at)
     }
 
     /// A major incident that is still being worked on must have an Incident Commander: true

@@ -21,8 +21,8 @@ pub use event::{
     LiveEvent,
 };
 pub use incident::{
-    human_duration, thousands, Affected, Impact, Incident, Milestone, ServiceRef, Severity, Status,
-    Visibility, IMPACT_MAX_CHARS, NOTE_MAX_CHARS, REASON_MAX_CHARS, SUMMARY_MAX_CHARS,
+    human_duration, thousands, Affected, Breach, Impact, Incident, Milestone, ServiceRef, Severity,
+    Status, Visibility, IMPACT_MAX_CHARS, NOTE_MAX_CHARS, REASON_MAX_CHARS, SUMMARY_MAX_CHARS,
     TITLE_MAX_CHARS, UPDATE_MAX_CHARS,
 };
 pub use presence::Presence;

@@ -171,6 +171,13 @@ pub fn describe_payload(payload: &EventPayload, vocab: &Vocabulary) -> String {
             first.name,
             vocab.role_label(second_role)
         ),
+        E::SlaBreached {
+            clock, deadline, ..
+        } => format!(
+            "SLA breached: {} was due {}",
+            clock.label(),
+            ts(Some(*deadline))
+        ),
         E::ChecklistTicked { role, item, done } => format!(
             "{} checklist: {} \"{item}\"",
             vocab.role_label(role),

@@ -173,6 +173,15 @@ impl Service {
         Ok(policy)
     }
 
+    /// Sitrep itself, the author of what no person did (recorded SLA breaches).
+    pub async fn system_user(&self) -> Result<User, AppError> {
+        self.store
+            .credentials(crate::store::SYSTEM_EMAIL)
+            .await?
+            .map(|c| c.user)
+            .ok_or_else(|| internal("the system user is missing: run the migrations"))
+    }
+
     /// The configured vocabulary with the current role catalog.
     pub async fn vocabulary_now(&self) -> Result<Vocabulary, AppError> {
         let mut vocabulary = (*self.vocabulary).clone();
@@ -308,7 +317,15 @@ impl Service {
         target: Option<i64>,
         command: Command,
     ) -> Result<(Incident, Vec<EventRecord>), AppError> {
-        if !actor.can_write() {
+        let system = actor.email == crate::store::SYSTEM_EMAIL;
+        if command.is_system() != system {
+            return Err(AppError::forbidden(if system {
+                "Sitrep itself only records SLA breaches."
+            } else {
+                "Only Sitrep itself records SLA breaches."
+            }));
+        }
+        if !system && !actor.can_write() {
             return Err(AppError::forbidden(
                 "Your role (stakeholder) can read incidents but not change them.",
             ));

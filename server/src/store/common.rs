@@ -2,8 +2,8 @@
 //! expanded for each pool type by `impl_store!`.
 
 use app::domain::{
-    Actor, EventPayload, EventRecord, Impact, Incident, RoleBoard, Service, ServiceRef, Severity,
-    Status, User, UserRole,
+    Actor, Breach, EventPayload, EventRecord, Impact, Incident, RoleBoard, Service, ServiceRef,
+    Severity, Status, User, UserRole,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -71,6 +71,7 @@ pub(crate) struct Details {
     deleted_notes: Vec<i64>,
     participants: Vec<i64>,
     roles: RoleBoard,
+    breaches: Vec<Breach>,
 }
 
 pub(crate) fn encode_details(i: &Incident) -> Result<String, StoreError> {
@@ -81,6 +82,7 @@ pub(crate) fn encode_details(i: &Incident) -> Result<String, StoreError> {
         deleted_notes: i.deleted_notes.clone(),
         participants: i.participants.clone(),
         roles: i.roles.clone(),
+        breaches: i.breaches.clone(),
     })
     .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -113,6 +115,7 @@ impl TryFrom<IncidentRow> for Incident {
             deleted_notes: details.deleted_notes,
             participants: details.participants,
             roles: details.roles,
+            breaches: details.breaches,
             merged_into: r.merged_into,
             last_public_update_at: r.last_public_update_at,
         })
@@ -326,9 +329,14 @@ macro_rules! impl_store {
             }
 
             async fn users(&self) -> $crate::store::StoreResult<Vec<app::domain::User>> {
-                let sql = format!("{} ORDER BY name", $crate::store::common::USER_SELECT);
-                let rows: Vec<$crate::store::common::UserRow> =
-                    sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                let sql = format!(
+                    "{} WHERE email <> $1 ORDER BY name",
+                    $crate::store::common::USER_SELECT
+                );
+                let rows: Vec<$crate::store::common::UserRow> = sqlx::query_as(&sql)
+                    .bind($crate::store::SYSTEM_EMAIL)
+                    .fetch_all(&self.pool)
+                    .await?;
                 rows.into_iter().map(|r| r.into_user().map(|(u, _)| u)).collect()
             }
 

@@ -32,6 +32,10 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// The user that is Sitrep itself (created by the migrations; it cannot sign in and is not in
+/// `users()`).
+pub const SYSTEM_EMAIL: &str = "sitrep@system.invalid";
+
 /// A user to create; the password is already hashed.
 #[derive(Debug, Clone)]
 pub struct NewUser {

@@ -316,6 +316,15 @@ fn TimelineEntry(room: Room, entry: Entry) -> impl IntoView {
             </p>
         }
         .into_any(),
+        E::SlaBreached {
+            clock, deadline, ..
+        } => view! {
+            <p class="what breach">
+                "recorded an SLA breach: " <strong>{clock.label()}</strong> " was due "
+                {crate::components::format_datetime(*deadline)}
+            </p>
+        }
+        .into_any(),
         E::ChecklistTicked { role, item, done } => view! {
             <p class="what">
                 {if *done { "ticked " } else { "unticked " }} "“" {item.clone()} "” on the "
