@@ -15,8 +15,9 @@ use crate::service::Service;
 
 /// The longest the recorder sleeps without looking (it is woken by changes and deadlines).
 const IDLE: StdDuration = StdDuration::from_secs(60);
-/// Changes arriving together are looked at once.
-const SETTLE: StdDuration = StdDuration::from_millis(200);
+/// Changes arriving together are looked at once, at most once a second (a busy incident posts
+/// many notes; each would otherwise cost a look at every incident).
+const SETTLE: StdDuration = StdDuration::from_secs(1);
 
 /// Runs until `cancel`.
 pub async fn run(service: Service, cancel: CancellationToken) {
@@ -62,17 +63,17 @@ pub async fn sweep(
     let mut next: Option<DateTime<Utc>> = None;
     let mut system = None;
     for incident in service.list().await? {
+        // Only running clocks: one that stopped late was recorded when its deadline passed (by
+        // this instance or another); one stopped in time never breaches.
         for clock in clocks(&incident, &policy, now) {
-            let Some(deadline) = clock.deadline else {
+            let Some(deadline) = clock.deadline.filter(|_| clock.running()) else {
                 continue;
             };
             if incident.breached(clock.kind, clock.started_at) {
                 continue;
             }
-            if !clock.breached(now) {
-                if clock.running() {
-                    next = Some(next.map_or(deadline, |n| n.min(deadline)));
-                }
+            if now < deadline {
+                next = Some(next.map_or(deadline, |n| n.min(deadline)));
                 continue;
             }
             if system.is_none() {
