@@ -273,11 +273,7 @@ on_both_stores!(
 async fn two_instances_record_one_breach() {
     let db = Db::postgres().await;
     let first = TestServer::start(db).await;
-    let second_store = first.db.open().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let second = sitrep::start(second_store.clone(), listener, "target/site", false)
-        .await
-        .unwrap();
+    let (second, second_store) = first.another_instance().await;
     let iris = first.client(UserRole::Admin).await;
     for round in 0..3 {
         let id = iris

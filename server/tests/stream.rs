@@ -173,11 +173,7 @@ async fn another_writer_on_the_same_postgres_reaches_this_instances_subscribers(
     // subscriber of the other (LISTEN/NOTIFY + catch-up from the table).
     let db = Db::postgres().await;
     let first = TestServer::start(db).await;
-    let second_store = first.db.open().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let second = sitrep::start(second_store.clone(), listener, "target/site", false)
-        .await
-        .unwrap();
+    let (second, second_store) = first.another_instance().await;
     let alice = first.client(UserRole::Responder).await;
     let id = alice.declare("Across instances", "sev2").await["id"]
         .as_i64()
@@ -255,11 +251,7 @@ on_both_stores!(
 async fn presence_crosses_instances_on_postgres() {
     let db = Db::postgres().await;
     let first = TestServer::start(db).await;
-    let second_store = first.db.open().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let second = sitrep::start(second_store.clone(), listener, "target/site", false)
-        .await
-        .unwrap();
+    let (second, second_store) = first.another_instance().await;
     let iris = first.client(UserRole::Admin).await;
     let sam = first.client(UserRole::Responder).await;
     let sam_name = sam.user.as_ref().unwrap().name.clone();

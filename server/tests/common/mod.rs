@@ -123,6 +123,18 @@ impl TestServer {
         }
     }
 
+    /// A second instance on the same database (as behind a load balancer), with its own store.
+    pub async fn another_instance(&self) -> (sitrep::Running, Arc<dyn Store>) {
+        let store = self.db.open().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let running = sitrep::start(store.clone(), listener, "target/site", false)
+            .await
+            .expect("start a second instance");
+        (running, store)
+    }
+
     /// Stops the server (ending its streams) and closes the store, keeping the data.
     pub async fn stop(mut self) -> Db {
         if let Some(running) = self.running.take() {

@@ -139,6 +139,25 @@ impl Board {
         }
     }
 
+    /// An HTML5 drag passes over drop target `target` (`None`: not a target, e.g. a retired
+    /// role): accept the drop there and highlight it.
+    fn drag_over(&self, ev: &leptos::ev::DragEvent, target: Option<usize>) {
+        if let Some(i) = target {
+            if self.dragging.with_untracked(Option::is_some) {
+                ev.prevent_default();
+                self.over.set(Some(i));
+            }
+        }
+    }
+
+    /// An HTML5 drag ends on drop target `target`.
+    fn dropped(&self, ev: &leptos::ev::DragEvent, target: Option<usize>) {
+        ev.prevent_default();
+        if let (Some(i), Some(carried)) = (target, self.dragging.get_untracked()) {
+            self.drop_on(carried, i, false);
+        }
+    }
+
     /// What a target holds, for the live region while choosing with the keyboard.
     fn describe_target(&self, target: usize, carried: &Carried) -> String {
         let label = self.label(target);
@@ -379,18 +398,8 @@ fn Roster(board: Board) -> impl IntoView {
             data-drop-index="0"
             data-testid="roster"
             aria-label="People"
-            on:dragover=move |ev| {
-                if board.dragging.with_untracked(Option::is_some) {
-                    ev.prevent_default();
-                    board.over.set(Some(0));
-                }
-            }
-            on:drop=move |ev| {
-                ev.prevent_default();
-                if let Some(carried) = board.dragging.get_untracked() {
-                    board.drop_on(carried, 0, false);
-                }
-            }
+            on:dragover=move |ev| board.drag_over(&ev, Some(0))
+            on:drop=move |ev| board.dropped(&ev, Some(0))
         >
             <h3>"People"</h3>
             <input
@@ -672,20 +681,8 @@ fn RoleColumn(board: Board, role: RoleDef) -> impl IntoView {
                 data-drop-index=index.map(|i| i.to_string())
                 data-testid=format!("role-{}", key.get_value())
                 aria-label=label.clone()
-                on:dragover=move |ev| {
-                    if let Some(i) = index {
-                        if board.dragging.with_untracked(Option::is_some) {
-                            ev.prevent_default();
-                            board.over.set(Some(i));
-                        }
-                    }
-                }
-                on:drop=move |ev| {
-                    ev.prevent_default();
-                    if let (Some(i), Some(carried)) = (index, board.dragging.get_untracked()) {
-                        board.drop_on(carried, i, false);
-                    }
-                }
+                on:dragover=move |ev| board.drag_over(&ev, index)
+                on:drop=move |ev| board.dropped(&ev, index)
             >
                 <h3>
                     {label.clone()}
