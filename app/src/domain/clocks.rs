@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::sla::{due_soon, state_at, Calendar, ClockState, Counting, Target};
+use super::sla::{due_soon, state_at, Calendar, ClockState, Counting, Pause, Target};
 use super::{Incident, Severity, Status};
 
 /// The clocks an incident can carry.
@@ -191,10 +191,76 @@ pub struct Clock {
     pub due_soon_at: Option<DateTime<Utc>>,
     /// When its goal was reached (acknowledged, mitigated, ...); `None` while it runs.
     pub stopped_at: Option<DateTime<Utc>>,
+    /// How long it has stood still so far (paused stretches between its start and now, or its
+    /// stop), in seconds. Paused time never counts towards the target.
+    pub paused_seconds: i64,
     pub state: ClockState,
 }
 
 impl Clock {
+    /// A clock of `kind` counting `target` from `started_at` (stopped at `stopped_at`, if it has
+    /// stopped), standing still during `pauses`; business targets count by `calendar`. As of
+    /// `now`.
+    pub fn new(
+        kind: ClockKind,
+        target: Target,
+        started_at: DateTime<Utc>,
+        stopped_at: Option<DateTime<Utc>>,
+        pauses: &[Pause],
+        calendar: &Calendar,
+        now: DateTime<Utc>,
+    ) -> Clock {
+        let counting = Counting {
+            calendar: target.is_business().then_some(calendar),
+            pauses,
+        };
+        let length = target.length(calendar);
+        // A calendar that fails to parse was refused when it was saved; count wall-clock time
+        // then.
+        let fallback = Counting {
+            calendar: None,
+            pauses,
+        };
+        let deadline = counting
+            .deadline(started_at, length)
+            .or_else(|_| fallback.deadline(started_at, length))
+            .ok()
+            .flatten();
+        let due_soon_at = due_soon(&counting, started_at, length)
+            .or_else(|_| due_soon(&fallback, started_at, length))
+            .ok()
+            .flatten();
+        let end = stopped_at.unwrap_or(now).max(started_at);
+        let unpaused = Counting {
+            calendar: None,
+            pauses,
+        }
+        .elapsed(started_at, end)
+        .unwrap_or(end - started_at);
+        let paused_seconds = ((end - started_at) - unpaused).num_seconds().max(0);
+        let paused_now = stopped_at.is_none()
+            && pauses
+                .iter()
+                .any(|p| p.from <= now && p.to.is_none_or(|to| now < to));
+        let state = match (stopped_at, deadline, due_soon_at) {
+            (Some(_), _, _) => ClockState::Met,
+            (None, _, _) if paused_now => ClockState::Paused,
+            (None, Some(d), Some(s)) => state_at(now, s, d),
+            (None, Some(d), None) => state_at(now, d, d),
+            (None, None, _) => ClockState::Paused,
+        };
+        Clock {
+            kind,
+            target,
+            started_at,
+            deadline,
+            due_soon_at,
+            stopped_at,
+            paused_seconds,
+            state,
+        }
+    }
+
     /// Is it still counting?
     pub fn running(&self) -> bool {
         self.stopped_at.is_none()
@@ -261,52 +327,98 @@ pub fn clocks(incident: &Incident, policy: &SlaPolicy, now: DateTime<Utc>) -> Ve
                 // done).
                 ClockKind::PostMortem => (incident.resolved_at?, incident.closed_at),
             };
-            Some(clock(kind, target, started_at, stopped_at, policy, now))
+            Some(Clock::new(
+                kind,
+                target,
+                started_at,
+                stopped_at,
+                &[],
+                &policy.calendar,
+                now,
+            ))
         })
         .collect()
 }
 
-fn clock(
-    kind: ClockKind,
-    target: Target,
-    started_at: DateTime<Utc>,
-    stopped_at: Option<DateTime<Utc>>,
-    policy: &SlaPolicy,
-    now: DateTime<Utc>,
-) -> Clock {
-    let counting = Counting {
-        calendar: target.is_business().then_some(&policy.calendar),
-        pauses: &[],
-    };
-    let length = target.length(&policy.calendar);
-    // A calendar that fails to parse was refused when it was saved; count wall-clock time then.
-    let deadline = counting
-        .deadline(started_at, length)
-        .or_else(|_| Counting::wall_clock().deadline(started_at, length))
-        .ok()
-        .flatten();
-    let due_soon_at = due_soon(&counting, started_at, length).ok().flatten();
-    let state = match (stopped_at, deadline, due_soon_at) {
-        (Some(_), _, _) => ClockState::Met,
-        (None, Some(d), Some(s)) => state_at(now, s, d),
-        (None, Some(d), None) => state_at(now, d, d),
-        (None, None, _) => ClockState::Paused,
-    };
-    Clock {
-        kind,
-        target,
-        started_at,
-        deadline,
-        due_soon_at,
-        stopped_at,
-        state,
+/// How one running clock of an incident moved when the SLA policy changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ClockChange {
+    pub clock: ClockKind,
+    /// `None`: the clock did not apply before (it starts now).
+    pub target_before: Option<Target>,
+    /// `None`: the clock no longer applies.
+    pub target_after: Option<Target>,
+    pub deadline_before: Option<DateTime<Utc>>,
+    pub deadline_after: Option<DateTime<Utc>>,
+}
+
+impl ClockChange {
+    /// "Acknowledge: 5 min → 10 min, due 10:10 (was 10:05)", "Mitigate: no longer applies (was
+    /// 4 h)", "Resolve: now 4 h, due 14:00"; instants written by `at`.
+    pub fn describe(&self, at: impl Fn(DateTime<Utc>) -> String) -> String {
+        let label = self.clock.label();
+        let target = match (self.target_before, self.target_after) {
+            (Some(before), Some(after)) if before != after => {
+                format!("{label}: {} → {}", before.label(), after.label())
+            }
+            (Some(_), Some(after)) => format!("{label}: {}", after.label()),
+            (None, Some(after)) => format!("{label}: now {}", after.label()),
+            (Some(before), None) => {
+                return format!("{label}: no longer applies (was {})", before.label())
+            }
+            (None, None) => label.to_owned(),
+        };
+        match (self.deadline_before, self.deadline_after) {
+            (Some(before), Some(after)) if before != after => {
+                format!("{target}, due {} (was {})", at(after), at(before))
+            }
+            (_, Some(after)) => format!("{target}, due {}", at(after)),
+            (_, None) => target,
+        }
     }
+}
+
+/// What changing the policy from `before` to `after` does to `incident`'s running clocks at
+/// `now`: each clock whose target or deadline moved, one that starts, one that no longer
+/// applies. Empty when nothing the incident's responders count to changes.
+pub fn policy_changes(
+    incident: &Incident,
+    before: &SlaPolicy,
+    after: &SlaPolicy,
+    now: DateTime<Utc>,
+) -> Vec<ClockChange> {
+    let running = |policy: &SlaPolicy| -> Vec<Clock> {
+        clocks(incident, policy, now)
+            .into_iter()
+            .filter(Clock::running)
+            .collect()
+    };
+    let (old, new) = (running(before), running(after));
+    let find = |all: &[Clock], kind| all.iter().find(|c| c.kind == kind).cloned();
+    ClockKind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let (b, a) = (find(&old, kind), find(&new, kind));
+            let change = ClockChange {
+                clock: kind,
+                target_before: b.as_ref().map(|c| c.target),
+                target_after: a.as_ref().map(|c| c.target),
+                deadline_before: b.and_then(|c| c.deadline),
+                deadline_after: a.and_then(|c| c.deadline),
+            };
+            let moved = change.target_before != change.target_after
+                || change.deadline_before != change.deadline_after;
+            moved.then_some(change)
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::{apply, decide, Actor, Command, Context, EventRecord};
+    use crate::domain::{Calendar, ClockState, Pause};
     use chrono::{Duration, TimeZone};
 
     fn at(minute: i64) -> DateTime<Utc> {
@@ -428,6 +540,124 @@ mod tests {
             find(&all, ClockKind::Resolve).unwrap().state,
             ClockState::Met
         );
+    }
+
+    #[test]
+    fn a_policy_change_lists_exactly_the_running_clocks_it_moves() {
+        let before = SlaPolicy::default();
+        let mut state = None;
+        run(
+            &mut state,
+            Command::Declare {
+                title: "Down".into(),
+                severity: Severity::Sev2,
+                summary: String::new(),
+            },
+            0,
+        );
+        run(&mut state, Command::Acknowledge, 3);
+        let inc = state.clone().unwrap();
+        let now = at(10);
+        assert!(policy_changes(&inc, &before, &before, now).is_empty());
+
+        // SEV2: acknowledge (already met) 15 → 20 min, resolve 8 → 6 h, mitigate dropped; SEV1
+        // edits do not concern a SEV2.
+        let mut after = before.clone();
+        after.severities[1].acknowledge = Some(Target::minutes(20));
+        after.severities[1].resolve = Some(Target::hours(6));
+        after.severities[1].mitigate = None;
+        after.severities[0].resolve = Some(Target::hours(1));
+        let changes = policy_changes(&inc, &before, &after, now);
+        let kinds: Vec<ClockKind> = changes.iter().map(|c| c.clock).collect();
+        assert_eq!(kinds, [ClockKind::Mitigate, ClockKind::Resolve]);
+        let resolve = &changes[1];
+        assert_eq!(resolve.deadline_before, Some(at(8 * 60)));
+        assert_eq!(resolve.deadline_after, Some(at(6 * 60)));
+        let fmt = |t: DateTime<Utc>| t.format("%H:%M").to_string();
+        assert_eq!(
+            resolve.describe(fmt),
+            "Resolve: 8 h → 6 h, due 16:00 (was 18:00)"
+        );
+        assert_eq!(
+            changes[0].describe(fmt),
+            "Mitigate: no longer applies (was 4 h)"
+        );
+
+        // A clock that starts applying.
+        let mut more = before.clone();
+        more.severities[1].post_mortem = None;
+        more.severities[3].mitigate = Some(Target::hours(2));
+        let mut sev4 = inc.clone();
+        sev4.severity = Severity::Sev4;
+        let changes = policy_changes(&sev4, &before, &more, now);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].describe(fmt), "Mitigate: now 2 h, due 12:00");
+
+        // A calendar change moves business-time clocks only: SEV4 acknowledges in 1 business
+        // day; a SEV2 (all wall clock while open) does not move.
+        let mut new_york = before.clone();
+        new_york.calendar.time_zone = "America/New_York".into();
+        let mut fresh = inc.clone();
+        fresh.severity = Severity::Sev4;
+        fresh.acknowledged_at = None;
+        let changes = policy_changes(&fresh, &before, &new_york, now);
+        assert_eq!(changes.len(), 2, "{changes:?}"); // acknowledge and resolve
+        assert!(changes
+            .iter()
+            .all(|c| c.target_before == c.target_after && c.deadline_before != c.deadline_after));
+        assert!(policy_changes(&inc, &before, &new_york, now).is_empty());
+    }
+
+    #[test]
+    fn a_clock_counts_its_paused_time_and_stands_still_while_paused() {
+        let calendar = Calendar::default();
+        let pauses = [
+            Pause {
+                from: at(10),
+                to: Some(at(40)),
+            },
+            Pause {
+                from: at(100),
+                to: None,
+            },
+        ];
+        let target = Target::hours(1);
+        // At minute 50: 30 minutes paused, due at minute 90 (60 counted + 30 paused).
+        let c = Clock::new(
+            ClockKind::Resolve,
+            target,
+            at(0),
+            None,
+            &pauses[..1],
+            &calendar,
+            at(50),
+        );
+        assert_eq!(c.paused_seconds, 30 * 60);
+        assert_eq!(c.deadline, Some(at(90)));
+        assert_eq!(c.state, ClockState::OnTrack);
+        // Paused again at minute 100 with no end: paused, no deadline, paused time grows.
+        let c = Clock::new(
+            ClockKind::Resolve,
+            target,
+            at(0),
+            None,
+            &pauses,
+            &calendar,
+            at(120),
+        );
+        assert_eq!(c.state, ClockState::Paused);
+        assert_eq!(c.paused_seconds, 50 * 60);
+        // Stopped at minute 45: paused time counts up to the stop only.
+        let c = Clock::new(
+            ClockKind::Resolve,
+            target,
+            at(0),
+            Some(at(45)),
+            &pauses,
+            &calendar,
+            at(120),
+        );
+        assert_eq!((c.state, c.paused_seconds), (ClockState::Met, 30 * 60));
     }
 
     #[test]

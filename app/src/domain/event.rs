@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Affected, ClockKind, DomainError, Incident, Milestone, RoleCatalog, ServiceRef, Severity,
-    Status, User, Visibility, IMPACT_MAX_CHARS, NOTE_MAX_CHARS, REASON_MAX_CHARS,
-    SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, UPDATE_MAX_CHARS,
+    Affected, ClockChange, ClockKind, DomainError, Incident, Milestone, RoleCatalog, ServiceRef,
+    Severity, SlaPolicy, Status, User, Visibility, IMPACT_MAX_CHARS, NOTE_MAX_CHARS,
+    REASON_MAX_CHARS, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, UPDATE_MAX_CHARS,
 };
 
 /// What someone asks Sitrep to do to an incident.
@@ -355,6 +355,12 @@ pub enum EventPayload {
         started_at: DateTime<Utc>,
         deadline: DateTime<Utc>,
     },
+    /// An admin changed the SLA policy, which moved this incident's running clocks as listed.
+    /// Carries the new policy, so every open page counts to it from this event on.
+    SlaPolicyChanged {
+        changes: Vec<ClockChange>,
+        policy: SlaPolicy,
+    },
 }
 
 /// How the timeline filters entries.
@@ -370,7 +376,7 @@ pub enum Category {
 
 impl EventPayload {
     /// Every kind, as sent in the SSE `event:` field.
-    pub const KINDS: [&'static str; 22] = [
+    pub const KINDS: [&'static str; 23] = [
         "incident_declared",
         "note_added",
         "status_changed",
@@ -393,6 +399,7 @@ impl EventPayload {
         "roles_swapped",
         "checklist_ticked",
         "sla_breached",
+        "sla_policy_changed",
     ];
 
     pub fn kind(&self) -> &'static str {
@@ -419,6 +426,7 @@ impl EventPayload {
             EventPayload::RolesSwapped { .. } => "roles_swapped",
             EventPayload::ChecklistTicked { .. } => "checklist_ticked",
             EventPayload::SlaBreached { .. } => "sla_breached",
+            EventPayload::SlaPolicyChanged { .. } => "sla_policy_changed",
         }
     }
 
@@ -1107,6 +1115,8 @@ pub fn apply(state: &mut Option<Incident>, event: &EventRecord) {
                 });
             }
         }
+        // The policy is not the incident's: pages keep it beside the incident.
+        EventPayload::SlaPolicyChanged { .. } => {}
     }
 }
 
@@ -1436,28 +1446,36 @@ mod tests {
 
     #[test]
     fn public_updates_restart_the_update_clock() {
+        // SEV1: a public update is due every 30 minutes (product.md), counted from detection.
+        let next_update = |state: &Option<Incident>| {
+            let clocks = crate::domain::clocks(
+                state.as_ref().unwrap(),
+                &crate::domain::SlaPolicy::default(),
+                at(13),
+            );
+            clocks
+                .iter()
+                .find(|c| c.kind == ClockKind::NextUpdate)
+                .and_then(|c| c.deadline)
+        };
         let mut state = declared();
-        let inc = state.clone().unwrap();
-        assert_eq!(inc.next_update_due(Some(30)), Some(at(30)));
+        assert_eq!(next_update(&state), Some(at(30)));
         let cmd = Command::PublishUpdate {
             visibility: Visibility::Internal,
             body: "internal".into(),
         };
         run(&mut state, &cmd, &ctx(10)).unwrap();
         assert_eq!(
-            state.as_ref().unwrap().next_update_due(Some(30)),
-            Some(at(30))
+            next_update(&state),
+            Some(at(30)),
+            "internal updates do not count"
         );
         let cmd = Command::PublishUpdate {
             visibility: Visibility::Public,
             body: "public".into(),
         };
         run(&mut state, &cmd, &ctx(12)).unwrap();
-        assert_eq!(
-            state.as_ref().unwrap().next_update_due(Some(30)),
-            Some(at(42))
-        );
-        assert_eq!(state.as_ref().unwrap().next_update_due(None), None);
+        assert_eq!(next_update(&state), Some(at(42)));
     }
 
     #[test]

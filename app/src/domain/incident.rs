@@ -274,17 +274,6 @@ impl Incident {
         Ok(())
     }
 
-    /// When the next public status update is due, by the severity's cadence (while the incident is
-    /// being worked on). Counted from the last public update, or from detection before the first.
-    pub fn next_update_due(&self, every_minutes: Option<u32>) -> Option<DateTime<Utc>> {
-        let every = every_minutes?;
-        if !self.status.is_active() {
-            return None;
-        }
-        let from = self.last_public_update_at.unwrap_or(self.detected_at);
-        Some(from + chrono::Duration::minutes(i64::from(every)))
-    }
-
     /// Is the breach of this run of `clock` recorded?
     pub fn breached(&self, clock: super::ClockKind, started_at: DateTime<Utc>) -> bool {
         self.breaches

@@ -14,7 +14,10 @@ mod user;
 mod vocab;
 
 pub use catalog::{tier_label, Service, ServiceInput};
-pub use clocks::{clocks, countdown_text, Clock, ClockKind, SeverityTargets, SlaPolicy};
+pub use clocks::{
+    clocks, countdown_text, policy_changes, Clock, ClockChange, ClockKind, SeverityTargets,
+    SlaPolicy,
+};
 pub use error::{AppError, DomainError, ErrorKind};
 pub use event::{
     apply, counterpart, decide, Actor, Category, Command, Context, EventPayload, EventRecord,

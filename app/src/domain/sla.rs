@@ -335,7 +335,7 @@ pub enum ClockState {
     Breached,
     /// Stopped for now (the deadline moves on when it resumes).
     Paused,
-    /// Its goal was reached (in time or not: see `breached_at`).
+    /// Its goal was reached (in time or late: see `Clock::breached`).
     Met,
 }
 

@@ -178,6 +178,13 @@ pub fn describe_payload(payload: &EventPayload, vocab: &Vocabulary) -> String {
             clock.label(),
             ts(Some(*deadline))
         ),
+        E::SlaPolicyChanged { changes, .. } => {
+            let moved: Vec<String> = changes
+                .iter()
+                .map(|c| c.describe(|t| ts(Some(t))))
+                .collect();
+            format!("SLA policy changed: {}", moved.join("; "))
+        }
         E::ChecklistTicked { role, item, done } => format!(
             "{} checklist: {} \"{item}\"",
             vocab.role_label(role),

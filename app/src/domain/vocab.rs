@@ -3,8 +3,8 @@
 //! travel to the browser with every snapshot, so no screen hard-codes a label.
 //!
 //! The *set* of severities and statuses is fixed by the lifecycle rules; what each one is called,
-//! how it is described, whether a severity is major and how often it needs a public update are
-//! configurable.
+//! how it is described and whether a severity is major are configurable. (How often a public
+//! update is due is the SLA policy's next-update target.)
 
 use serde::{Deserialize, Serialize};
 
@@ -18,8 +18,6 @@ pub struct SeverityDef {
     pub description: String,
     /// Major incidents need a commander and a post-mortem.
     pub major: bool,
-    /// How often a public status update is due while the incident is open; none for no cadence.
-    pub update_every_minutes: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,12 +49,6 @@ pub struct Vocabulary {
 
 impl Default for Vocabulary {
     fn default() -> Self {
-        let cadence = |s: Severity| match s {
-            Severity::Sev1 => Some(30),
-            Severity::Sev2 => Some(60),
-            Severity::Sev3 => Some(240),
-            Severity::Sev4 => None,
-        };
         let status_description = |s: Status| match s {
             Status::Triage => "Reported; deciding whether and how bad",
             Status::Investigating => "Working out what is wrong",
@@ -94,7 +86,6 @@ impl Default for Vocabulary {
                     label: s.label().to_owned(),
                     description: s.description().to_owned(),
                     major: s.is_major(),
-                    update_every_minutes: cadence(s),
                 })
                 .collect(),
             statuses: Status::ALL
@@ -140,16 +131,6 @@ impl Vocabulary {
                 _ => return Err(format!("Status {} is listed more than once.", s.key())),
             }
         }
-        if let Some(d) = self
-            .severities
-            .iter()
-            .find(|d| d.update_every_minutes == Some(0))
-        {
-            return Err(format!(
-                "Severity {}: the update cadence must be at least one minute.",
-                d.severity.key()
-            ));
-        }
         self.roles.validate()
     }
 
@@ -168,7 +149,6 @@ impl Vocabulary {
                 label: s.label().to_owned(),
                 description: s.description().to_owned(),
                 major: s.is_major(),
-                update_every_minutes: None,
             })
     }
 
@@ -215,10 +195,6 @@ mod tests {
     fn defaults_are_valid_and_follow_product_md() {
         let v = Vocabulary::default();
         v.validate().unwrap();
-        assert_eq!(v.severity(Severity::Sev1).update_every_minutes, Some(30));
-        assert_eq!(v.severity(Severity::Sev2).update_every_minutes, Some(60));
-        assert_eq!(v.severity(Severity::Sev3).update_every_minutes, Some(240));
-        assert_eq!(v.severity(Severity::Sev4).update_every_minutes, None);
         assert!(v.severity(Severity::Sev2).major && !v.severity(Severity::Sev3).major);
         for s in [
             Status::Investigating,
@@ -238,9 +214,6 @@ mod tests {
         let mut v = Vocabulary::default();
         v.statuses[0].label = " ".into();
         assert!(v.validate().unwrap_err().contains("triage needs a label"));
-        let mut v = Vocabulary::default();
-        v.severities[0].update_every_minutes = Some(0);
-        assert!(v.validate().unwrap_err().contains("at least one minute"));
     }
 
     #[test]

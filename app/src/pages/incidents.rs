@@ -67,6 +67,10 @@ fn IncidentsView(
             LiveMessage::Event(_) if incidents.is_disposed() => {}
             LiveMessage::Event(ev) => {
                 let event = &ev.event;
+                // Before the rows it moves are redrawn: they count to the new policy.
+                if let EventPayload::SlaPolicyChanged { policy, .. } = &event.payload {
+                    sla_policy.set_value(policy.clone());
+                }
                 incidents.update(|list| {
                     if let Some(pos) = list.iter().position(|i| i.id == event.incident_id) {
                         let mut state = Some(list[pos].clone());

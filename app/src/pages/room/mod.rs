@@ -19,8 +19,8 @@ use crate::components::{
     StatusBadge,
 };
 use crate::domain::{
-    apply, human_duration, Actor, AppError, Command, EventPayload, EventRecord, Incident, Person,
-    Service, Status, INCIDENT_COMMANDER,
+    apply, human_duration, Actor, AppError, Clock, Command, EventPayload, EventRecord, Incident,
+    Person, Service, SlaPolicy, Status, INCIDENT_COMMANDER,
 };
 use crate::live::{use_live, LiveMessage};
 
@@ -63,13 +63,20 @@ pub(crate) struct Room {
     /// Set when our view was stale; cleared by the next successful change.
     notice: RwSignal<Option<AppError>>,
     server_time: chrono::DateTime<chrono::Utc>,
+    /// What the SLA clocks count to (an admin's edit arrives live with the incident's events).
+    sla_policy: RwSignal<SlaPolicy>,
+    /// The incident's SLA clocks: they move with the incident and the policy, not the clock.
+    sla: Memo<Vec<Clock>>,
 }
 
 impl Room {
     /// Live messages may still arrive while the page is being replaced (navigating to another
     /// room): a room whose signals are gone ignores them.
     fn gone(&self) -> bool {
-        self.incident.is_disposed() || self.timeline.is_disposed() || self.presence.is_disposed()
+        self.incident.is_disposed()
+            || self.timeline.is_disposed()
+            || self.presence.is_disposed()
+            || self.sla_policy.is_disposed()
     }
 
     fn receive(&self, event: &EventRecord) {
@@ -89,6 +96,9 @@ impl Room {
                 entries.sort_by_key(|e| e.id);
             }
         });
+        if let EventPayload::SlaPolicyChanged { policy, .. } = &event.payload {
+            set_policy(self.sla_policy, policy);
+        }
         // A service added to the catalog after this page loaded: fetch its facts.
         if let EventPayload::ServiceLinked { service } = &event.payload {
             if !self
@@ -141,6 +151,7 @@ impl Room {
                     });
                     room.services.set(s.services);
                     room.roster.set(s.roster);
+                    set_policy(room.sla_policy, &s.sla_policy);
                 }
                 Err(e) => room.notice.set(Some(e)),
             }
@@ -170,6 +181,14 @@ impl Room {
     }
 }
 
+/// Takes a policy that arrived (live or in a snapshot); an unchanged one notifies nobody, so a
+/// policy change arriving on many incidents recounts each page's clocks once.
+pub(crate) fn set_policy(signal: RwSignal<SlaPolicy>, policy: &SlaPolicy) {
+    if signal.with_untracked(|p| p != policy) {
+        signal.set(policy.clone());
+    }
+}
+
 /// The error of an action's last run, for an `ErrorNotice`.
 fn action_error(action: Action<Command, Result<Acted, AppError>>) -> Signal<Option<AppError>> {
     Signal::derive(move || action.value().get().and_then(|r| r.err()))
@@ -191,17 +210,27 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
     let severities = vocabulary.clone();
     let commander_label = vocabulary.role_label(INCIDENT_COMMANDER).to_owned();
     provide_vocabulary(vocabulary);
+    let incident = RwSignal::new(initial);
+    let sla_policy = RwSignal::new(sla_policy);
+    let sla = Memo::new(move |_| {
+        let policy = sla_policy.read();
+        incident
+            .try_with(|i| crate::domain::clocks(i, &policy, server_time))
+            .unwrap_or_default()
+    });
     let room = Room {
-        id: initial.id,
+        id: incident.with_untracked(|i| i.id),
         viewer_id: viewer.id,
         can_write: viewer.can_write(),
-        incident: RwSignal::new(initial),
+        incident,
         timeline: RwSignal::new(entries),
         services: RwSignal::new(services),
         presence: RwSignal::new(Vec::new()),
         roster: RwSignal::new(roster),
         notice: RwSignal::new(None),
         server_time,
+        sla_policy,
+        sla,
     };
     let clock = use_clock();
     let live = use_live();
@@ -222,7 +251,6 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
         LiveMessage::Resync => room.reload(),
     });
 
-    let incident = room.incident;
     // The document title outlives the page by a moment when navigating to another room.
     let title = move || {
         incident
@@ -237,12 +265,6 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
             .unwrap_or_default()
     };
     let merged_into = move || incident.with(|i| i.merged_into);
-    // Deadlines change with the incident (milestones, severity, updates), not with the clock.
-    let sla = Memo::new(move |_| {
-        incident
-            .try_with(|i| crate::domain::clocks(i, &sla_policy, server_time))
-            .unwrap_or_default()
-    });
     let needs_commander = move || {
         incident.with(|i| {
             let severity = severities.severity(i.severity);

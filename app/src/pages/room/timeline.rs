@@ -325,6 +325,17 @@ fn TimelineEntry(room: Room, entry: Entry) -> impl IntoView {
             </p>
         }
         .into_any(),
+        E::SlaPolicyChanged { changes, .. } => {
+            let lines = changes
+                .iter()
+                .map(|c| view! { <li>{c.describe(crate::components::format_datetime)}</li> })
+                .collect_view();
+            view! {
+                <p class="what">"changed the SLA policy, which moved this incident's clocks:"</p>
+                <ul class="clock-changes">{lines}</ul>
+            }
+            .into_any()
+        }
         E::ChecklistTicked { role, item, done } => view! {
             <p class="what">
                 {if *done { "ticked " } else { "unticked " }} "“" {item.clone()} "” on the "

@@ -6,12 +6,11 @@ use leptos::prelude::*;
 use super::{action_error, Room};
 use crate::clock::use_clock;
 use crate::components::{relative, use_vocabulary, ErrorNotice};
-use crate::domain::{thousands, Command, Visibility, UPDATE_MAX_CHARS};
+use crate::domain::{thousands, ClockKind, Command, Visibility, UPDATE_MAX_CHARS};
 
 #[component]
 pub fn UpdatesPanel(room: Room) -> impl IntoView {
     let clock = use_clock();
-    let vocab = use_vocabulary();
     let incident = room.incident;
     let server_time = room.server_time;
     // These tick with the clock, and may tick once more while the page is being replaced:
@@ -25,22 +24,24 @@ pub fn UpdatesPanel(room: Room) -> impl IntoView {
             })
             .unwrap_or_default()
     };
+    let sla = room.sla;
     let due = move || {
-        incident
-            .try_with(|i| i.next_update_due(vocab.severity(i.severity).update_every_minutes))
-            .flatten()
+        sla.try_with(|clocks| {
+            clocks
+                .iter()
+                .find(|c| c.kind == ClockKind::NextUpdate)
+                .and_then(|c| c.deadline)
+        })
+        .flatten()
     };
-    let due_text = {
-        let due = due.clone();
-        move || {
-            let now = clock.now_or(server_time);
-            match due() {
-                Some(at) if at < now => {
-                    format!("overdue by {}", crate::domain::human_duration(now - at))
-                }
-                Some(at) => relative(at, now),
-                None => "no cadence for this severity or status".to_owned(),
+    let due_text = move || {
+        let now = clock.now_or(server_time);
+        match due() {
+            Some(at) if at < now => {
+                format!("overdue by {}", crate::domain::human_duration(now - at))
             }
+            Some(at) => relative(at, now),
+            None => "no update target for this severity or status".to_owned(),
         }
     };
     let overdue = move || due().is_some_and(|at| at < clock.now_or(server_time));
