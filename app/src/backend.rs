@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
-use crate::api::{IncidentsSnapshot, RolesSnapshot, RoomSnapshot, ServicesSnapshot};
+use crate::api::{
+    IncidentsSnapshot, RolesSnapshot, RoomSnapshot, ServicesSnapshot, SlaPolicySaved, SlaSnapshot,
+};
 use crate::domain::{
-    AppError, Command, EventRecord, Incident, RoleCatalog, Service, ServiceInput, User,
+    AppError, Command, EventRecord, Incident, RoleCatalog, Service, ServiceInput, SlaPolicy, User,
 };
 
 #[async_trait::async_trait]
@@ -35,6 +37,14 @@ pub trait Backend: Send + Sync + 'static {
         viewer: &User,
         catalog: RoleCatalog,
     ) -> Result<RoleCatalog, AppError>;
+    /// The incident SLA policy, for its settings screen.
+    async fn sla_policy(&self, viewer: &User) -> Result<SlaSnapshot, AppError>;
+    /// Replaces the SLA policy (admins); open incidents' deadlines follow.
+    async fn save_sla_policy(
+        &self,
+        viewer: &User,
+        policy: SlaPolicy,
+    ) -> Result<SlaPolicySaved, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

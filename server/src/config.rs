@@ -54,7 +54,7 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure (set this when serving over HTTPS).
     #[arg(long, env = "SITREP_SECURE_COOKIES")]
     pub secure_cookies: bool,
-    /// A JSON file naming the severities and statuses (labels, descriptions, update cadences)
+    /// A JSON file naming the severities and statuses (labels, descriptions, major or not)
     /// and the status-update templates; see `GET /api/v1/vocabulary` for the defaults.
     #[arg(long, env = "SITREP_VOCABULARY")]
     pub vocabulary: Option<std::path::PathBuf>,

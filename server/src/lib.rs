@@ -6,6 +6,7 @@ pub mod bus;
 pub mod config;
 pub mod http;
 pub mod markdown;
+pub mod metrics;
 pub mod presence;
 pub mod seed;
 pub mod service;
@@ -139,7 +140,7 @@ pub struct Options {
     pub site_root: String,
     /// Mark cookies `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
-    /// Severity and status labels, update cadences and templates.
+    /// Severity and status labels, update templates and roles.
     pub vocabulary: app::domain::Vocabulary,
 }
 

@@ -163,6 +163,18 @@ fn load_vocabulary(path: Option<&std::path::Path>) -> Result<app::domain::Vocabu
     vocabulary
         .validate()
         .map_err(|e| format!("the vocabulary {} is not valid: {e}", path.display()))?;
+    // Files written for earlier versions set the public-update cadence here.
+    let old_cadence = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("severities")?.as_array().cloned())
+        .is_some_and(|all| all.iter().any(|s| s.get("update_every_minutes").is_some()));
+    if old_cadence {
+        tracing::warn!(
+            vocabulary = %path.display(),
+            "update_every_minutes is ignored: how often a public update is due is now the SLA \
+             policy's next-update target (Settings → SLA policy, or PUT /api/v1/sla/policy)"
+        );
+    }
     Ok(vocabulary)
 }
 

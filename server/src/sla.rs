@@ -88,12 +88,15 @@ pub async fn sweep(
                 deadline,
             };
             match service.execute(actor, Some(incident.id), command).await {
-                Ok(_) => tracing::info!(
-                    incident = incident.id,
-                    clock = clock.kind.key(),
-                    %deadline,
-                    "SLA breach recorded"
-                ),
+                Ok(_) => {
+                    service.metrics.sla_breached(clock.kind, incident.severity);
+                    tracing::info!(
+                        incident = incident.id,
+                        clock = clock.kind.key(),
+                        %deadline,
+                        "SLA breach recorded"
+                    )
+                }
                 // Another instance recorded it first, or the incident moved on meanwhile.
                 Err(e) if e.kind != app::domain::ErrorKind::Internal => {
                     tracing::debug!(incident = incident.id, error = %e.message, "breach not recorded")

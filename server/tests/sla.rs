@@ -290,3 +290,254 @@ async fn two_instances_record_one_breach() {
     second_store.close().await;
     first.stop().await;
 }
+
+fn entries_of(timeline: &Value, kind: &str) -> Vec<Value> {
+    timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["payload"]["type"] == kind)
+        .cloned()
+        .collect()
+}
+
+async fn timeline(client: &common::Client, id: i64) -> Value {
+    client
+        .ok(
+            Method::GET,
+            &format!("/api/v1/incidents/{id}/timeline"),
+            None,
+        )
+        .await
+}
+
+// An admin's edit recounts the open incidents it touches, says so on exactly their timelines
+// (live, with the new policy), and leaves the others alone.
+on_both_stores!(
+    a_policy_edit_recounts_open_incidents_and_says_so,
+    |db: Db| async move {
+        let server = TestServer::start(db).await;
+        let iris = server.client(UserRole::Admin).await;
+        let sam = server.client(UserRole::Responder).await;
+        let sev1 = iris.declare("Payments failing", "sev1").await;
+        let sev1_id = sev1["id"].as_i64().unwrap();
+        let detected = instant(&sev1["detected_at"]);
+        let sev3_id = iris.declare("Slow avatars", "sev3").await["id"]
+            .as_i64()
+            .unwrap();
+        // A closed SEV1: its clocks have all stopped, so nothing of it moves.
+        let closed = iris.declare("Yesterday's outage", "sev1").await;
+        let closed_id = closed["id"].as_i64().unwrap();
+        for status in ["resolved", "closed"] {
+            let v = iris
+                .ok(Method::GET, &format!("/api/v1/incidents/{closed_id}"), None)
+                .await["version"]
+                .clone();
+            iris.ok(
+                Method::POST,
+                &format!("/api/v1/incidents/{closed_id}/status"),
+                Some(json!({"status": status, "expected_version": v})),
+            )
+            .await;
+        }
+        let closed_before = timeline(&iris, closed_id).await;
+
+        // The incident JSON carries its clocks: target, deadline, state, paused time.
+        let got = sam
+            .ok(Method::GET, &format!("/api/v1/incidents/{sev1_id}"), None)
+            .await;
+        assert_eq!(got["id"], sev1_id);
+        let ack = got["sla"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == "acknowledge")
+            .unwrap()
+            .clone();
+        assert_eq!(ack["target"], json!({"amount": 5, "unit": "minutes"}));
+        assert_eq!(instant(&ack["deadline"]), detected + Duration::minutes(5));
+        assert_eq!(ack["state"], "on_track");
+        assert_eq!(ack["paused_seconds"], 0);
+        assert!(got["server_time"].is_string());
+        let listed = sam.ok(Method::GET, "/api/v1/incidents", None).await;
+        let row = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == sev1_id)
+            .unwrap();
+        assert_eq!(row["sla"], got["sla"]);
+
+        let mut watcher = common::SseReader::open(
+            &sam,
+            &format!("/api/v1/stream?topics=incident:{sev1_id}"),
+            None,
+        )
+        .await;
+
+        // SEV1: acknowledge 5 → 10 min, mitigate dropped. SEV3 untouched.
+        let mut policy = sam.ok(Method::GET, "/api/v1/sla/policy", None).await;
+        policy["severities"][0]["acknowledge"] = json!({"amount": 10, "unit": "minutes"});
+        policy["severities"][0]["mitigate"] = Value::Null;
+        let saved = iris
+            .ok(Method::PUT, "/api/v1/sla/policy", Some(policy.clone()))
+            .await;
+        assert_eq!(saved["policy"], policy);
+        assert_eq!(saved["moved"], json!([sev1_id]), "{saved}");
+
+        // Live: the open room hears of it within a second, with the policy to count to.
+        let sent = tokio::time::Instant::now();
+        let event = loop {
+            let e = watcher
+                .next_within(std::time::Duration::from_secs(2))
+                .await
+                .expect("the policy change, live");
+            if e.event == "sla_policy_changed" {
+                break e;
+            }
+        };
+        assert!(sent.elapsed() < std::time::Duration::from_secs(1));
+        let data: Value = serde_json::from_str(&event.data).unwrap();
+        assert_eq!(data["event"]["payload"]["policy"], policy);
+
+        let entries = entries_of(&timeline(&sam, sev1_id).await, "sla_policy_changed");
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        let entry = &entries[0];
+        assert_eq!(entry["actor"]["name"], iris_name(&iris).await);
+        let changes = entry["payload"]["changes"].as_array().unwrap();
+        assert_eq!(changes.len(), 2, "{changes:?}");
+        assert_eq!(changes[0]["clock"], "acknowledge");
+        assert_eq!(
+            changes[0]["target_before"],
+            json!({"amount": 5, "unit": "minutes"})
+        );
+        assert_eq!(
+            instant(&changes[0]["deadline_before"]),
+            detected + Duration::minutes(5)
+        );
+        assert_eq!(
+            instant(&changes[0]["deadline_after"]),
+            detected + Duration::minutes(10)
+        );
+        assert_eq!(changes[1]["clock"], "mitigate");
+        assert!(changes[1]["target_after"].is_null());
+
+        // The clocks follow; the others' timelines are untouched.
+        let sla = sam
+            .ok(
+                Method::GET,
+                &format!("/api/v1/incidents/{sev1_id}/sla"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            instant(&clock(&sla, "acknowledge")["deadline"]),
+            detected + Duration::minutes(10)
+        );
+        assert!(sla["clocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["kind"] != "mitigate"));
+        assert!(entries_of(&timeline(&sam, sev3_id).await, "sla_policy_changed").is_empty());
+        assert_eq!(timeline(&sam, closed_id).await, closed_before);
+
+        // Saving the same policy again moves nothing and notes nothing.
+        let again = iris
+            .ok(Method::PUT, "/api/v1/sla/policy", Some(policy.clone()))
+            .await;
+        assert_eq!(again["moved"], json!([]));
+        assert_eq!(
+            entries_of(&timeline(&sam, sev1_id).await, "sla_policy_changed").len(),
+            1
+        );
+
+        // The Markdown export says what moved.
+        let md = sam
+            .get(&format!("/api/v1/incidents/{sev1_id}/export?format=md"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            md.contains("SLA policy changed: Acknowledge: 5 min → 10 min"),
+            "{md}"
+        );
+        assert!(md.contains("Mitigate: no longer applies (was 1 h)"), "{md}");
+        server.stop().await;
+    }
+);
+
+async fn iris_name(client: &common::Client) -> Value {
+    client.ok(Method::GET, "/api/v1/me", None).await["name"].clone()
+}
+
+// A policy saved while people keep writing: every note lands, the policy lands, and the
+// incident says so once.
+on_both_stores!(
+    a_policy_edit_racing_notes_loses_nothing,
+    |db: Db| async move {
+        let server = TestServer::start(db).await;
+        let iris = server.client(UserRole::Admin).await;
+        let sam = server.client(UserRole::Responder).await;
+        let id = iris.declare("Busy room", "sev2").await["id"]
+            .as_i64()
+            .unwrap();
+        let mut policy = sam.ok(Method::GET, "/api/v1/sla/policy", None).await;
+        policy["severities"][1]["resolve"] = json!({"amount": 12, "unit": "hours"});
+        let notes = async {
+            for n in 0..15 {
+                sam.note(id, &format!("note {n}")).await;
+            }
+        };
+        let save = iris.ok(Method::PUT, "/api/v1/sla/policy", Some(policy.clone()));
+        let ((), saved) = tokio::join!(notes, save);
+        assert_eq!(saved["moved"], json!([id]));
+        let all = timeline(&sam, id).await;
+        assert_eq!(entries_of(&all, "note_added").len(), 15);
+        assert_eq!(entries_of(&all, "sla_policy_changed").len(), 1);
+        assert_eq!(
+            sam.ok(Method::GET, "/api/v1/sla/policy", None).await,
+            policy
+        );
+        server.stop().await;
+    }
+);
+
+/// `sitrep_sla_breaches_total{clock=…,severity=…}` from `/metrics`, if present.
+async fn breach_metric(server: &TestServer, clock: &str, severity: &str) -> Option<f64> {
+    let text = common::Client::anonymous(&server.url(""))
+        .get("/metrics")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let wanted = format!("sitrep_sla_breaches_total{{clock=\"{clock}\",severity=\"{severity}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&wanted))
+        .map(|v| v.trim().parse().unwrap())
+}
+
+// Each breach is counted in the metrics once, by the instance that recorded it; a restart does
+// not count it again.
+on_both_stores!(a_breach_is_counted_in_the_metrics, |db: Db| async move {
+    let server = TestServer::start(db).await;
+    let iris = server.client(UserRole::Admin).await;
+    assert_eq!(breach_metric(&server, "acknowledge", "sev1").await, None);
+    let id = iris.declare("Counted", "sev1").await["id"]
+        .as_i64()
+        .unwrap();
+    due_soon_after(&iris, id, Duration::seconds(1)).await;
+    assert_eq!(wait_for_breaches(&iris, id, 1).await.len(), 1);
+    assert_eq!(
+        breach_metric(&server, "acknowledge", "sev1").await,
+        Some(1.0)
+    );
+    let db = server.stop().await;
+    let server = TestServer::start(db).await;
+    let iris = server.client(UserRole::Admin).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert_eq!(breaches(&iris, id).await.len(), 1);
+    assert_eq!(breach_metric(&server, "acknowledge", "sev1").await, None);
+    server.stop().await;
+});

@@ -59,6 +59,26 @@ pub struct RolesSnapshot {
     pub viewer: User,
 }
 
+/// The SLA policy's settings screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SlaSnapshot {
+    pub policy: SlaPolicy,
+    pub viewer: User,
+    /// The severities' labels.
+    pub vocabulary: Vocabulary,
+}
+
+/// A saved SLA policy, and the incidents whose running clocks it moved (each has a timeline
+/// entry saying how).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SlaPolicySaved {
+    pub policy: SlaPolicy,
+    /// Ids of the incidents whose deadlines moved.
+    pub moved: Vec<i64>,
+}
+
 /// What a command did: the incident after it, and the events it recorded (on this incident).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -195,6 +215,20 @@ pub async fn get_role_catalog() -> Result<RolesSnapshot, AppError> {
 pub async fn save_role_catalog(catalog: RoleCatalog) -> Result<RoleCatalog, AppError> {
     crate::backend::handle(|viewer, backend| async move {
         backend.save_role_catalog(&viewer, catalog).await
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "sla-policy")]
+pub async fn get_sla_policy() -> Result<SlaSnapshot, AppError> {
+    crate::backend::handle(|viewer, backend| async move { backend.sla_policy(&viewer).await }).await
+}
+
+/// Replaces the incident SLA policy (admins only); open incidents' deadlines follow.
+#[server(prefix = "/fn", endpoint = "save-sla-policy", input = leptos::server_fn::codec::Json)]
+pub async fn save_sla_policy(policy: SlaPolicy) -> Result<SlaPolicySaved, AppError> {
+    crate::backend::handle(|viewer, backend| async move {
+        backend.save_sla_policy(&viewer, policy).await
     })
     .await
 }

@@ -1,10 +1,13 @@
 //! REST `/api/v1`: JSON in and out, for integrations and tests. Documented in `openapi.json`.
 
-use app::domain::{Command, EventRecord, Incident, Severity, Status, User};
+use app::domain::{
+    clocks, Clock, Command, EventRecord, Incident, Severity, SlaPolicy, Status, User,
+};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use utoipa::{OpenApi, ToSchema};
@@ -73,10 +76,38 @@ pub async fn me(Extension(CurrentUser(user)): Extension<CurrentUser>) -> Json<Us
     Json(user)
 }
 
+/// An incident with its SLA clocks as of `server_time`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentView {
+    #[serde(flatten)]
+    pub incident: Incident,
+    /// Each running or stopped clock: target, deadline, state, paused time.
+    pub sla: Vec<Clock>,
+    /// The server's time the clock states were computed at.
+    pub server_time: DateTime<Utc>,
+}
+
+impl IncidentView {
+    fn new(incident: Incident, policy: &SlaPolicy, now: DateTime<Utc>) -> Self {
+        IncidentView {
+            sla: clocks(&incident, policy, now),
+            incident,
+            server_time: now,
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents",
-    responses((status = 200, body = Vec<Incident>), (status = 401, body = Problem)))]
-pub async fn list_incidents(State(state): State<AppState>) -> ApiResult<Json<Vec<Incident>>> {
-    Ok(Json(state.service.list().await?))
+    responses((status = 200, body = Vec<IncidentView>), (status = 401, body = Problem)))]
+pub async fn list_incidents(State(state): State<AppState>) -> ApiResult<Json<Vec<IncidentView>>> {
+    let policy = state.service.sla_policy().await?;
+    let now = Utc::now();
+    let all = state.service.list().await?;
+    Ok(Json(
+        all.into_iter()
+            .map(|i| IncidentView::new(i, &policy, now))
+            .collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = DeclareRequest,
@@ -99,12 +130,14 @@ pub async fn declare(
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
     params(("id" = i64, Path, description = "Incident id")),
-    responses((status = 200, body = Incident), (status = 404, body = Problem)))]
+    responses((status = 200, body = IncidentView), (status = 404, body = Problem)))]
 pub async fn get_incident(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Incident>> {
-    Ok(Json(state.service.incident(id).await?))
+) -> ApiResult<Json<IncidentView>> {
+    let incident = state.service.incident(id).await?;
+    let policy = state.service.sla_policy().await?;
+    Ok(Json(IncidentView::new(incident, &policy, Utc::now())))
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/timeline", tag = "incidents",
@@ -163,6 +196,24 @@ pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, content_type = "application/openmetrics-text",
+        description = "Prometheus metrics of this instance (SLA breaches recorded, events appended)")))]
+pub async fn metrics(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
+    let text = state
+        .service
+        .metrics
+        .render()
+        .map_err(crate::service::internal)?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    ))
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -212,6 +263,7 @@ pub async fn healthz() -> Json<Health> {
         super::sla_api::incident_sla,
         super::stream::stream,
         healthz,
+        metrics,
         openapi
     ),
     components(schemas(
@@ -223,7 +275,8 @@ pub async fn healthz() -> Json<Health> {
         Health,
         app::domain::LiveEvent,
         app::domain::Presence,
-        app::api::Acted
+        app::api::Acted,
+        app::api::SlaPolicySaved
     ))
 )]
 pub struct ApiDoc;

@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(api::healthz))
+        .route("/metrics", get(api::metrics))
         .route("/auth/login", post(session::login_form))
         .route("/auth/logout", post(session::logout_form))
         .leptos_routes_with_context(

@@ -373,7 +373,7 @@ pub async fn update_service(
 }
 
 #[utoipa::path(get, path = "/api/v1/vocabulary", tag = "operations",
-    responses((status = 200, body = Vocabulary, description = "Severity and status labels, update cadences and templates")))]
+    responses((status = 200, body = Vocabulary, description = "Severity and status labels, update templates and roles")))]
 pub async fn vocabulary(State(state): State<AppState>) -> ApiResult<Json<Vocabulary>> {
     Ok(Json(state.service.vocabulary_now().await?))
 }

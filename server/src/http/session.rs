@@ -133,8 +133,10 @@ async fn keep_alive(session: &Session) {
 }
 
 fn is_public(method: &Method, path: &str) -> bool {
-    matches!(path, "/login" | "/healthz" | "/favicon.svg" | "/auth/login")
-        || path.starts_with("/pkg/")
+    matches!(
+        path,
+        "/login" | "/healthz" | "/metrics" | "/favicon.svg" | "/auth/login"
+    ) || path.starts_with("/pkg/")
         || (path == "/api/v1/session" && method == Method::POST)
 }
 

@@ -1,6 +1,7 @@
 //! REST `/api/v1` for SLA clocks: the incident SLA policy, and each incident's clocks as of the
 //! server's now (deadlines are absolute instants; the browser counts down to them).
 
+use app::api::SlaPolicySaved;
 use app::domain::{clocks, Clock, SlaPolicy};
 use axum::extract::State;
 use axum::routing::get;
@@ -36,13 +37,14 @@ pub async fn policy(State(state): State<AppState>) -> ApiResult<Json<SlaPolicy>>
 }
 
 #[utoipa::path(put, path = "/api/v1/sla/policy", tag = "sla", request_body = SlaPolicy,
-    responses((status = 200, body = SlaPolicy), (status = 403, body = Problem, description = "Admins only"),
+    responses((status = 200, body = SlaPolicySaved, description = "The policy, and the incidents whose running clocks it moved (each says so on its timeline)"),
+        (status = 403, body = Problem, description = "Admins only"),
         (status = 422, body = Problem, description = "Unknown time zone, bad hours, a zero target, a severity twice")))]
 pub async fn save_policy(
     State(state): State<AppState>,
     Extension(CurrentUser(user)): Me,
     ApiJson(body): ApiJson<SlaPolicy>,
-) -> ApiResult<Json<SlaPolicy>> {
+) -> ApiResult<Json<SlaPolicySaved>> {
     Ok(Json(state.service.save_sla_policy(&user, body).await?))
 }
 

@@ -5,17 +5,20 @@ mod export;
 
 use std::sync::Arc;
 
-use app::api::{IncidentsSnapshot, RolesSnapshot, RoomSnapshot, ServicesSnapshot};
+use app::api::{
+    IncidentsSnapshot, RolesSnapshot, RoomSnapshot, ServicesSnapshot, SlaPolicySaved, SlaSnapshot,
+};
 use app::backend::Backend;
 use app::domain::{
-    apply, counterpart, decide, Actor, AppError, Command, Context, DomainError, ErrorKind,
-    EventPayload, EventRecord, Incident, Person, RoleCatalog, Service as CatalogService,
+    apply, counterpart, decide, policy_changes, Actor, AppError, Command, Context, DomainError,
+    ErrorKind, EventPayload, EventRecord, Incident, Person, RoleCatalog, Service as CatalogService,
     ServiceInput, SlaPolicy, User, UserRole, Vocabulary,
 };
 use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::bus::Bus;
-use crate::store::{Change, Store, StoreError};
+use crate::metrics::Metrics;
+use crate::store::{Change, SettingChange, Store, StoreError};
 
 /// How often a command without an expected version is retried when it races another writer.
 const RETRIES: usize = 8;
@@ -29,8 +32,9 @@ const SLA_POLICY: &str = "sla_policy";
 pub struct Service {
     pub store: Arc<dyn Store>,
     pub bus: Bus,
-    /// Labels, cadences and templates, from configuration.
+    /// Labels and templates, from configuration.
     pub vocabulary: Arc<Vocabulary>,
+    pub metrics: Arc<Metrics>,
 }
 
 /// Renders what the browser shows but the store does not keep (the HTML of notes and updates).
@@ -102,6 +106,7 @@ impl Service {
             store,
             bus,
             vocabulary: Arc::new(Vocabulary::default()),
+            metrics: Arc::new(Metrics::default()),
         }
     }
 
@@ -159,18 +164,66 @@ impl Service {
         }
     }
 
-    /// Replaces the SLA policy (admins only). Deadlines are computed from it whenever they are
-    /// read, so every open incident's clocks follow at once.
+    /// Replaces the SLA policy (admins only) and, in the same transaction, notes on every
+    /// incident whose running clocks it moves what moved (`SlaPolicyChanged`, which carries the
+    /// policy to every open page). Returns the policy and the incidents it moved.
     pub async fn save_sla_policy(
         &self,
         actor: &User,
         policy: SlaPolicy,
-    ) -> Result<SlaPolicy, AppError> {
+    ) -> Result<SlaPolicySaved, AppError> {
         require_admin(actor, "change the SLA policy")?;
         policy.validate().map_err(AppError::unprocessable)?;
-        let json = serde_json::to_string(&policy).map_err(internal)?;
-        self.store.put_setting(SLA_POLICY, &json).await?;
-        Ok(policy)
+        let value = serde_json::to_string(&policy).map_err(internal)?;
+        for _ in 0..RETRIES {
+            let stored = self.store.setting(SLA_POLICY).await?;
+            let before = match &stored {
+                Some(json) => serde_json::from_str(json).map_err(internal)?,
+                None => SlaPolicy::default(),
+            };
+            let now = Utc::now().trunc_subsecs(6);
+            let mut changes = Vec::new();
+            for incident in self.store.incidents().await? {
+                let moved = policy_changes(&incident, &before, &policy, now);
+                if moved.is_empty() {
+                    continue;
+                }
+                let payload = EventPayload::SlaPolicyChanged {
+                    changes: moved,
+                    policy: policy.clone(),
+                };
+                let (next, events) = record(Some(&incident), vec![payload], actor, now)?;
+                changes.push(Change {
+                    expected_version: Some(incident.version),
+                    incident: next,
+                    events,
+                });
+            }
+            let setting = SettingChange {
+                key: SLA_POLICY.to_owned(),
+                expected: stored,
+                value: value.clone(),
+            };
+            match self.store.commit(&changes, Some(&setting)).await {
+                Ok(results) => {
+                    self.bus.wake();
+                    for (_, events) in &results {
+                        self.metrics.appended(events);
+                    }
+                    return Ok(SlaPolicySaved {
+                        policy,
+                        moved: results.iter().map(|(i, _)| i.id).collect(),
+                    });
+                }
+                // An incident moved on, or another admin saved meanwhile: count again.
+                Err(StoreError::Conflict { .. } | StoreError::SettingChanged(_)) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(AppError::new(
+            ErrorKind::Conflict,
+            "Incidents are changing too fast to apply the policy; please retry.",
+        ))
     }
 
     /// Sitrep itself, the author of what no person did (recorded SLA breaches).
@@ -398,6 +451,9 @@ impl Service {
             match self.store.append_all(&changes).await {
                 Ok(results) => {
                     self.bus.wake();
+                    for (_, events) in &results {
+                        self.metrics.appended(events);
+                    }
                     let mut results = results.into_iter();
                     let (incident, mut events) = results
                         .next()
@@ -527,5 +583,21 @@ impl Backend for Service {
         catalog: RoleCatalog,
     ) -> Result<RoleCatalog, AppError> {
         Service::save_role_catalog(self, viewer, catalog).await
+    }
+
+    async fn sla_policy(&self, viewer: &User) -> Result<SlaSnapshot, AppError> {
+        Ok(SlaSnapshot {
+            policy: Service::sla_policy(self).await?,
+            viewer: viewer.clone(),
+            vocabulary: self.vocabulary_now().await?,
+        })
+    }
+
+    async fn save_sla_policy(
+        &self,
+        viewer: &User,
+        policy: SlaPolicy,
+    ) -> Result<SlaPolicySaved, AppError> {
+        Service::save_sla_policy(self, viewer, policy).await
     }
 }

@@ -359,15 +359,41 @@ macro_rules! impl_store {
                 row.map(TryInto::try_into).transpose()
             }
 
-            async fn append_all(
+            async fn commit(
                 &self,
                 changes: &[$crate::store::Change],
+                setting: Option<&$crate::store::SettingChange>,
             ) -> $crate::store::StoreResult<Vec<(app::domain::Incident, Vec<app::domain::EventRecord>)>>
             {
                 let mut tx = self.pool.begin().await?;
                 let before: Option<&str> = $before;
                 if let Some(sql) = before {
                     sqlx::query(sql).execute(&mut *tx).await?;
+                }
+                if let Some(change) = setting {
+                    // Compare and set in one statement: a concurrent writer makes it touch no row.
+                    let written = match &change.expected {
+                        Some(expected) => sqlx::query(
+                            "UPDATE settings SET value = $1, updated_at = $2 \
+                             WHERE key = $3 AND value = $4",
+                        )
+                        .bind(&change.value)
+                        .bind(chrono::Utc::now())
+                        .bind(&change.key)
+                        .bind(expected),
+                        None => sqlx::query(
+                            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
+                             ON CONFLICT (key) DO NOTHING",
+                        )
+                        .bind(&change.key)
+                        .bind(&change.value)
+                        .bind(chrono::Utc::now()),
+                    }
+                    .execute(&mut *tx)
+                    .await?;
+                    if written.rows_affected() != 1 {
+                        return Err($crate::store::StoreError::SettingChanged(change.key.clone()));
+                    }
                 }
                 let mut results = Vec::with_capacity(changes.len());
                 for change in changes {

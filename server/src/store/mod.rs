@@ -16,6 +16,8 @@ pub use sessions::SessionBackend;
 pub enum StoreError {
     #[error("incident {incident_id} changed meanwhile (it is now at version {actual})")]
     Conflict { incident_id: i64, actual: i64 },
+    #[error("the setting {0} changed meanwhile")]
+    SettingChanged(String),
     #[error("{0} already exists")]
     Duplicate(String),
     #[error("not found")]
@@ -70,12 +72,22 @@ pub trait Store: Send + Sync + 'static {
     async fn incidents(&self) -> StoreResult<Vec<Incident>>;
     async fn incident(&self, id: i64) -> StoreResult<Option<Incident>>;
     /// Atomically, for every change: check the incident is still at its `expected_version` (or
-    /// create it when `None`), write its new state and append its events. Returns the stored
-    /// incidents and events with their ids (assigned here), in the order given.
+    /// create it when `None`), write its new state and append its events; and write `setting`
+    /// if given, when it still holds what it held when read. Returns the stored incidents and
+    /// events with their ids (assigned here), in the order given.
+    async fn commit(
+        &self,
+        changes: &[Change],
+        setting: Option<&SettingChange>,
+    ) -> StoreResult<Vec<(Incident, Vec<EventRecord>)>>;
+
+    /// `commit` of incidents only.
     async fn append_all(
         &self,
         changes: &[Change],
-    ) -> StoreResult<Vec<(Incident, Vec<EventRecord>)>>;
+    ) -> StoreResult<Vec<(Incident, Vec<EventRecord>)>> {
+        self.commit(changes, None).await
+    }
 
     /// `append_all` for one incident.
     async fn append(
@@ -125,6 +137,15 @@ pub struct Change {
     pub expected_version: Option<i64>,
     pub incident: Incident,
     pub events: Vec<EventRecord>,
+}
+
+/// A setting written with incidents' changes: `value` replaces `expected` (`None`: not set yet);
+/// when it no longer holds `expected`, nothing is written (`StoreError::SettingChanged`).
+#[derive(Debug, Clone)]
+pub struct SettingChange {
+    pub key: String,
+    pub expected: Option<String>,
+    pub value: String,
 }
 
 /// Notifications that some instance appended events.
