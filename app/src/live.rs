@@ -24,7 +24,20 @@ pub enum LiveMessage {
     Presence(Presence),
     /// We missed events: refetch the snapshot.
     Resync,
+    /// An admin changed the setting `key` (`sla_policy`); `None`: we were disconnected, so any
+    /// setting may have changed. Pages refetch what they use.
+    Settings(Option<String>),
 }
+
+impl LiveMessage {
+    /// Might the setting `key` have changed? (Said so, or we were away.)
+    pub fn may_change(&self, key: &str) -> bool {
+        matches!(self, LiveMessage::Settings(k) if k.as_deref().is_none_or(|k| k == key))
+    }
+}
+
+/// The settings key of the incident SLA policy.
+pub const SLA_POLICY: &str = "sla_policy";
 
 #[cfg(feature = "hydrate")]
 type Subscriber = std::rc::Rc<dyn Fn(&LiveMessage)>;
@@ -43,6 +56,9 @@ pub struct Live {
     /// Bumped by every `follow`: a retry scheduled for an older stream gives up.
     #[cfg(feature = "hydrate")]
     generation: StoredValue<u64>,
+    /// Has the current `follow` been connected before? (Then an open is a reconnection.)
+    #[cfg(feature = "hydrate")]
+    was_open: StoredValue<bool>,
     /// Every event carries the server's time: each one refines the page clock.
     #[cfg(feature = "hydrate")]
     clock: crate::clock::Clock,
@@ -59,6 +75,8 @@ pub fn provide_live() {
         conn: StoredValue::new_local(None),
         #[cfg(feature = "hydrate")]
         generation: StoredValue::new(0),
+        #[cfg(feature = "hydrate")]
+        was_open: StoredValue::new(false),
         #[cfg(feature = "hydrate")]
         clock: crate::clock::use_clock(),
     });
@@ -150,6 +168,7 @@ mod imp {
     pub fn follow(live: Live, topics: Vec<String>, after: i64) {
         live.status.set(LiveStatus::Connecting);
         live.generation.update_value(|g| *g += 1);
+        live.was_open.set_value(false);
         live.conn.update_value(|c| *c = None);
         open(live, topics, after, RETRY_FIRST_MS);
     }
@@ -171,6 +190,11 @@ mod imp {
 
         let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
             live.status.set(LiveStatus::Connected);
+            // Events missed meanwhile are replayed; a settings change is not an event.
+            if live.was_open.get_value() {
+                live.dispatch(&LiveMessage::Settings(None));
+            }
+            live.was_open.set_value(true);
             live.conn.update_value(|c| {
                 if let Some(c) = c.as_mut() {
                     c.retry_ms = RETRY_FIRST_MS;
@@ -250,6 +274,24 @@ mod imp {
         let _ = source
             .add_event_listener_with_callback("presence", on_presence.as_ref().unchecked_ref());
         handlers.push(on_presence);
+
+        let on_settings = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            #[derive(serde::Deserialize)]
+            struct Changed {
+                key: String,
+                server_time: chrono::DateTime<chrono::Utc>,
+            }
+            let data = ev
+                .dyn_ref::<MessageEvent>()
+                .and_then(|m| m.data().as_string());
+            if let Some(changed) = data.and_then(|d| serde_json::from_str::<Changed>(&d).ok()) {
+                live.clock.sync(changed.server_time);
+                live.dispatch(&LiveMessage::Settings(Some(changed.key)));
+            }
+        });
+        let _ = source
+            .add_event_listener_with_callback("settings", on_settings.as_ref().unchecked_ref());
+        handlers.push(on_settings);
 
         let on_resync = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
             if let Some(id) = ev

@@ -45,6 +45,8 @@ pub enum Message {
     Event(Published),
     /// Who is in a room now: a complete `event: presence` frame.
     Presence { incident_id: i64, frame: Bytes },
+    /// A setting an admin changed: a complete `event: settings` frame, for every stream.
+    Settings { frame: Bytes },
     /// Time for a keep-alive comment.
     KeepAlive,
     /// The server is shutting down: streams end.
@@ -94,6 +96,36 @@ impl Bus {
     /// Sends a room's presence frame to every subscriber; those following the room forward it.
     pub fn publish_presence(&self, incident_id: i64, frame: Bytes) {
         let _ = self.tx.send(Message::Presence { incident_id, frame });
+    }
+
+    /// Tells every stream that the setting `key` changed (`sla_policy`): pages using it
+    /// refetch it.
+    pub fn publish_settings(&self, key: &str) {
+        let data = serde_json::json!({ "key": key, "server_time": chrono::Utc::now() });
+        let frame = Bytes::from(format!("event: settings\ndata: {data}\n\n"));
+        let _ = self.tx.send(Message::Settings { frame });
+    }
+
+    /// Forwards the settings changes other instances announce (PostgreSQL) to this instance's
+    /// streams, until `cancel`. On SQLite there are no other instances, and this returns at once.
+    pub async fn relay_settings(self, store: Arc<dyn Store>, cancel: CancellationToken) {
+        let mut feed = match store.feed(crate::store::Channel::Settings).await {
+            Ok(Some(feed)) => feed,
+            Ok(None) => return,
+            Err(err) => {
+                tracing::warn!(%err, "settings changes will not cross instances");
+                return;
+            }
+        };
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                key = feed.recv() => match key {
+                    Some(key) => self.publish_settings(&key),
+                    None => return,
+                },
+            }
+        }
     }
 
     /// Ends every stream (shutdown).

@@ -182,6 +182,7 @@ pub async fn start_with(
         .map_err(|e| std::io::Error::other(format!("cannot read the events table: {e}")))?;
     let bus = Bus::new();
     tokio::spawn(bus.clone().run(store.clone(), cursor, cancel.clone()));
+    tokio::spawn(bus.clone().relay_settings(store.clone(), cancel.clone()));
     tokio::spawn(delete_expired_sessions(store.clone(), cancel.clone()));
     let presence = presence::Presence::new(bus.clone());
     tokio::spawn(presence.clone().run(store.clone(), cancel.clone()));

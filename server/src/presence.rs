@@ -212,7 +212,7 @@ impl Presence {
         let Some(mut rx) = self.lock_announcements() else {
             return;
         };
-        let mut feed = match store.presence_feed().await {
+        let mut feed = match store.feed(crate::store::Channel::Presence).await {
             Ok(Some(feed)) => feed,
             Ok(None) => return,
             Err(err) => {
@@ -263,7 +263,10 @@ impl Presence {
         };
         match serde_json::to_string(&a) {
             Ok(payload) => {
-                if let Err(err) = store.announce_presence(&payload).await {
+                if let Err(err) = store
+                    .announce(crate::store::Channel::Presence, &payload)
+                    .await
+                {
                     tracing::warn!(%err, "could not announce presence");
                 }
             }

@@ -141,20 +141,7 @@ on_both_stores!(the_policy_and_an_incidents_clocks, |db: Db| async move {
 });
 
 async fn breaches(client: &common::Client, id: i64) -> Vec<Value> {
-    let timeline = client
-        .ok(
-            Method::GET,
-            &format!("/api/v1/incidents/{id}/timeline"),
-            None,
-        )
-        .await;
-    timeline
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["payload"]["type"] == "sla_breached")
-        .cloned()
-        .collect()
+    entries_of(&timeline(client, id).await, "sla_breached")
 }
 
 /// Moves detection back so the acknowledge clock (5 min for a SEV1) is due in `due_in`.
@@ -403,7 +390,10 @@ on_both_stores!(
         let entries = entries_of(&timeline(&sam, sev1_id).await, "sla_policy_changed");
         assert_eq!(entries.len(), 1, "{entries:?}");
         let entry = &entries[0];
-        assert_eq!(entry["actor"]["name"], iris_name(&iris).await);
+        assert_eq!(
+            entry["actor"]["name"],
+            iris.user.as_ref().unwrap().name.as_str()
+        );
         let changes = entry["payload"]["changes"].as_array().unwrap();
         assert_eq!(changes.len(), 2, "{changes:?}");
         assert_eq!(changes[0]["clock"], "acknowledge");
@@ -467,10 +457,6 @@ on_both_stores!(
         server.stop().await;
     }
 );
-
-async fn iris_name(client: &common::Client) -> Value {
-    client.ok(Method::GET, "/api/v1/me", None).await["name"].clone()
-}
 
 // A policy saved while people keep writing: every note lands, the policy lands, and the
 // incident says so once.
@@ -541,3 +527,79 @@ on_both_stores!(a_breach_is_counted_in_the_metrics, |db: Db| async move {
     assert_eq!(breach_metric(&server, "acknowledge", "sev1").await, None);
     server.stop().await;
 });
+
+/// Waits up to `wait` for an `event: settings` frame naming `key`.
+async fn settings_frame(
+    reader: &mut common::SseReader,
+    key: &str,
+    wait: std::time::Duration,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match reader.next_any_within(left).await {
+            Some(e) if e.event == "settings" => {
+                let data: Value = serde_json::from_str(&e.data).unwrap();
+                assert!(data["server_time"].is_string(), "{data}");
+                if data["key"] == key {
+                    return true;
+                }
+            }
+            Some(_) => continue,
+            None => return false,
+        }
+    }
+}
+
+// Every open page hears that the policy changed, even when no incident's deadlines moved (a
+// page opened before counts new and escalated incidents to the new targets).
+on_both_stores!(every_stream_hears_of_a_policy_change, |db: Db| async move {
+    let server = TestServer::start(db).await;
+    let iris = server.client(UserRole::Admin).await;
+    let sam = server.client(UserRole::Responder).await;
+    let id = iris.declare("Quiet SEV3", "sev3").await["id"]
+        .as_i64()
+        .unwrap();
+    let mut list = common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
+    let mut room =
+        common::SseReader::open(&sam, &format!("/api/v1/stream?topics=incident:{id}"), None).await;
+    let mut policy = sam.ok(Method::GET, "/api/v1/sla/policy", None).await;
+    policy["severities"][0]["acknowledge"] = json!({"amount": 7, "unit": "minutes"});
+    let saved = iris
+        .ok(Method::PUT, "/api/v1/sla/policy", Some(policy))
+        .await;
+    assert_eq!(saved["moved"], json!([]), "a SEV1 edit moves no SEV3 clock");
+    let wait = std::time::Duration::from_secs(1);
+    assert!(settings_frame(&mut list, "sla_policy", wait).await);
+    assert!(settings_frame(&mut room, "sla_policy", wait).await);
+    // Once per change.
+    assert!(!settings_frame(&mut list, "sla_policy", wait).await);
+    server.stop().await;
+});
+
+// With several instances on PostgreSQL, a stream on another instance hears it too, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_change_reaches_streams_on_every_instance() {
+    let db = Db::postgres().await;
+    let first = TestServer::start(db).await;
+    let (second, second_store) = first.another_instance().await;
+    let iris = first.client(UserRole::Admin).await;
+    let sam = first.client(UserRole::Responder).await;
+    let there = sam.signed_in_at(&format!("http://{}", second.addr)).await;
+    let mut far = common::SseReader::open(&there, "/api/v1/stream?topics=incidents", None).await;
+    let mut near = common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
+    let mut policy = iris.ok(Method::GET, "/api/v1/sla/policy", None).await;
+    policy["severities"][1]["resolve"] = json!({"amount": 9, "unit": "hours"});
+    iris.ok(Method::PUT, "/api/v1/sla/policy", Some(policy))
+        .await;
+    let wait = std::time::Duration::from_secs(1);
+    assert!(settings_frame(&mut far, "sla_policy", wait).await);
+    assert!(settings_frame(&mut near, "sla_policy", wait).await);
+    assert!(
+        !settings_frame(&mut near, "sla_policy", wait).await,
+        "once per change"
+    );
+    second.shutdown().await;
+    second_store.close().await;
+    first.stop().await;
+}

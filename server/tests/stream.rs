@@ -179,15 +179,7 @@ async fn another_writer_on_the_same_postgres_reaches_this_instances_subscribers(
         .as_i64()
         .unwrap();
 
-    let mut bob = common::Client::anonymous(&format!("http://{}", second.addr));
-    bob.user = alice.user.clone();
-    let res = bob
-        .post_json(
-            "/api/v1/session",
-            json!({"email": alice.user.as_ref().unwrap().email, "password": common::PASSWORD}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    let bob = alice.signed_in_at(&format!("http://{}", second.addr)).await;
     let mut stream =
         SseReader::open(&bob, &format!("/api/v1/stream?topics=incident:{id}"), None).await;
     let note = alice.note(id, "written on the first instance").await["id"]
@@ -259,15 +251,7 @@ async fn presence_crosses_instances_on_postgres() {
         .as_i64()
         .unwrap();
     // Sam signs in on the second instance.
-    let mut sam2 = common::Client::anonymous(&format!("http://{}", second.addr));
-    sam2.user = sam.user.clone();
-    let res = sam2
-        .post_json(
-            "/api/v1/session",
-            json!({"email": sam.user.as_ref().unwrap().email, "password": common::PASSWORD}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    let sam2 = sam.signed_in_at(&format!("http://{}", second.addr)).await;
 
     let path = format!("/api/v1/stream?topics=incident:{id}");
     let mut iris_stream = SseReader::open(&iris, &path, None).await;

@@ -63,6 +63,15 @@ fn IncidentsView(
         move |msg| match msg {
             LiveMessage::Resync => reload(),
             LiveMessage::Presence(_) => {}
+            // Rows are drawn when their incident changes: new and changed rows count to it.
+            msg if msg.may_change(crate::live::SLA_POLICY) => {
+                leptos::task::spawn_local(async move {
+                    if let Ok(s) = crate::api::get_sla_policy().await {
+                        sla_policy.try_set_value(s.policy);
+                    }
+                });
+            }
+            LiveMessage::Settings(_) => {}
             // The page is being replaced (navigation): nothing to update.
             LiveMessage::Event(_) if incidents.is_disposed() => {}
             LiveMessage::Event(ev) => {

@@ -212,6 +212,7 @@ fn frames(
                         yield Ok(frame);
                     }
                 }
+                Ok(Message::Settings { frame }) => yield Ok(frame),
                 Ok(Message::KeepAlive) => yield Ok(Bytes::from_static(b": keep-alive\n\n")),
                 Ok(Message::Closing) | Err(RecvError::Closed) => break,
                 Err(RecvError::Lagged(missed)) => {

@@ -210,6 +210,7 @@ impl Service {
                     for (_, events) in &results {
                         self.metrics.appended(events);
                     }
+                    self.setting_changed(SLA_POLICY).await;
                     return Ok(SlaPolicySaved {
                         policy,
                         moved: results.iter().map(|(i, _)| i.id).collect(),
@@ -224,6 +225,24 @@ impl Service {
             ErrorKind::Conflict,
             "Incidents are changing too fast to apply the policy; please retry.",
         ))
+    }
+
+    /// Tells every open page, on every instance, that the setting `key` changed. Best effort:
+    /// the change is committed; a page that misses the word refetches on reconnect or reload.
+    async fn setting_changed(&self, key: &str) {
+        match self
+            .store
+            .announce(crate::store::Channel::Settings, key)
+            .await
+        {
+            // Every instance, this one included, hears it from the store.
+            Ok(true) => {}
+            Ok(false) => self.bus.publish_settings(key),
+            Err(err) => {
+                tracing::warn!(%err, key, "could not announce a settings change to other instances");
+                self.bus.publish_settings(key);
+            }
+        }
     }
 
     /// Sitrep itself, the author of what no person did (recorded SLA breaches).

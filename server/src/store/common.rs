@@ -631,14 +631,19 @@ macro_rules! impl_store {
                 self.change_feed().await
             }
 
-            async fn announce_presence(&self, payload: &str) -> $crate::store::StoreResult<()> {
-                self.notify_presence(payload).await
+            async fn announce(
+                &self,
+                channel: $crate::store::Channel,
+                payload: &str,
+            ) -> $crate::store::StoreResult<bool> {
+                self.notify(channel, payload).await
             }
 
-            async fn presence_feed(
+            async fn feed(
                 &self,
+                channel: $crate::store::Channel,
             ) -> $crate::store::StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
-                self.presence_listener().await
+                self.listener(channel).await
             }
 
             async fn close(&self) {

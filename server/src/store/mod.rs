@@ -124,11 +124,34 @@ pub trait Store: Send + Sync + 'static {
     /// Resolves when another instance may have appended events (PostgreSQL LISTEN/NOTIFY).
     /// SQLite runs one instance, so it never resolves there.
     async fn changes(&self) -> StoreResult<Option<ChangeFeed>>;
-    /// Tells the other instances who is in which room (PostgreSQL NOTIFY; nothing on SQLite).
-    async fn announce_presence(&self, payload: &str) -> StoreResult<()>;
-    /// The other instances' presence announcements (`None` on SQLite: there are none).
-    async fn presence_feed(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>>;
+    /// Tells every instance, this one included, `payload` on `channel` (PostgreSQL NOTIFY).
+    /// Returns whether anyone was told: SQLite runs one instance, and tells nobody.
+    async fn announce(&self, channel: Channel, payload: &str) -> StoreResult<bool>;
+    /// What the instances announce on `channel` (`None` on SQLite: there are none).
+    async fn feed(
+        &self,
+        channel: Channel,
+    ) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>>;
     async fn close(&self);
+}
+
+/// What instances tell each other besides events (which they read from the table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// Who is in which room (see `presence.rs`).
+    Presence,
+    /// A setting an admin changed (its key): pages using it refetch it.
+    Settings,
+}
+
+impl Channel {
+    /// The PostgreSQL NOTIFY channel.
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Presence => "sitrep_presence",
+            Channel::Settings => "sitrep_settings",
+        }
+    }
 }
 
 /// One incident's part of an atomic append.

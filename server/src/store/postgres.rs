@@ -8,12 +8,10 @@ use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::PgPool;
 
 use super::common::impl_store;
-use super::{ChangeFeed, SessionBackend, StoreResult};
+use super::{ChangeFeed, Channel, SessionBackend, StoreResult};
 
 /// The NOTIFY channel. Notifications carry no payload: listeners re-read the events table.
 pub const CHANNEL: &str = "sitrep_events";
-/// Who is in which room, announced by each instance (see `presence.rs`).
-pub const PRESENCE_CHANNEL: &str = "sitrep_presence";
 
 pub struct PgStore {
     pub(crate) pool: PgPool,
@@ -71,18 +69,21 @@ impl PgStore {
         Ok(Some(ChangeFeed(rx)))
     }
 
-    async fn notify_presence(&self, payload: &str) -> StoreResult<()> {
+    async fn notify(&self, channel: Channel, payload: &str) -> StoreResult<bool> {
         sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(PRESENCE_CHANNEL)
+            .bind(channel.name())
             .bind(payload)
             .execute(&self.pool)
             .await?;
-        Ok(())
+        Ok(true)
     }
 
-    async fn presence_listener(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
+    async fn listener(
+        &self,
+        channel: Channel,
+    ) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
         let mut listener = PgListener::connect_with(&self.pool).await?;
-        listener.listen(PRESENCE_CHANNEL).await?;
+        listener.listen(channel.name()).await?;
         let (tx, rx) = tokio::sync::mpsc::channel(256);
         tokio::spawn(async move {
             loop {
@@ -92,10 +93,11 @@ impl PgStore {
                             break;
                         }
                     }
-                    // Reconnected: announcements resume with the next heartbeat.
+                    // Reconnected: presence resumes with the next heartbeat; a setting changed
+                    // meanwhile reaches pages when they next reconnect or reload.
                     Ok(None) => {}
                     Err(err) => {
-                        tracing::warn!(%err, "PostgreSQL presence listener failed; retrying");
+                        tracing::warn!(%err, channel = channel.name(), "PostgreSQL listener failed; retrying");
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 }

@@ -7,7 +7,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 use super::common::impl_store;
-use super::{ChangeFeed, SessionBackend, StoreResult};
+use super::{ChangeFeed, Channel, SessionBackend, StoreResult};
 
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
@@ -54,12 +54,15 @@ impl SqliteStore {
         Ok(None)
     }
 
-    /// One instance: presence stays in memory.
-    async fn notify_presence(&self, _payload: &str) -> StoreResult<()> {
-        Ok(())
+    /// One instance: nobody else to tell.
+    async fn notify(&self, _channel: Channel, _payload: &str) -> StoreResult<bool> {
+        Ok(false)
     }
 
-    async fn presence_listener(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
+    async fn listener(
+        &self,
+        _channel: Channel,
+    ) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
         Ok(None)
     }
 }

@@ -204,6 +204,21 @@ impl Client {
         }
     }
 
+    /// The same person signed in at `base` (another instance behind the load balancer).
+    pub async fn signed_in_at(&self, base: &str) -> Client {
+        let user = self.user.clone().expect("a signed-in client");
+        let mut other = Client::anonymous(base);
+        let res = other
+            .post_json(
+                "/api/v1/session",
+                json!({"email": user.email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "sign in at {base}");
+        other.user = Some(user);
+        other
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.base))

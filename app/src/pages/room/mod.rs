@@ -158,6 +158,21 @@ impl Room {
         });
     }
 
+    /// An admin changed the SLA policy (or we were away): count to the current one.
+    fn refresh_policy(&self) {
+        let room = *self;
+        leptos::task::spawn_local(async move {
+            let result = crate::api::get_sla_policy().await;
+            if room.gone() {
+                return;
+            }
+            match result {
+                Ok(s) => set_policy(room.sla_policy, &s.policy),
+                Err(e) => room.notice.set(Some(e)),
+            }
+        });
+    }
+
     /// An action that sends commands for this room. What it did is folded in at once; a
     /// conflict refreshes the room (the error tells the person why).
     fn action(self) -> Action<Command, Result<Acted, AppError>> {
@@ -249,6 +264,8 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
             }
         }
         LiveMessage::Resync => room.reload(),
+        msg if msg.may_change(crate::live::SLA_POLICY) => room.refresh_policy(),
+        LiveMessage::Settings(_) => {}
     });
 
     // The document title outlives the page by a moment when navigating to another room.
