@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/incidents/:id") view=pages::room::IncidentRoomPage/>
                 <Route path=path!("/services") view=pages::services::ServicesPage/>
                 <Route path=path!("/settings/roles") view=pages::roles::RolesPage/>
+                <Route path=path!("/settings/sla") view=pages::sla::SlaPage/>
             </Routes>
         </Router>
     }

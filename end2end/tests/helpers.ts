@@ -64,6 +64,14 @@ export async function waitForHydration(page: Page, timeout = 20_000): Promise<vo
   await expect(liveBadge(page)).toHaveText('Live', { timeout });
 }
 
+/**
+ * Hydrated, on a page with nothing live (settings screens): the page closes the tab's stream and
+ * the badge goes idle (hidden) once the wasm has taken over.
+ */
+export async function waitForHydrationWithoutStream(page: Page, timeout = 20_000): Promise<void> {
+  await expect(page.getByTestId('live-badge')).toHaveClass(/idle/, { timeout });
+}
+
 /** A signed-in page in its own browser context (its own cookies: a different person). */
 export async function person(
   browser: Browser,

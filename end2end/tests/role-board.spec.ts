@@ -2,7 +2,7 @@
 // the "Move to…" menu, each change live for the other browser; two drops on one role at once;
 // the empty-commander warning; hand-over history that survives a restart.
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { DEMO, declare, person, signIn, waitForHydration, watchConsole } from './helpers';
+import { DEMO, declare, person, signIn, waitForHydration, waitForHydrationWithoutStream, watchConsole } from './helpers';
 import { OwnServer } from './own-server';
 
 const LIVE = { timeout: 1_000 };
@@ -331,7 +331,7 @@ test('an admin renames, adds, reorders and retires roles; rooms follow, others o
     const iris = await person(browser, DEMO.ic, server.url);
     const page = iris.page;
     await page.goto('/settings/roles');
-    await expect(page.getByTestId('live-badge')).toHaveClass(/idle/, { timeout: 20_000 });
+    await waitForHydrationWithoutStream(page);
     const roles = page.getByRole('form', { name: 'Roles' });
     const row = (name: string) => roles.getByRole('listitem', { name, exact: true });
 
@@ -359,7 +359,7 @@ test('an admin renames, adds, reorders and retires roles; rooms follow, others o
     await page.getByRole('button', { name: 'Save roles' }).click();
     await expect(page.getByRole('alert')).toContainText('label');
     await page.reload();
-    await expect(page.getByTestId('live-badge')).toHaveClass(/idle/, { timeout: 20_000 });
+    await waitForHydrationWithoutStream(page);
     await expect(row('Note Taker')).toBeVisible();
 
     // A room shows the new catalog: renamed, reordered, retired gone, new role staffable.

@@ -13,6 +13,7 @@ pub fn AppHeader(viewer: User) -> impl IntoView {
                 <a href="/incidents">"Incidents"</a>
                 <a href="/services">"Services"</a>
                 <a href="/settings/roles">"Roles"</a>
+                <a href="/settings/sla">"SLA policy"</a>
             </nav>
             <div class="spacer"></div>
             <LiveBadge/>

@@ -5,6 +5,7 @@ pub mod login;
 pub mod roles;
 pub mod room;
 pub mod services;
+pub mod sla;
 
 use leptos::prelude::*;
 
