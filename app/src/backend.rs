@@ -39,11 +39,13 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<RoleCatalog, AppError>;
     /// The incident SLA policy, for its settings screen.
     async fn sla_policy(&self, viewer: &User) -> Result<SlaSnapshot, AppError>;
-    /// Replaces the SLA policy (admins); open incidents' deadlines follow.
+    /// Replaces the SLA policy (admins) if it is still at `revision` (when given); open
+    /// incidents' deadlines follow.
     async fn save_sla_policy(
         &self,
         viewer: &User,
         policy: SlaPolicy,
+        revision: Option<u64>,
     ) -> Result<SlaPolicySaved, AppError>;
 }
 

@@ -24,15 +24,18 @@ pub enum LiveMessage {
     Presence(Presence),
     /// We missed events: refetch the snapshot.
     Resync,
-    /// An admin changed the setting `key` (`sla_policy`); `None`: we were disconnected, so any
-    /// setting may have changed. Pages refetch what they use.
-    Settings(Option<String>),
+    /// The setting `key` (`sla_policy`) is at `revision`: sent when the stream (re)connects
+    /// and whenever an admin changes it. Pages holding an older revision refetch it.
+    Settings {
+        key: String,
+        revision: u64,
+    },
 }
 
 impl LiveMessage {
-    /// Might the setting `key` have changed? (Said so, or we were away.)
-    pub fn may_change(&self, key: &str) -> bool {
-        matches!(self, LiveMessage::Settings(k) if k.as_deref().is_none_or(|k| k == key))
+    /// Is the setting `key` newer than the `revision` a page holds?
+    pub fn newer(&self, key: &str, revision: u64) -> bool {
+        matches!(self, LiveMessage::Settings { key: k, revision: r } if k == key && *r > revision)
     }
 }
 
@@ -56,9 +59,6 @@ pub struct Live {
     /// Bumped by every `follow`: a retry scheduled for an older stream gives up.
     #[cfg(feature = "hydrate")]
     generation: StoredValue<u64>,
-    /// Has the current `follow` been connected before? (Then an open is a reconnection.)
-    #[cfg(feature = "hydrate")]
-    was_open: StoredValue<bool>,
     /// Every event carries the server's time: each one refines the page clock.
     #[cfg(feature = "hydrate")]
     clock: crate::clock::Clock,
@@ -75,8 +75,6 @@ pub fn provide_live() {
         conn: StoredValue::new_local(None),
         #[cfg(feature = "hydrate")]
         generation: StoredValue::new(0),
-        #[cfg(feature = "hydrate")]
-        was_open: StoredValue::new(false),
         #[cfg(feature = "hydrate")]
         clock: crate::clock::use_clock(),
     });
@@ -168,7 +166,6 @@ mod imp {
     pub fn follow(live: Live, topics: Vec<String>, after: i64) {
         live.status.set(LiveStatus::Connecting);
         live.generation.update_value(|g| *g += 1);
-        live.was_open.set_value(false);
         live.conn.update_value(|c| *c = None);
         open(live, topics, after, RETRY_FIRST_MS);
     }
@@ -190,11 +187,6 @@ mod imp {
 
         let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
             live.status.set(LiveStatus::Connected);
-            // Events missed meanwhile are replayed; a settings change is not an event.
-            if live.was_open.get_value() {
-                live.dispatch(&LiveMessage::Settings(None));
-            }
-            live.was_open.set_value(true);
             live.conn.update_value(|c| {
                 if let Some(c) = c.as_mut() {
                     c.retry_ms = RETRY_FIRST_MS;
@@ -279,6 +271,7 @@ mod imp {
             #[derive(serde::Deserialize)]
             struct Changed {
                 key: String,
+                revision: u64,
                 server_time: chrono::DateTime<chrono::Utc>,
             }
             let data = ev
@@ -286,7 +279,10 @@ mod imp {
                 .and_then(|m| m.data().as_string());
             if let Some(changed) = data.and_then(|d| serde_json::from_str::<Changed>(&d).ok()) {
                 live.clock.sync(changed.server_time);
-                live.dispatch(&LiveMessage::Settings(Some(changed.key)));
+                live.dispatch(&LiveMessage::Settings {
+                    key: changed.key,
+                    revision: changed.revision,
+                });
             }
         });
         let _ = source

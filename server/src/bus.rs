@@ -98,34 +98,12 @@ impl Bus {
         let _ = self.tx.send(Message::Presence { incident_id, frame });
     }
 
-    /// Tells every stream that the setting `key` changed (`sla_policy`): pages using it
-    /// refetch it.
-    pub fn publish_settings(&self, key: &str) {
-        let data = serde_json::json!({ "key": key, "server_time": chrono::Utc::now() });
-        let frame = Bytes::from(format!("event: settings\ndata: {data}\n\n"));
-        let _ = self.tx.send(Message::Settings { frame });
-    }
-
-    /// Forwards the settings changes other instances announce (PostgreSQL) to this instance's
-    /// streams, until `cancel`. On SQLite there are no other instances, and this returns at once.
-    pub async fn relay_settings(self, store: Arc<dyn Store>, cancel: CancellationToken) {
-        let mut feed = match store.feed(crate::store::Channel::Settings).await {
-            Ok(Some(feed)) => feed,
-            Ok(None) => return,
-            Err(err) => {
-                tracing::warn!(%err, "settings changes will not cross instances");
-                return;
-            }
-        };
-        loop {
-            tokio::select! {
-                _ = cancel.cancelled() => return,
-                key = feed.recv() => match key {
-                    Some(key) => self.publish_settings(&key),
-                    None => return,
-                },
-            }
-        }
+    /// Tells every stream that a setting changed: pages using it refetch it if they hold an
+    /// older revision.
+    pub fn publish_settings(&self, word: &SettingChanged) {
+        let _ = self.tx.send(Message::Settings {
+            frame: settings_frame(word),
+        });
     }
 
     /// Ends every stream (shutdown).
@@ -187,6 +165,25 @@ impl Bus {
             }
         }
     }
+}
+
+/// A setting an admin changed, and its revision now: what instances announce to each other and
+/// streams send as `event: settings` (with the server's time).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SettingChanged {
+    /// `sla_policy`.
+    pub key: String,
+    pub revision: u64,
+}
+
+/// The `event: settings` frame saying `word`.
+pub fn settings_frame(word: &SettingChanged) -> Bytes {
+    let data = serde_json::json!({
+        "key": word.key,
+        "revision": word.revision,
+        "server_time": chrono::Utc::now(),
+    });
+    Bytes::from(format!("event: settings\ndata: {data}\n\n"))
 }
 
 /// Renders an event (Markdown included) and serialises it once into its SSE frame.

@@ -182,12 +182,20 @@ pub async fn start_with(
         .map_err(|e| std::io::Error::other(format!("cannot read the events table: {e}")))?;
     let bus = Bus::new();
     tokio::spawn(bus.clone().run(store.clone(), cursor, cancel.clone()));
-    tokio::spawn(bus.clone().relay_settings(store.clone(), cancel.clone()));
     tokio::spawn(delete_expired_sessions(store.clone(), cancel.clone()));
     let presence = presence::Presence::new(bus.clone());
     tokio::spawn(presence.clone().run(store.clone(), cancel.clone()));
     let service = Service::new(store.clone(), bus.clone()).with_vocabulary(vocabulary);
     tokio::spawn(sla::run(service.clone(), cancel.clone()));
+    // Listening before serving: a change saved through any instance from now on reaches this
+    // one's streams.
+    match store.feed(store::Channel::Settings).await {
+        Ok(Some(feed)) => {
+            tokio::spawn(service.clone().relay_settings(feed, cancel.clone()));
+        }
+        Ok(None) => {}
+        Err(err) => tracing::warn!(%err, "settings changes will not cross instances"),
+    }
     let state = AppState {
         service,
         bus,

@@ -228,7 +228,11 @@ impl Presence {
                     let viewers = self.lock().local_viewers(incident_id);
                     self.send(&*store, incident_id, viewers).await;
                 }
+                // Empty: the listener reconnected; the next heartbeats catch up.
                 Some(payload) = feed.recv() => {
+                    if payload.is_empty() {
+                        continue;
+                    }
                     match serde_json::from_str::<Announcement>(&payload) {
                         Ok(a) => self.heard(a),
                         Err(err) => tracing::warn!(%err, "ignoring a presence announcement"),

@@ -133,12 +133,21 @@ on_both_stores!(
         let list: Vec<Value> = client.get("/api/v1/incidents").await.json().await.unwrap();
         assert!(list.iter().any(|i| i["id"] == id));
 
-        let got: Value = client
+        let mut got: Value = client
             .get(&format!("/api/v1/incidents/{id}"))
             .await
             .json()
             .await
             .unwrap();
+        // The incident, with its SLA clocks as of the server's time.
+        let fields = got.as_object_mut().unwrap();
+        let sla = fields.remove("sla").expect("sla");
+        assert!(fields.remove("server_time").unwrap().is_string());
+        assert!(sla
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "acknowledge"));
         assert_eq!(got, incident);
 
         let note = client.note(id, "Rolled back **deploy 42**").await;
@@ -512,14 +521,34 @@ async fn openapi_documents_every_route() {
         ("/api/v1/incidents/{id}/status", "post"),
         ("/api/v1/stream", "get"),
         ("/api/v1/openapi.json", "get"),
+        ("/api/v1/sla/policy", "get"),
+        ("/api/v1/sla/policy", "put"),
+        ("/api/v1/incidents/{id}/sla", "get"),
         ("/healthz", "get"),
+        ("/metrics", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
             "{method} {path}"
         );
     }
-    assert!(doc["components"]["schemas"]["Incident"].is_object());
-    assert!(doc["components"]["schemas"]["Problem"].is_object());
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["Incident"].is_object());
+    assert!(schemas["Problem"].is_object());
+    // The incident JSON carries its SLA clocks: target, deadline, state, paused time.
+    let view = schemas["IncidentView"].to_string();
+    assert!(
+        view.contains("\"sla\"") && view.contains("#/components/schemas/Incident"),
+        "{view}"
+    );
+    for field in ["target", "deadline", "state", "paused_seconds"] {
+        assert!(
+            schemas["Clock"]["properties"][field].is_object(),
+            "Clock.{field}"
+        );
+    }
+    assert!(schemas["SlaPolicySaved"]["properties"]["moved"].is_object());
+    let saved = &paths["/api/v1/sla/policy"]["put"]["responses"]["200"];
+    assert!(saved.to_string().contains("SlaPolicySaved"), "{saved}");
     server.stop().await;
 }

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    AppError, Command, EventRecord, Incident, Person, RoleCatalog, Service, SlaPolicy, User,
-    Vocabulary,
+    AppError, Command, EventRecord, Incident, Person, RevisedPolicy, RoleCatalog, Service,
+    SlaPolicy, User, Vocabulary,
 };
 
 /// The incidents list, as of `server_time`, with the id of the last event it includes.
@@ -22,7 +22,7 @@ pub struct IncidentsSnapshot {
     /// The service catalog (to filter by service).
     pub services: Vec<Service>,
     /// What the SLA clocks count to.
-    pub sla_policy: SlaPolicy,
+    pub sla_policy: RevisedPolicy,
 }
 
 /// Everything the incident room shows.
@@ -40,7 +40,7 @@ pub struct RoomSnapshot {
     /// Who can be given a role.
     pub roster: Vec<Person>,
     /// What the SLA clocks count to.
-    pub sla_policy: SlaPolicy,
+    pub sla_policy: RevisedPolicy,
 }
 
 /// The service catalog screen.
@@ -63,7 +63,7 @@ pub struct RolesSnapshot {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SlaSnapshot {
-    pub policy: SlaPolicy,
+    pub policy: RevisedPolicy,
     pub viewer: User,
     /// The severities' labels.
     pub vocabulary: Vocabulary,
@@ -75,6 +75,8 @@ pub struct SlaSnapshot {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SlaPolicySaved {
     pub policy: SlaPolicy,
+    /// The policy's revision now (send it back with the next edit).
+    pub revision: u64,
     /// Ids of the incidents whose deadlines moved.
     pub moved: Vec<i64>,
 }
@@ -224,11 +226,14 @@ pub async fn get_sla_policy() -> Result<SlaSnapshot, AppError> {
     crate::backend::handle(|viewer, backend| async move { backend.sla_policy(&viewer).await }).await
 }
 
-/// Replaces the incident SLA policy (admins only); open incidents' deadlines follow.
+/// Replaces the incident SLA policy (admins only) if it is still at `revision` (what the editor
+/// loaded; 409 otherwise); open incidents' deadlines follow.
 #[server(prefix = "/fn", endpoint = "save-sla-policy", input = leptos::server_fn::codec::Json)]
-pub async fn save_sla_policy(policy: SlaPolicy) -> Result<SlaPolicySaved, AppError> {
+pub async fn save_sla_policy(policy: SlaPolicy, revision: u64) -> Result<SlaPolicySaved, AppError> {
     crate::backend::handle(|viewer, backend| async move {
-        backend.save_sla_policy(&viewer, policy).await
+        backend
+            .save_sla_policy(&viewer, policy, Some(revision))
+            .await
     })
     .await
 }

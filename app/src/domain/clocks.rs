@@ -177,6 +177,28 @@ impl SlaPolicy {
     }
 }
 
+/// The SLA policy as saved, with its revision: each save adds one, so a page keeps the newest it
+/// has heard of (a live event may arrive after a fresher fetch) and an edit made on an older one
+/// is refused instead of silently undoing someone else's.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RevisedPolicy {
+    /// 0: never edited (product.md's defaults).
+    pub revision: u64,
+    pub policy: SlaPolicy,
+}
+
+impl RevisedPolicy {
+    /// Takes `other` if it is newer; says whether it did.
+    pub fn update(&mut self, other: &RevisedPolicy) -> bool {
+        let newer = other.revision > self.revision;
+        if newer {
+            *self = other.clone();
+        }
+        newer
+    }
+}
+
 /// One clock of one incident, as of `now`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -606,6 +628,59 @@ mod tests {
             .iter()
             .all(|c| c.target_before == c.target_after && c.deadline_before != c.deadline_after));
         assert!(policy_changes(&inc, &before, &new_york, now).is_empty());
+    }
+
+    #[test]
+    fn a_page_keeps_the_newest_policy_and_a_policy_change_is_not_taking_part() {
+        let mut held = RevisedPolicy::default();
+        let mut newer = RevisedPolicy {
+            revision: 2,
+            policy: SlaPolicy::default(),
+        };
+        newer.policy.severities[0].acknowledge = Some(Target::minutes(9));
+        assert!(held.update(&newer));
+        assert_eq!(held, newer);
+        // A late event from revision 1 does not undo revision 2.
+        assert!(!held.update(&RevisedPolicy {
+            revision: 1,
+            policy: SlaPolicy::default(),
+        }));
+        assert_eq!(held.revision, 2);
+
+        // Applying a policy change moves the version only: the admin does not become a
+        // participant ("Mine") and the incident does not count as recently updated.
+        let mut state = None;
+        run(
+            &mut state,
+            Command::Declare {
+                title: "Down".into(),
+                severity: Severity::Sev1,
+                summary: String::new(),
+            },
+            0,
+        );
+        let before = state.clone().unwrap();
+        let event = EventRecord {
+            id: 2,
+            incident_id: 1,
+            incident_version: 2,
+            at: at(30),
+            actor: Actor {
+                id: 9,
+                name: "Ada Admin".into(),
+            },
+            payload: crate::domain::EventPayload::SlaPolicyChanged {
+                changes: Vec::new(),
+                policy: newer.policy.clone(),
+                revision: 2,
+            },
+            html: None,
+        };
+        apply(&mut state, &event);
+        let after = state.unwrap();
+        assert_eq!(after.version, 2);
+        assert_eq!(after.participants, before.participants);
+        assert_eq!(after.updated_at, before.updated_at);
     }
 
     #[test]

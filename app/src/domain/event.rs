@@ -360,6 +360,9 @@ pub enum EventPayload {
     SlaPolicyChanged {
         changes: Vec<ClockChange>,
         policy: SlaPolicy,
+        /// The policy's revision after the change.
+        #[serde(default)]
+        revision: u64,
     },
 }
 
@@ -1012,9 +1015,13 @@ pub fn apply(state: &mut Option<Incident>, event: &EventRecord) {
         return;
     }
     incident.version = event.incident_version;
-    incident.updated_at = event.at;
-    if !incident.participants.contains(&event.actor.id) {
-        incident.participants.push(event.actor.id);
+    // A policy change is an admin's act on every open incident at once: it neither makes them
+    // take part in this one (their "Mine") nor counts as activity on it.
+    if !matches!(event.payload, EventPayload::SlaPolicyChanged { .. }) {
+        incident.updated_at = event.at;
+        if !incident.participants.contains(&event.actor.id) {
+            incident.participants.push(event.actor.id);
+        }
     }
     let at = event.at;
     match &event.payload {

@@ -64,21 +64,33 @@ fn IncidentsView(
             LiveMessage::Resync => reload(),
             LiveMessage::Presence(_) => {}
             // Rows are drawn when their incident changes: new and changed rows count to it.
-            msg if msg.may_change(crate::live::SLA_POLICY) => {
+            msg if sla_policy
+                .try_with_value(|p| msg.newer(crate::live::SLA_POLICY, p.revision))
+                .unwrap_or(false) =>
+            {
                 leptos::task::spawn_local(async move {
                     if let Ok(s) = crate::api::get_sla_policy().await {
-                        sla_policy.try_set_value(s.policy);
+                        sla_policy.try_update_value(|p| p.update(&s.policy));
                     }
                 });
             }
-            LiveMessage::Settings(_) => {}
+            LiveMessage::Settings { .. } => {}
             // The page is being replaced (navigation): nothing to update.
             LiveMessage::Event(_) if incidents.is_disposed() => {}
             LiveMessage::Event(ev) => {
                 let event = &ev.event;
                 // Before the rows it moves are redrawn: they count to the new policy.
-                if let EventPayload::SlaPolicyChanged { policy, .. } = &event.payload {
-                    sla_policy.set_value(policy.clone());
+                if let EventPayload::SlaPolicyChanged {
+                    policy, revision, ..
+                } = &event.payload
+                {
+                    let newer = crate::domain::RevisedPolicy {
+                        revision: *revision,
+                        policy: policy.clone(),
+                    };
+                    sla_policy.update_value(|p| {
+                        p.update(&newer);
+                    });
                 }
                 incidents.update(|list| {
                     if let Some(pos) = list.iter().position(|i| i.id == event.incident_id) {
@@ -325,10 +337,10 @@ fn FilterBar(filters: Filters, services: Vec<Service>) -> impl IntoView {
 fn IncidentRow(
     incident: Incident,
     server_time: chrono::DateTime<chrono::Utc>,
-    policy: StoredValue<crate::domain::SlaPolicy>,
+    policy: StoredValue<crate::domain::RevisedPolicy>,
 ) -> impl IntoView {
     // Deadlines only change with the incident (a new version is a new row); the countdowns tick.
-    let sla = policy.with_value(|p| crate::domain::clocks(&incident, p, server_time));
+    let sla = policy.with_value(|p| crate::domain::clocks(&incident, &p.policy, server_time));
     let clock = use_clock();
     let href = format!("/incidents/{}", incident.id);
     let open_for = {

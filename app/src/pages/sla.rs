@@ -219,18 +219,32 @@ fn SlaView(snapshot: SlaSnapshot) -> impl IntoView {
     let live = crate::live::use_live();
     Effect::new(move |_| live.stop());
     let admin = viewer.role == UserRole::Admin;
-    let draft = RwSignal::new(Draft::of(&policy));
+    let draft = RwSignal::new(Draft::of(&policy.policy));
+    // The revision the draft was loaded from: a save made on an older one is refused.
+    let revision = RwSignal::new(policy.revision);
     let error = RwSignal::new(None::<AppError>);
     let saved = RwSignal::new(None::<String>);
-    let save = Action::new_local(move |policy: &SlaPolicy| save_sla_policy(policy.clone()));
+    let save = Action::new_local(move |(policy, revision): &(SlaPolicy, u64)| {
+        save_sla_policy(policy.clone(), *revision)
+    });
     Effect::new(move |_| match save.value().get() {
         Some(Ok(done)) => {
             error.set(None);
             saved.set(Some(saved_text(&done)));
+            revision.set(done.revision);
             draft.set(Draft::of(&done.policy));
         }
         Some(Err(e)) => {
             saved.set(None);
+            // Someone saved meanwhile: show theirs, to make the change again on top.
+            if e.is_conflict() {
+                leptos::task::spawn_local(async move {
+                    if let Ok(latest) = get_sla_policy().await {
+                        revision.try_set(latest.policy.revision);
+                        draft.try_set(Draft::of(&latest.policy.policy));
+                    }
+                });
+            }
             error.set(Some(e));
         }
         None => {}
@@ -244,7 +258,7 @@ fn SlaView(snapshot: SlaSnapshot) -> impl IntoView {
             match draft.with_untracked(|d| d.policy(&vocab)) {
                 Ok(policy) => {
                     error.set(None);
-                    save.dispatch(policy);
+                    save.dispatch((policy, revision.get_untracked()));
                 }
                 Err(message) => error.set(Some(AppError::unprocessable(message))),
             }
@@ -258,7 +272,12 @@ fn SlaView(snapshot: SlaSnapshot) -> impl IntoView {
                 .iter()
                 .enumerate()
                 .map(|(col, &kind)| {
-                    view! { <TargetCell draft=draft row=row col=col kind=kind severity=severity admin=admin/> }
+                    let name = format!(
+                        "{} {}",
+                        vocab.severity_label(severity),
+                        kind.label().to_lowercase()
+                    );
+                    view! { <TargetCell draft=draft row=row col=col name=name admin=admin/> }
                 })
                 .collect_view();
             view! {
@@ -342,7 +361,7 @@ fn SlaView(snapshot: SlaSnapshot) -> impl IntoView {
                             id="sla-zone"
                             list="sla-zones"
                             autocomplete="off"
-                            disabled=!admin
+                            readonly=!admin
                             prop:value=text(|d| d.time_zone.clone())
                             on:input=edit(|d, v| d.time_zone = v)
                         />
@@ -357,7 +376,7 @@ fn SlaView(snapshot: SlaSnapshot) -> impl IntoView {
                         <input
                             id="sla-opens"
                             type="time"
-                            disabled=!admin
+                            readonly=!admin
                             prop:value=text(|d| d.opens.clone())
                             on:input=edit(|d, v| d.opens = v)
                         />
@@ -365,7 +384,7 @@ fn SlaView(snapshot: SlaSnapshot) -> impl IntoView {
                         <input
                             id="sla-closes"
                             type="time"
-                            disabled=!admin
+                            readonly=!admin
                             prop:value=text(|d| d.closes.clone())
                             on:input=edit(|d, v| d.closes = v)
                         />
@@ -375,18 +394,17 @@ fn SlaView(snapshot: SlaSnapshot) -> impl IntoView {
                         <textarea
                             id="sla-holidays"
                             rows="4"
-                            disabled=!admin
+                            readonly=!admin
                             prop:value=text(|d| d.holidays.clone())
                             on:input=edit(|d, v| d.holidays = v)
                         ></textarea>
                     </div>
                 </fieldset>
                 <ErrorNotice error=error.into()/>
-                {move || {
-                    saved
-                        .get()
-                        .map(|text| view! { <p class="notice saved" role="status">{text}</p> })
-                }}
+                // A live region that stays on the page, so screen readers announce what lands in it.
+                <div role="status" aria-live="polite" class="status-slot">
+                    {move || saved.get().map(|text| view! { <p class="notice saved">{text}</p> })}
+                </div>
                 {admin
                     .then(|| {
                         view! {
@@ -412,14 +430,14 @@ fn SlaView(snapshot: SlaSnapshot) -> impl IntoView {
     }
 }
 
-/// One severity's target for one clock: an amount and a unit.
+/// One severity's target for one clock: an amount and a unit. `name` is what it is called
+/// ("SEV1 acknowledge").
 #[component]
 fn TargetCell(
     draft: RwSignal<Draft>,
     row: usize,
     col: usize,
-    kind: ClockKind,
-    severity: Severity,
+    name: String,
     admin: bool,
 ) -> impl IntoView {
     let cell = move |f: fn(&Cell) -> String| {
@@ -443,7 +461,6 @@ fn TargetCell(
             });
         }
     };
-    let id = format!("sla-{}-{}", severity.key(), kind.key());
     let options = UNITS
         .iter()
         .map(|&(unit, label)| view! { <option value=unit_key(unit)>{label}</option> })
@@ -451,18 +468,17 @@ fn TargetCell(
     view! {
         <td class="target">
             <input
-                id=id.clone()
                 class="amount"
                 inputmode="numeric"
                 size="4"
                 placeholder="—"
-                aria-label=format!("{} {} target", severity.label(), kind.label().to_lowercase())
-                disabled=!admin
+                aria-label=format!("{name} target")
+                readonly=!admin
                 prop:value=cell(|c| c.amount.clone())
                 on:input=update(|c, v| c.amount = v)
             />
             <select
-                aria-label=format!("{} {} unit", severity.label(), kind.label().to_lowercase())
+                aria-label=format!("{name} unit")
                 disabled=!admin
                 prop:value=cell(|c| unit_key(c.unit).to_owned())
                 on:change=update(|c, v| c.unit = unit_of(&v))

@@ -2,8 +2,10 @@
 //! server's now (deadlines are absolute instants; the browser counts down to them).
 
 use app::api::SlaPolicySaved;
-use app::domain::{clocks, Clock, SlaPolicy};
+use app::domain::{clocks, AppError, Clock, SlaPolicy};
 use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use chrono::{DateTime, Utc};
@@ -30,22 +32,56 @@ pub struct IncidentSla {
     pub clocks: Vec<Clock>,
 }
 
+/// `"3"`: revision 3 of the policy, as an entity tag.
+fn etag(revision: u64) -> [(header::HeaderName, String); 1] {
+    [(header::ETAG, format!("\"{revision}\""))]
+}
+
+/// The revision an `If-Match` header names (`None`: absent, or `*`).
+fn if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
+    let Some(raw) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = raw.to_str().unwrap_or_default().trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    text.trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<u64>()
+        .map(Some)
+        .map_err(|_| {
+            AppError::bad_request(format!(
+                "If-Match \"{text}\" is not a revision of the SLA policy: send the ETag of GET \
+                 /api/v1/sla/policy, such as \"3\"."
+            ))
+        })
+}
+
 #[utoipa::path(get, path = "/api/v1/sla/policy", tag = "sla",
-    responses((status = 200, body = SlaPolicy, description = "Targets per severity and the business-hours calendar")))]
-pub async fn policy(State(state): State<AppState>) -> ApiResult<Json<SlaPolicy>> {
-    Ok(Json(state.service.sla_policy().await?))
+    responses((status = 200, body = SlaPolicy, description = "Targets per severity and the business-hours calendar; the ETag header is the policy's revision",
+        headers(("ETag" = String, description = "The revision, for If-Match on PUT")))))]
+pub async fn policy(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
+    let current = state.service.revised_sla_policy().await?;
+    Ok((etag(current.revision), Json(current.policy)))
 }
 
 #[utoipa::path(put, path = "/api/v1/sla/policy", tag = "sla", request_body = SlaPolicy,
-    responses((status = 200, body = SlaPolicySaved, description = "The policy, and the incidents whose running clocks it moved (each says so on its timeline)"),
+    params(("If-Match" = Option<String>, Header, description = "The ETag you read: refused with 409 if someone saved since")),
+    responses((status = 200, body = SlaPolicySaved, description = "The policy, its revision, and the incidents whose running clocks it moved (each says so on its timeline)"),
+        (status = 400, body = Problem, description = "An If-Match that is not a revision"),
         (status = 403, body = Problem, description = "Admins only"),
+        (status = 409, body = Problem, description = "Someone saved the policy since the If-Match revision"),
         (status = 422, body = Problem, description = "Unknown time zone, bad hours, a zero target, a severity twice")))]
 pub async fn save_policy(
     State(state): State<AppState>,
     Extension(CurrentUser(user)): Me,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<SlaPolicy>,
-) -> ApiResult<Json<SlaPolicySaved>> {
-    Ok(Json(state.service.save_sla_policy(&user, body).await?))
+) -> ApiResult<impl IntoResponse> {
+    let expected = if_match(&headers)?;
+    let saved = state.service.save_sla_policy(&user, body, expected).await?;
+    Ok((etag(saved.revision), Json(saved)))
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/sla", tag = "sla",

@@ -130,8 +130,21 @@ pub async fn stream(
         presence: state.presence.clone(),
         _here: here,
     };
+    // Read after subscribing: a change saved meanwhile comes live as well (twice is harmless).
+    let settings: Vec<Bytes> = match state.service.settings_now().await {
+        Ok(words) => words.iter().map(crate::bus::settings_frame).collect(),
+        Err(err) => {
+            tracing::warn!(message = %err.message, "stream starts without the settings revisions");
+            Vec::new()
+        }
+    };
     let store = state.service.store.clone();
-    let body = Body::from_stream(frames(store, live, topics, after, resync_first));
+    let start = Start {
+        after,
+        resync_first,
+        settings,
+    };
+    let body = Body::from_stream(frames(store, live, topics, start));
     let mut response = body.into_response();
     let h = response.headers_mut();
     h.insert(
@@ -153,23 +166,34 @@ struct Live {
     _here: Vec<crate::presence::Here>,
 }
 
+/// Where a stream starts: after which event, whether the client must refetch first, and the
+/// settings' current revisions (`event: settings` frames).
+struct Start {
+    after: i64,
+    resync_first: bool,
+    settings: Vec<Bytes>,
+}
+
 fn frames(
     store: std::sync::Arc<dyn crate::store::Store>,
     live: Live,
     topics: Topics,
-    after: i64,
-    resync_first: bool,
+    start: Start,
 ) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> {
     async_stream::stream! {
         let mut live = live;
         if live.closed {
             return;
         }
-        let mut last = after;
+        let mut last = start.after;
         // Tell the client to retry quickly after a drop.
         yield Ok(Bytes::from_static(b"retry: 1000\n\n"));
-        if resync_first {
+        if start.resync_first {
             yield Ok(Bytes::from_static(RESYNC));
+        }
+        // What the settings are at now: a page that missed a change refetches it.
+        for frame in start.settings {
+            yield Ok(frame);
         }
         loop {
             let batch = match store.events_after(last, REPLAY_BATCH).await {
@@ -261,7 +285,12 @@ mod tests {
             presence: state.presence.clone(),
             _here: Vec::new(),
         };
-        let mut stream = Box::pin(frames(state.service.store.clone(), live, topics, 0, false));
+        let start = super::Start {
+            after: 0,
+            resync_first: false,
+            settings: Vec::new(),
+        };
+        let mut stream = Box::pin(frames(state.service.store.clone(), live, topics, start));
         // `retry:`, then the (empty) replay, then it waits for live events.
         let first = stream.next().await.unwrap().unwrap();
         assert!(first.starts_with(b"retry:"));

@@ -11,8 +11,8 @@ use app::api::{
 use app::backend::Backend;
 use app::domain::{
     apply, counterpart, decide, policy_changes, Actor, AppError, Command, Context, DomainError,
-    ErrorKind, EventPayload, EventRecord, Incident, Person, RoleCatalog, Service as CatalogService,
-    ServiceInput, SlaPolicy, User, UserRole, Vocabulary,
+    ErrorKind, EventPayload, EventRecord, Incident, Person, RevisedPolicy, RoleCatalog,
+    Service as CatalogService, ServiceInput, SlaPolicy, Status, User, UserRole, Vocabulary,
 };
 use chrono::{DateTime, SubsecRound, Utc};
 
@@ -35,6 +35,22 @@ pub struct Service {
     /// Labels and templates, from configuration.
     pub vocabulary: Arc<Vocabulary>,
     pub metrics: Arc<Metrics>,
+}
+
+/// The stored SLA policy (`None`: never edited). Values saved before policies had revisions
+/// are a bare policy: revision 0.
+fn parse_policy(stored: Option<&str>) -> Result<RevisedPolicy, AppError> {
+    let Some(json) = stored else {
+        return Ok(RevisedPolicy::default());
+    };
+    serde_json::from_str::<RevisedPolicy>(json)
+        .or_else(|_| {
+            serde_json::from_str::<SlaPolicy>(json).map(|policy| RevisedPolicy {
+                revision: 0,
+                policy,
+            })
+        })
+        .map_err(internal)
 }
 
 /// Renders what the browser shows but the store does not keep (the HTML of notes and updates).
@@ -158,39 +174,62 @@ impl Service {
 
     /// The incident SLA policy: an admin's edit, or product.md's defaults.
     pub async fn sla_policy(&self) -> Result<SlaPolicy, AppError> {
-        match self.store.setting(SLA_POLICY).await? {
-            Some(json) => serde_json::from_str(&json).map_err(internal),
-            None => Ok(SlaPolicy::default()),
-        }
+        Ok(self.revised_sla_policy().await?.policy)
     }
 
-    /// Replaces the SLA policy (admins only) and, in the same transaction, notes on every
-    /// incident whose running clocks it moves what moved (`SlaPolicyChanged`, which carries the
-    /// policy to every open page). Returns the policy and the incidents it moved.
+    /// The SLA policy with its revision.
+    pub async fn revised_sla_policy(&self) -> Result<RevisedPolicy, AppError> {
+        let stored = self.store.setting(SLA_POLICY).await?;
+        parse_policy(stored.as_deref())
+    }
+
+    /// Replaces the SLA policy (admins only) — if it is still at `expected_revision`, when given
+    /// — and, in the same transaction, notes on every incident whose running clocks it moves
+    /// what moved (`SlaPolicyChanged`, which carries the policy to every open page). Returns
+    /// the policy, its new revision and the incidents it moved.
     pub async fn save_sla_policy(
         &self,
         actor: &User,
         policy: SlaPolicy,
+        expected_revision: Option<u64>,
     ) -> Result<SlaPolicySaved, AppError> {
         require_admin(actor, "change the SLA policy")?;
         policy.validate().map_err(AppError::unprocessable)?;
-        let value = serde_json::to_string(&policy).map_err(internal)?;
         for _ in 0..RETRIES {
             let stored = self.store.setting(SLA_POLICY).await?;
-            let before = match &stored {
-                Some(json) => serde_json::from_str(json).map_err(internal)?,
-                None => SlaPolicy::default(),
+            let before = parse_policy(stored.as_deref())?;
+            if let Some(expected) = expected_revision.filter(|e| *e != before.revision) {
+                return Err(AppError::new(
+                    ErrorKind::Conflict,
+                    format!(
+                        "Someone else changed the SLA policy since you loaded it (revision \
+                         {expected}; it is now at {}). Here is the latest: make your change \
+                         again.",
+                        before.revision
+                    ),
+                ));
+            }
+            let saved = RevisedPolicy {
+                revision: before.revision + 1,
+                policy: policy.clone(),
             };
             let now = Utc::now().trunc_subsecs(6);
             let mut changes = Vec::new();
+            let mut decided_on = Vec::new();
             for incident in self.store.incidents().await? {
-                let moved = policy_changes(&incident, &before, &policy, now);
+                let moved = policy_changes(&incident, &before.policy, &policy, now);
                 if moved.is_empty() {
+                    // Had it moved meanwhile (escalated, say), it might need a note: check that
+                    // it has not.
+                    if !incident.status.is_final() && incident.status != Status::Declined {
+                        decided_on.push((incident.id, incident.version));
+                    }
                     continue;
                 }
                 let payload = EventPayload::SlaPolicyChanged {
                     changes: moved,
                     policy: policy.clone(),
+                    revision: saved.revision,
                 };
                 let (next, events) = record(Some(&incident), vec![payload], actor, now)?;
                 changes.push(Change {
@@ -202,7 +241,8 @@ impl Service {
             let setting = SettingChange {
                 key: SLA_POLICY.to_owned(),
                 expected: stored,
-                value: value.clone(),
+                value: serde_json::to_string(&saved).map_err(internal)?,
+                decided_on,
             };
             match self.store.commit(&changes, Some(&setting)).await {
                 Ok(results) => {
@@ -210,13 +250,15 @@ impl Service {
                     for (_, events) in &results {
                         self.metrics.appended(events);
                     }
-                    self.setting_changed(SLA_POLICY).await;
+                    self.setting_changed(SLA_POLICY, saved.revision).await;
                     return Ok(SlaPolicySaved {
                         policy,
+                        revision: saved.revision,
                         moved: results.iter().map(|(i, _)| i.id).collect(),
                     });
                 }
-                // An incident moved on, or another admin saved meanwhile: count again.
+                // An incident moved on, or another save landed first (then the check above
+                // refuses an editor's stale revision): count again.
                 Err(StoreError::Conflict { .. } | StoreError::SettingChanged(_)) => continue,
                 Err(other) => return Err(other.into()),
             }
@@ -227,22 +269,78 @@ impl Service {
         ))
     }
 
-    /// Tells every open page, on every instance, that the setting `key` changed. Best effort:
-    /// the change is committed; a page that misses the word refetches on reconnect or reload.
-    async fn setting_changed(&self, key: &str) {
+    /// Tells every open page, on every instance, that the setting `key` is now at `revision`.
+    /// Best effort: the change is committed; a page that misses the word hears the current
+    /// revision when its stream (re)connects.
+    async fn setting_changed(&self, key: &str, revision: u64) {
+        let word = crate::bus::SettingChanged {
+            key: key.to_owned(),
+            revision,
+        };
+        let payload = serde_json::to_string(&word).unwrap_or_default();
         match self
             .store
-            .announce(crate::store::Channel::Settings, key)
+            .announce(crate::store::Channel::Settings, &payload)
             .await
         {
             // Every instance, this one included, hears it from the store.
             Ok(true) => {}
-            Ok(false) => self.bus.publish_settings(key),
+            Ok(false) => self.bus.publish_settings(&word),
             Err(err) => {
                 tracing::warn!(%err, key, "could not announce a settings change to other instances");
-                self.bus.publish_settings(key);
+                self.bus.publish_settings(&word);
             }
         }
+    }
+
+    /// Forwards the settings changes instances announce (PostgreSQL) to this instance's
+    /// streams, until `cancel`; `feed` is the store's `Channel::Settings` feed. After the
+    /// listener reconnects (an empty word: announcements may have been missed meanwhile), the
+    /// current revision is published.
+    pub async fn relay_settings(
+        self,
+        mut feed: tokio::sync::mpsc::Receiver<String>,
+        cancel: tokio_util::sync::CancellationToken,
+    ) {
+        loop {
+            let payload = tokio::select! {
+                _ = cancel.cancelled() => return,
+                payload = feed.recv() => match payload {
+                    Some(payload) => payload,
+                    None => return,
+                },
+            };
+            let word = if payload.is_empty() {
+                match self.revised_sla_policy().await {
+                    Ok(current) => crate::bus::SettingChanged {
+                        key: SLA_POLICY.to_owned(),
+                        revision: current.revision,
+                    },
+                    Err(err) => {
+                        tracing::warn!(message = %err.message, "cannot read the SLA policy");
+                        continue;
+                    }
+                }
+            } else {
+                match serde_json::from_str::<crate::bus::SettingChanged>(&payload) {
+                    Ok(word) => word,
+                    Err(err) => {
+                        tracing::warn!(%err, "ignoring a settings announcement");
+                        continue;
+                    }
+                }
+            };
+            self.bus.publish_settings(&word);
+        }
+    }
+
+    /// What a stream that just (re)connected is told first: the revision of each setting pages
+    /// count with, so a page that missed a change (loading, or disconnected) refetches it.
+    pub async fn settings_now(&self) -> Result<Vec<crate::bus::SettingChanged>, AppError> {
+        Ok(vec![crate::bus::SettingChanged {
+            key: SLA_POLICY.to_owned(),
+            revision: self.revised_sla_policy().await?.revision,
+        }])
     }
 
     /// Sitrep itself, the author of what no person did (recorded SLA breaches).
@@ -543,7 +641,7 @@ impl Backend for Service {
             last_event_id,
             vocabulary: self.vocabulary_now().await?,
             services: self.services().await?,
-            sla_policy: self.sla_policy().await?,
+            sla_policy: self.revised_sla_policy().await?,
         })
     }
 
@@ -560,7 +658,7 @@ impl Backend for Service {
             vocabulary: self.vocabulary_now().await?,
             services: self.services().await?,
             roster: self.roster(None).await?,
-            sla_policy: self.sla_policy().await?,
+            sla_policy: self.revised_sla_policy().await?,
         })
     }
 
@@ -606,7 +704,7 @@ impl Backend for Service {
 
     async fn sla_policy(&self, viewer: &User) -> Result<SlaSnapshot, AppError> {
         Ok(SlaSnapshot {
-            policy: Service::sla_policy(self).await?,
+            policy: self.revised_sla_policy().await?,
             viewer: viewer.clone(),
             vocabulary: self.vocabulary_now().await?,
         })
@@ -616,7 +714,8 @@ impl Backend for Service {
         &self,
         viewer: &User,
         policy: SlaPolicy,
+        revision: Option<u64>,
     ) -> Result<SlaPolicySaved, AppError> {
-        Service::save_sla_policy(self, viewer, policy).await
+        Service::save_sla_policy(self, viewer, policy, revision).await
     }
 }

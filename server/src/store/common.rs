@@ -394,6 +394,19 @@ macro_rules! impl_store {
                     if written.rows_affected() != 1 {
                         return Err($crate::store::StoreError::SettingChanged(change.key.clone()));
                     }
+                    for &(incident_id, version) in &change.decided_on {
+                        let actual: Option<i64> =
+                            sqlx::query_scalar("SELECT version FROM incidents WHERE id = $1")
+                                .bind(incident_id)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                        if actual != Some(version) {
+                            return Err($crate::store::StoreError::Conflict {
+                                incident_id,
+                                actual: actual.unwrap_or_default(),
+                            });
+                        }
+                    }
                 }
                 let mut results = Vec::with_capacity(changes.len());
                 for change in changes {

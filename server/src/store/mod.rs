@@ -169,6 +169,9 @@ pub struct SettingChange {
     pub key: String,
     pub expected: Option<String>,
     pub value: String,
+    /// The incidents (id, version) the change was decided on without changing them: if one has
+    /// moved meanwhile, nothing is written (`StoreError::Conflict`) and the caller decides again.
+    pub decided_on: Vec<(i64, i64)>,
 }
 
 /// Notifications that some instance appended events.

@@ -93,9 +93,13 @@ impl PgStore {
                             break;
                         }
                     }
-                    // Reconnected: presence resumes with the next heartbeat; a setting changed
-                    // meanwhile reaches pages when they next reconnect or reload.
-                    Ok(None) => {}
+                    // Reconnected: announcements may have been missed. An empty word says so
+                    // (presence catches up with the next heartbeat; settings re-read).
+                    Ok(None) => {
+                        if tx.send(String::new()).await.is_err() {
+                            break;
+                        }
+                    }
                     Err(err) => {
                         tracing::warn!(%err, channel = channel.name(), "PostgreSQL listener failed; retrying");
                         tokio::time::sleep(Duration::from_secs(1)).await;

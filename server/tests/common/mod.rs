@@ -334,10 +334,16 @@ impl SseReader {
         }
     }
 
-    /// The next event that is not presence (skipping comments and `retry:`), or `None` after
-    /// `wait` with nothing.
+    /// The next incident event: not presence, not settings (skipping comments and `retry:`),
+    /// or `None` after `wait` with nothing.
     pub async fn next_within(&mut self, wait: Duration) -> Option<Sse> {
-        self.next_matching(wait, |e| e.event != "presence").await
+        self.next_matching(wait, |e| e.event != "presence" && e.event != "settings")
+            .await
+    }
+
+    /// The next `event: settings` frame, or `None` after `wait`.
+    pub async fn settings_within(&mut self, wait: Duration) -> Option<Sse> {
+        self.next_matching(wait, |e| e.event == "settings").await
     }
 
     /// The next presence event, or `None` after `wait`.

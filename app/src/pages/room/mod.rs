@@ -20,7 +20,7 @@ use crate::components::{
 };
 use crate::domain::{
     apply, human_duration, Actor, AppError, Clock, Command, EventPayload, EventRecord, Incident,
-    Person, Service, SlaPolicy, Status, INCIDENT_COMMANDER,
+    Person, RevisedPolicy, Service, Status, INCIDENT_COMMANDER,
 };
 use crate::live::{use_live, LiveMessage};
 
@@ -63,8 +63,8 @@ pub(crate) struct Room {
     /// Set when our view was stale; cleared by the next successful change.
     notice: RwSignal<Option<AppError>>,
     server_time: chrono::DateTime<chrono::Utc>,
-    /// What the SLA clocks count to (an admin's edit arrives live with the incident's events).
-    sla_policy: RwSignal<SlaPolicy>,
+    /// What the SLA clocks count to (an admin's edit arrives live).
+    sla_policy: RwSignal<RevisedPolicy>,
     /// The incident's SLA clocks: they move with the incident and the policy, not the clock.
     sla: Memo<Vec<Clock>>,
 }
@@ -96,8 +96,15 @@ impl Room {
                 entries.sort_by_key(|e| e.id);
             }
         });
-        if let EventPayload::SlaPolicyChanged { policy, .. } = &event.payload {
-            set_policy(self.sla_policy, policy);
+        if let EventPayload::SlaPolicyChanged {
+            policy, revision, ..
+        } = &event.payload
+        {
+            let newer = RevisedPolicy {
+                revision: *revision,
+                policy: policy.clone(),
+            };
+            take_policy(self.sla_policy, &newer);
         }
         // A service added to the catalog after this page loaded: fetch its facts.
         if let EventPayload::ServiceLinked { service } = &event.payload {
@@ -151,7 +158,7 @@ impl Room {
                     });
                     room.services.set(s.services);
                     room.roster.set(s.roster);
-                    set_policy(room.sla_policy, &s.sla_policy);
+                    take_policy(room.sla_policy, &s.sla_policy);
                 }
                 Err(e) => room.notice.set(Some(e)),
             }
@@ -167,7 +174,7 @@ impl Room {
                 return;
             }
             match result {
-                Ok(s) => set_policy(room.sla_policy, &s.policy),
+                Ok(s) => take_policy(room.sla_policy, &s.policy),
                 Err(e) => room.notice.set(Some(e)),
             }
         });
@@ -196,11 +203,11 @@ impl Room {
     }
 }
 
-/// Takes a policy that arrived (live or in a snapshot); an unchanged one notifies nobody, so a
-/// policy change arriving on many incidents recounts each page's clocks once.
-pub(crate) fn set_policy(signal: RwSignal<SlaPolicy>, policy: &SlaPolicy) {
-    if signal.with_untracked(|p| p != policy) {
-        signal.set(policy.clone());
+/// Takes a policy that arrived (live or fetched) if it is newer than the one held; an older or
+/// the same one notifies nobody, so a change arriving on many incidents recounts the clocks once.
+fn take_policy(signal: RwSignal<RevisedPolicy>, newer: &RevisedPolicy) {
+    if signal.with_untracked(|p| newer.revision > p.revision) {
+        signal.set(newer.clone());
     }
 }
 
@@ -227,10 +234,11 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
     provide_vocabulary(vocabulary);
     let incident = RwSignal::new(initial);
     let sla_policy = RwSignal::new(sla_policy);
+    // Clock-driven text may be read once more while the page is being replaced: `try_with`.
     let sla = Memo::new(move |_| {
-        let policy = sla_policy.read();
-        incident
-            .try_with(|i| crate::domain::clocks(i, &policy, server_time))
+        sla_policy
+            .try_with(|p| incident.try_with(|i| crate::domain::clocks(i, &p.policy, server_time)))
+            .flatten()
             .unwrap_or_default()
     });
     let room = Room {
@@ -264,8 +272,15 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
             }
         }
         LiveMessage::Resync => room.reload(),
-        msg if msg.may_change(crate::live::SLA_POLICY) => room.refresh_policy(),
-        LiveMessage::Settings(_) => {}
+        msg if !room.gone()
+            && msg.newer(
+                crate::live::SLA_POLICY,
+                room.sla_policy.with_untracked(|p| p.revision),
+            ) =>
+        {
+            room.refresh_policy()
+        }
+        LiveMessage::Settings { .. } => {}
     });
 
     // The document title outlives the page by a moment when navigating to another room.
