@@ -120,8 +120,8 @@ test('an admin edits the policy and an open room counts to it at once', async ({
   await expect(sam.page.getByLabel('SEV1 acknowledge unit', { exact: true })).toBeDisabled();
   await expect(sam.page.getByRole('button', { name: 'Save policy' })).toHaveCount(0);
 
-  // The refused save is logged by the browser as a failed request (409), and only that.
-  expect(iris.problems.filter((p) => !p.includes('409'))).toEqual([]);
+  // The refused save is logged by the browser as a failed request (412), and only that.
+  expect(iris.problems.filter((p) => !p.includes('412'))).toEqual([]);
   expect(sam.problems).toEqual([]);
 });
 

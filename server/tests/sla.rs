@@ -696,30 +696,43 @@ on_both_stores!(
         );
         let mut statuses = [a.status().as_u16(), b.status().as_u16()];
         statuses.sort();
-        assert_eq!(statuses, [200, 409]);
+        assert_eq!(statuses, [200, 412]);
         let (winner, loser) = if a.status() == 200 { (a, b) } else { (b, a) };
         assert_eq!(winner.headers()["etag"], "\"1\"");
         let winner: Value = winner.json().await.unwrap();
         assert_eq!(winner["revision"], 1);
-        let problem = assert_problem(loser, 409, "Someone else changed the SLA policy").await;
+        let problem = assert_problem(loser, 412, "Someone else changed the SLA policy").await;
         assert!(problem["detail"].as_str().unwrap().contains("now at 1"));
         let now = iris.send(Method::GET, "/api/v1/sla/policy", None).await;
         assert_eq!(now.headers()["etag"], "\"1\"");
         assert_eq!(now.json::<Value>().await.unwrap(), winner["policy"]);
 
-        // An If-Match that is not a revision is a client error; `*` and none mean "whatever it is".
+        // Weak tags never match (If-Match compares strongly); a list matches any of its
+        // revisions; what is not a revision is a client error; `*` and none mean "whatever it is".
+        assert_problem(
+            put_policy_if(&iris, &hers, "W/\"1\"").await,
+            412,
+            "now at 1",
+        )
+        .await;
         assert_problem(
             put_policy_if(&iris, &hers, "yesterday").await,
             400,
             "If-Match",
         )
         .await;
+        let listed: Value = put_policy_if(&iris, &hers, "\"7\", \"1\"")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["revision"], 2);
         let saved = iris
             .ok(Method::PUT, "/api/v1/sla/policy", Some(policy.clone()))
             .await;
-        assert_eq!(saved["revision"], 2);
-        let saved: Value = put_policy_if(&iris, &hers, "*").await.json().await.unwrap();
         assert_eq!(saved["revision"], 3);
+        let saved: Value = put_policy_if(&iris, &hers, "*").await.json().await.unwrap();
+        assert_eq!(saved["revision"], 4);
         server.stop().await;
     }
 );

@@ -267,3 +267,94 @@ on_both_stores!(
         store.close().await;
     }
 );
+
+/// Appends `payload` to `incident` (as the service would) and returns the incident after it.
+async fn append_one(
+    store: &dyn Store,
+    user: &app::domain::User,
+    incident: &Incident,
+    payload: EventPayload,
+) -> Incident {
+    let e = event(Some(incident), user, payload);
+    let mut state = Some(incident.clone());
+    apply(&mut state, &e);
+    store
+        .append(Some(incident.version), &state.unwrap(), &[e])
+        .await
+        .unwrap()
+        .0
+}
+
+// A setting written with the incidents it was decided on: the write holds only while the value
+// is still what was read and none of those incidents' clocks would differ now. A note does not
+// get in the way; a severity change does.
+on_both_stores!(
+    a_setting_holds_only_while_what_it_was_decided_on_holds,
+    |db: Db| async move {
+        use app::domain::ClockFacts;
+        use sitrep::store::SettingChange;
+        let store = db.open().await;
+        let user = store
+            .create_user(&NewUser {
+                email: "s@example.test".into(),
+                name: "S".into(),
+                role: UserRole::Admin,
+                password_hash: "h".into(),
+            })
+            .await
+            .unwrap();
+        let (incident, _) = declare(&*store, &user, "Watched").await;
+        let change = |expected: Option<&str>, value: &str, facts: ClockFacts| SettingChange {
+            key: "test".into(),
+            expected: expected.map(str::to_owned),
+            value: value.into(),
+            decided_on: vec![(incident.id, facts)],
+        };
+        let read = ClockFacts::of(&incident);
+
+        // A note since the read: clocks unchanged, the write holds.
+        append_one(
+            &*store,
+            &user,
+            &incident,
+            EventPayload::NoteAdded { body: "hi".into() },
+        )
+        .await;
+        store
+            .commit(&[], Some(&change(None, "one", read.clone())))
+            .await
+            .unwrap();
+        assert_eq!(store.setting("test").await.unwrap().as_deref(), Some("one"));
+
+        // The value moved on meanwhile: nothing is written.
+        let err = store
+            .commit(&[], Some(&change(Some("zero"), "two", read.clone())))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::SettingChanged(_)), "{err:?}");
+
+        // A severity change since the read: its clocks differ, nothing is written.
+        let now = store.incident(incident.id).await.unwrap().unwrap();
+        append_one(
+            &*store,
+            &user,
+            &now,
+            EventPayload::SeverityChanged {
+                from: Severity::Sev2,
+                to: Severity::Sev1,
+                reason: "worse".into(),
+            },
+        )
+        .await;
+        let err = store
+            .commit(&[], Some(&change(Some("one"), "two", read)))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict { incident_id, .. } if incident_id == incident.id),
+            "{err:?}"
+        );
+        assert_eq!(store.setting("test").await.unwrap().as_deref(), Some("one"));
+        store.close().await;
+    }
+);

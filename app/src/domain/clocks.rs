@@ -317,9 +317,40 @@ pub fn countdown_text(remaining: chrono::Duration) -> String {
     }
 }
 
+/// Everything an incident's clocks are computed from: two incidents with the same facts have the
+/// same clocks under any policy (notes, roles or pins never move a deadline).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockFacts {
+    pub status: Status,
+    pub severity: Severity,
+    pub detected_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub last_public_update_at: Option<DateTime<Utc>>,
+    pub mitigated_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl ClockFacts {
+    pub fn of(incident: &Incident) -> ClockFacts {
+        ClockFacts {
+            status: incident.status,
+            severity: incident.severity,
+            detected_at: incident.detected_at,
+            acknowledged_at: incident.acknowledged_at,
+            last_public_update_at: incident.last_public_update_at,
+            mitigated_at: incident.mitigated_at,
+            resolved_at: incident.resolved_at,
+            closed_at: incident.closed_at,
+        }
+    }
+}
+
 /// The clocks `policy` puts on `incident`, as of `now`: when each started, when it is due, and
-/// whether it has stopped. A merged or declined incident has none.
+/// whether it has stopped. A merged or declined incident has none. Computed from the incident's
+/// `ClockFacts` only.
 pub fn clocks(incident: &Incident, policy: &SlaPolicy, now: DateTime<Utc>) -> Vec<Clock> {
+    let incident = ClockFacts::of(incident);
     if matches!(incident.status, Status::Declined | Status::Merged) {
         return Vec::new();
     }

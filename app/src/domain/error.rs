@@ -57,10 +57,14 @@ pub enum ErrorKind {
     NotFound,
     MethodNotAllowed,
     Conflict,
+    /// The `If-Match` revision (or the one an editor loaded) is no longer the current one.
+    PreconditionFailed,
     PayloadTooLarge,
     Unprocessable,
     UnsupportedMediaType,
     Internal,
+    /// Too busy to do it now; retrying later will work.
+    Unavailable,
 }
 
 impl ErrorKind {
@@ -72,10 +76,12 @@ impl ErrorKind {
             ErrorKind::NotFound => 404,
             ErrorKind::MethodNotAllowed => 405,
             ErrorKind::Conflict => 409,
+            ErrorKind::PreconditionFailed => 412,
             ErrorKind::PayloadTooLarge => 413,
             ErrorKind::UnsupportedMediaType => 415,
             ErrorKind::Unprocessable => 422,
             ErrorKind::Internal => 500,
+            ErrorKind::Unavailable => 503,
         }
     }
 
@@ -87,10 +93,12 @@ impl ErrorKind {
             ErrorKind::NotFound => "Not found",
             ErrorKind::MethodNotAllowed => "Method not allowed",
             ErrorKind::Conflict => "Conflict",
+            ErrorKind::PreconditionFailed => "Changed meanwhile",
             ErrorKind::PayloadTooLarge => "Request too large",
             ErrorKind::Unprocessable => "Invalid input",
             ErrorKind::UnsupportedMediaType => "Unsupported media type",
             ErrorKind::Internal => "Internal error",
+            ErrorKind::Unavailable => "Busy",
         }
     }
 }

@@ -9,8 +9,8 @@ use leptos_meta::Title;
 use crate::api::{get_sla_policy, save_sla_policy, SlaPolicySaved, SlaSnapshot};
 use crate::components::{AppHeader, ErrorNotice, LoadError};
 use crate::domain::{
-    AppError, Calendar, ClockKind, Severity, SeverityTargets, SlaPolicy, Target, Unit, UserRole,
-    Vocabulary,
+    AppError, Calendar, ClockKind, ErrorKind, Severity, SeverityTargets, SlaPolicy, Target, Unit,
+    UserRole, Vocabulary,
 };
 
 #[component]
@@ -237,7 +237,7 @@ fn SlaView(snapshot: SlaSnapshot) -> impl IntoView {
         Some(Err(e)) => {
             saved.set(None);
             // Someone saved meanwhile: show theirs, to make the change again on top.
-            if e.is_conflict() {
+            if e.kind == ErrorKind::PreconditionFailed {
                 leptos::task::spawn_local(async move {
                     if let Ok(latest) = get_sla_policy().await {
                         revision.try_set(latest.policy.revision);

@@ -37,8 +37,9 @@ fn etag(revision: u64) -> [(header::HeaderName, String); 1] {
     [(header::ETAG, format!("\"{revision}\""))]
 }
 
-/// The revision an `If-Match` header names (`None`: absent, or `*`).
-fn if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
+/// The revisions an `If-Match` header accepts (`None`: absent, or `*`). Weak tags (`W/"3"`)
+/// never match: `If-Match` compares strongly (RFC 9110).
+fn if_match(headers: &HeaderMap) -> Result<Option<Vec<u64>>, AppError> {
     let Some(raw) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };
@@ -46,16 +47,24 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
     if text == "*" {
         return Ok(None);
     }
-    text.trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<u64>()
-        .map(Some)
-        .map_err(|_| {
-            AppError::bad_request(format!(
-                "If-Match \"{text}\" is not a revision of the SLA policy: send the ETag of GET \
-                 /api/v1/sla/policy, such as \"3\"."
-            ))
-        })
+    let mut revisions = Vec::new();
+    for tag in text.split(',').map(str::trim) {
+        if tag.starts_with("W/") {
+            continue;
+        }
+        let revision = tag
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .and_then(|t| t.parse::<u64>().ok())
+            .ok_or_else(|| {
+                AppError::bad_request(format!(
+                    "If-Match {text} is not a revision of the SLA policy: send the ETag of GET \
+                     /api/v1/sla/policy, such as \"3\"."
+                ))
+            })?;
+        revisions.push(revision);
+    }
+    Ok(Some(revisions))
 }
 
 #[utoipa::path(get, path = "/api/v1/sla/policy", tag = "sla",
@@ -67,11 +76,12 @@ pub async fn policy(State(state): State<AppState>) -> ApiResult<impl IntoRespons
 }
 
 #[utoipa::path(put, path = "/api/v1/sla/policy", tag = "sla", request_body = SlaPolicy,
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read: refused with 409 if someone saved since")),
+    params(("If-Match" = Option<String>, Header, description = "The ETag you read: refused with 412 if someone saved since")),
     responses((status = 200, body = SlaPolicySaved, description = "The policy, its revision, and the incidents whose running clocks it moved (each says so on its timeline)"),
         (status = 400, body = Problem, description = "An If-Match that is not a revision"),
         (status = 403, body = Problem, description = "Admins only"),
-        (status = 409, body = Problem, description = "Someone saved the policy since the If-Match revision"),
+        (status = 412, body = Problem, description = "Someone saved the policy since the If-Match revision"),
+        (status = 503, body = Problem, description = "Incidents changed too fast to recount them; nothing was saved, save again"),
         (status = 422, body = Problem, description = "Unknown time zone, bad hours, a zero target, a severity twice")))]
 pub async fn save_policy(
     State(state): State<AppState>,
@@ -80,7 +90,10 @@ pub async fn save_policy(
     ApiJson(body): ApiJson<SlaPolicy>,
 ) -> ApiResult<impl IntoResponse> {
     let expected = if_match(&headers)?;
-    let saved = state.service.save_sla_policy(&user, body, expected).await?;
+    let saved = state
+        .service
+        .save_sla_policy(&user, body, expected.as_deref())
+        .await?;
     Ok((etag(saved.revision), Json(saved)))
 }
 

@@ -10,9 +10,10 @@ use app::api::{
 };
 use app::backend::Backend;
 use app::domain::{
-    apply, counterpart, decide, policy_changes, Actor, AppError, Command, Context, DomainError,
-    ErrorKind, EventPayload, EventRecord, Incident, Person, RevisedPolicy, RoleCatalog,
-    Service as CatalogService, ServiceInput, SlaPolicy, Status, User, UserRole, Vocabulary,
+    apply, counterpart, decide, policy_changes, Actor, AppError, ClockFacts, Command, Context,
+    DomainError, ErrorKind, EventPayload, EventRecord, Incident, Person, RevisedPolicy,
+    RoleCatalog, Service as CatalogService, ServiceInput, SlaPolicy, Status, User, UserRole,
+    Vocabulary,
 };
 use chrono::{DateTime, SubsecRound, Utc};
 
@@ -35,6 +36,9 @@ pub struct Service {
     /// Labels and templates, from configuration.
     pub vocabulary: Arc<Vocabulary>,
     pub metrics: Arc<Metrics>,
+    /// Does this instance hear settings changes from the store (`relay_settings` runs)? If not,
+    /// it tells its own streams itself.
+    settings_relayed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The stored SLA policy (`None`: never edited). Values saved before policies had revisions
@@ -123,6 +127,7 @@ impl Service {
             bus,
             vocabulary: Arc::new(Vocabulary::default()),
             metrics: Arc::new(Metrics::default()),
+            settings_relayed: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
 
@@ -183,28 +188,37 @@ impl Service {
         parse_policy(stored.as_deref())
     }
 
-    /// Replaces the SLA policy (admins only) — if it is still at `expected_revision`, when given
-    /// — and, in the same transaction, notes on every incident whose running clocks it moves
+    /// Replaces the SLA policy (admins only) — if it is still at one of `expected_revision`, when
+    /// given (412 otherwise) — and, in the same transaction, notes on every incident whose running clocks it moves
     /// what moved (`SlaPolicyChanged`, which carries the policy to every open page). Returns
     /// the policy, its new revision and the incidents it moved.
     pub async fn save_sla_policy(
         &self,
         actor: &User,
         policy: SlaPolicy,
-        expected_revision: Option<u64>,
+        expected_revision: Option<&[u64]>,
     ) -> Result<SlaPolicySaved, AppError> {
         require_admin(actor, "change the SLA policy")?;
         policy.validate().map_err(AppError::unprocessable)?;
-        for _ in 0..RETRIES {
+        for attempt in 0..RETRIES {
+            if attempt > 0 {
+                // Let whatever moved meanwhile settle; a little longer each time.
+                tokio::time::sleep(std::time::Duration::from_millis(10 << attempt.min(6))).await;
+            }
             let stored = self.store.setting(SLA_POLICY).await?;
             let before = parse_policy(stored.as_deref())?;
-            if let Some(expected) = expected_revision.filter(|e| *e != before.revision) {
+            if let Some(expected) = expected_revision.filter(|e| !e.contains(&before.revision)) {
+                let loaded: Vec<String> = expected.iter().map(u64::to_string).collect();
                 return Err(AppError::new(
-                    ErrorKind::Conflict,
+                    ErrorKind::PreconditionFailed,
                     format!(
-                        "Someone else changed the SLA policy since you loaded it (revision \
-                         {expected}; it is now at {}). Here is the latest: make your change \
-                         again.",
+                        "Someone else changed the SLA policy since you loaded it (revision {}; \
+                         it is now at {}). Here is the latest: make your change again.",
+                        if loaded.is_empty() {
+                            "unknown".to_owned()
+                        } else {
+                            loaded.join(" or ")
+                        },
                         before.revision
                     ),
                 ));
@@ -219,10 +233,10 @@ impl Service {
             for incident in self.store.incidents().await? {
                 let moved = policy_changes(&incident, &before.policy, &policy, now);
                 if moved.is_empty() {
-                    // Had it moved meanwhile (escalated, say), it might need a note: check that
-                    // it has not.
+                    // Had its clocks moved meanwhile (escalated, say), it might need a note:
+                    // the commit checks they have not.
                     if !incident.status.is_final() && incident.status != Status::Declined {
-                        decided_on.push((incident.id, incident.version));
+                        decided_on.push((incident.id, ClockFacts::of(&incident)));
                     }
                     continue;
                 }
@@ -264,8 +278,9 @@ impl Service {
             }
         }
         Err(AppError::new(
-            ErrorKind::Conflict,
-            "Incidents are changing too fast to apply the policy; please retry.",
+            ErrorKind::Unavailable,
+            "Incidents are changing too fast to apply the policy now; nothing was saved. Please \
+             save again in a moment.",
         ))
     }
 
@@ -278,14 +293,17 @@ impl Service {
             revision,
         };
         let payload = serde_json::to_string(&word).unwrap_or_default();
+        let relayed = self
+            .settings_relayed
+            .load(std::sync::atomic::Ordering::Relaxed);
         match self
             .store
             .announce(crate::store::Channel::Settings, &payload)
             .await
         {
             // Every instance, this one included, hears it from the store.
-            Ok(true) => {}
-            Ok(false) => self.bus.publish_settings(&word),
+            Ok(true) if relayed => {}
+            Ok(_) => self.bus.publish_settings(&word),
             Err(err) => {
                 tracing::warn!(%err, key, "could not announce a settings change to other instances");
                 self.bus.publish_settings(&word);
@@ -297,7 +315,18 @@ impl Service {
     /// streams, until `cancel`; `feed` is the store's `Channel::Settings` feed. After the
     /// listener reconnects (an empty word: announcements may have been missed meanwhile), the
     /// current revision is published.
-    pub async fn relay_settings(
+    pub fn relay_settings(
+        self,
+        feed: tokio::sync::mpsc::Receiver<String>,
+        cancel: tokio_util::sync::CancellationToken,
+    ) -> impl std::future::Future<Output = ()> + Send {
+        // From now on this instance's own changes come back through the feed.
+        self.settings_relayed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.relay(feed, cancel)
+    }
+
+    async fn relay(
         self,
         mut feed: tokio::sync::mpsc::Receiver<String>,
         cancel: tokio_util::sync::CancellationToken,
@@ -311,14 +340,25 @@ impl Service {
                 },
             };
             let word = if payload.is_empty() {
-                match self.revised_sla_policy().await {
-                    Ok(current) => crate::bus::SettingChanged {
-                        key: SLA_POLICY.to_owned(),
-                        revision: current.revision,
-                    },
-                    Err(err) => {
-                        tracing::warn!(message = %err.message, "cannot read the SLA policy");
-                        continue;
+                // The connection to the database dropped: once it is back (and listening again),
+                // say what the policy is at now.
+                let mut wait = std::time::Duration::from_millis(500);
+                loop {
+                    tokio::select! {
+                        _ = cancel.cancelled() => return,
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                    match self.revised_sla_policy().await {
+                        Ok(current) => {
+                            break crate::bus::SettingChanged {
+                                key: SLA_POLICY.to_owned(),
+                                revision: current.revision,
+                            }
+                        }
+                        Err(err) => {
+                            tracing::debug!(message = %err.message, "SLA policy not readable yet");
+                            wait = (wait * 2).min(std::time::Duration::from_secs(30));
+                        }
                     }
                 }
             } else {
@@ -716,6 +756,7 @@ impl Backend for Service {
         policy: SlaPolicy,
         revision: Option<u64>,
     ) -> Result<SlaPolicySaved, AppError> {
-        Service::save_sla_policy(self, viewer, policy, revision).await
+        let expected: Option<Vec<u64>> = revision.map(|r| vec![r]);
+        Service::save_sla_policy(self, viewer, policy, expected.as_deref()).await
     }
 }

@@ -394,17 +394,24 @@ macro_rules! impl_store {
                     if written.rows_affected() != 1 {
                         return Err($crate::store::StoreError::SettingChanged(change.key.clone()));
                     }
-                    for &(incident_id, version) in &change.decided_on {
-                        let actual: Option<i64> =
-                            sqlx::query_scalar("SELECT version FROM incidents WHERE id = $1")
-                                .bind(incident_id)
-                                .fetch_optional(&mut *tx)
+                    if !change.decided_on.is_empty() {
+                        // One read, under this transaction's write lock.
+                        let rows: Vec<$crate::store::common::IncidentRow> =
+                            sqlx::query_as($crate::store::common::INCIDENT_SELECT)
+                                .fetch_all(&mut *tx)
                                 .await?;
-                        if actual != Some(version) {
-                            return Err($crate::store::StoreError::Conflict {
-                                incident_id,
-                                actual: actual.unwrap_or_default(),
-                            });
+                        let now: std::collections::HashMap<i64, app::domain::Incident> = rows
+                            .into_iter()
+                            .map(|r| app::domain::Incident::try_from(r).map(|i| (i.id, i)))
+                            .collect::<Result<_, _>>()?;
+                        for (incident_id, facts) in &change.decided_on {
+                            let current = now.get(incident_id);
+                            if current.map(app::domain::ClockFacts::of).as_ref() != Some(facts) {
+                                return Err($crate::store::StoreError::Conflict {
+                                    incident_id: *incident_id,
+                                    actual: current.map_or(0, |i| i.version),
+                                });
+                            }
                         }
                     }
                 }

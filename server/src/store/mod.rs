@@ -169,9 +169,11 @@ pub struct SettingChange {
     pub key: String,
     pub expected: Option<String>,
     pub value: String,
-    /// The incidents (id, version) the change was decided on without changing them: if one has
-    /// moved meanwhile, nothing is written (`StoreError::Conflict`) and the caller decides again.
-    pub decided_on: Vec<(i64, i64)>,
+    /// The incidents the change was decided on without changing them, with what their clocks
+    /// were computed from: if one's clocks would differ now (a severity change, a milestone),
+    /// nothing is written (`StoreError::Conflict`) and the caller decides again. Notes and other
+    /// changes that move no clock do not get in the way.
+    pub decided_on: Vec<(i64, app::domain::ClockFacts)>,
 }
 
 /// Notifications that some instance appended events.
