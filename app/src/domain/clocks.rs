@@ -237,28 +237,25 @@ impl Clock {
             pauses,
         };
         let length = target.length(calendar);
-        // A calendar that fails to parse was refused when it was saved; count wall-clock time
-        // then.
-        let fallback = Counting {
+        // Every instant but the paused ones. Also what is counted when a calendar fails to parse
+        // (it was refused when it was saved).
+        let wall_clock = Counting {
             calendar: None,
             pauses,
         };
         let deadline = counting
             .deadline(started_at, length)
-            .or_else(|_| fallback.deadline(started_at, length))
+            .or_else(|_| wall_clock.deadline(started_at, length))
             .ok()
             .flatten();
         let due_soon_at = due_soon(&counting, started_at, length)
-            .or_else(|_| due_soon(&fallback, started_at, length))
+            .or_else(|_| due_soon(&wall_clock, started_at, length))
             .ok()
             .flatten();
         let end = stopped_at.unwrap_or(now).max(started_at);
-        let unpaused = Counting {
-            calendar: None,
-            pauses,
-        }
-        .elapsed(started_at, end)
-        .unwrap_or(end - started_at);
+        let unpaused = wall_clock
+            .elapsed(started_at, end)
+            .unwrap_or(end - started_at);
         let paused_seconds = ((end - started_at) - unpaused).num_seconds().max(0);
         let paused_now = stopped_at.is_none()
             && pauses

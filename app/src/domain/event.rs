@@ -455,6 +455,19 @@ impl EventPayload {
         matches!(self, EventPayload::NoteAdded { .. })
     }
 
+    /// The policy (and its revision) a policy change carries, to count to from now on.
+    pub fn revised_policy(&self) -> Option<super::RevisedPolicy> {
+        match self {
+            EventPayload::SlaPolicyChanged {
+                policy, revision, ..
+            } => Some(super::RevisedPolicy {
+                revision: *revision,
+                policy: policy.clone(),
+            }),
+            _ => None,
+        }
+    }
+
     /// The Markdown the server renders for the browser, if any.
     pub fn markdown(&self) -> Option<&str> {
         match self {

@@ -80,14 +80,7 @@ fn IncidentsView(
             LiveMessage::Event(ev) => {
                 let event = &ev.event;
                 // Before the rows it moves are redrawn: they count to the new policy.
-                if let EventPayload::SlaPolicyChanged {
-                    policy, revision, ..
-                } = &event.payload
-                {
-                    let newer = crate::domain::RevisedPolicy {
-                        revision: *revision,
-                        policy: policy.clone(),
-                    };
+                if let Some(newer) = event.payload.revised_policy() {
                     sla_policy.update_value(|p| {
                         p.update(&newer);
                     });

@@ -189,9 +189,9 @@ impl Service {
     }
 
     /// Replaces the SLA policy (admins only) — if it is still at one of `expected_revision`, when
-    /// given (412 otherwise) — and, in the same transaction, notes on every incident whose running clocks it moves
-    /// what moved (`SlaPolicyChanged`, which carries the policy to every open page). Returns
-    /// the policy, its new revision and the incidents it moved.
+    /// given (412 otherwise) — and, in the same transaction, notes on every incident whose
+    /// running clocks it moves what moved (`SlaPolicyChanged`, which carries the policy to every
+    /// open page). Returns the policy, its new revision and the incidents it moved.
     pub async fn save_sla_policy(
         &self,
         actor: &User,
@@ -339,38 +339,35 @@ impl Service {
                     None => return,
                 },
             };
-            let word = if payload.is_empty() {
+            let words = if payload.is_empty() {
                 // The connection to the database dropped: once it is back (and listening again),
-                // say what the policy is at now.
+                // say what the settings are at now.
                 let mut wait = std::time::Duration::from_millis(500);
                 loop {
                     tokio::select! {
                         _ = cancel.cancelled() => return,
                         _ = tokio::time::sleep(wait) => {}
                     }
-                    match self.revised_sla_policy().await {
-                        Ok(current) => {
-                            break crate::bus::SettingChanged {
-                                key: SLA_POLICY.to_owned(),
-                                revision: current.revision,
-                            }
-                        }
+                    match self.settings_now().await {
+                        Ok(words) => break words,
                         Err(err) => {
-                            tracing::debug!(message = %err.message, "SLA policy not readable yet");
+                            tracing::debug!(message = %err.message, "settings not readable yet");
                             wait = (wait * 2).min(std::time::Duration::from_secs(30));
                         }
                     }
                 }
             } else {
                 match serde_json::from_str::<crate::bus::SettingChanged>(&payload) {
-                    Ok(word) => word,
+                    Ok(word) => vec![word],
                     Err(err) => {
                         tracing::warn!(%err, "ignoring a settings announcement");
                         continue;
                     }
                 }
             };
-            self.bus.publish_settings(&word);
+            for word in &words {
+                self.bus.publish_settings(word);
+            }
         }
     }
 

@@ -395,11 +395,18 @@ macro_rules! impl_store {
                         return Err($crate::store::StoreError::SettingChanged(change.key.clone()));
                     }
                     if !change.decided_on.is_empty() {
-                        // One read, under this transaction's write lock.
+                        // One read, under this transaction's write lock, of the incidents whose
+                        // clocks can still run (one that left them has moved: it is missing).
+                        use app::domain::Status;
+                        let sql = format!(
+                            "{} WHERE i.status NOT IN ('{}', '{}', '{}')",
+                            $crate::store::common::INCIDENT_SELECT,
+                            Status::Closed.key(),
+                            Status::Merged.key(),
+                            Status::Declined.key()
+                        );
                         let rows: Vec<$crate::store::common::IncidentRow> =
-                            sqlx::query_as($crate::store::common::INCIDENT_SELECT)
-                                .fetch_all(&mut *tx)
-                                .await?;
+                            sqlx::query_as(&sql).fetch_all(&mut *tx).await?;
                         let now: std::collections::HashMap<i64, app::domain::Incident> = rows
                             .into_iter()
                             .map(|r| app::domain::Incident::try_from(r).map(|i| (i.id, i)))

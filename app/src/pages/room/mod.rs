@@ -96,14 +96,7 @@ impl Room {
                 entries.sort_by_key(|e| e.id);
             }
         });
-        if let EventPayload::SlaPolicyChanged {
-            policy, revision, ..
-        } = &event.payload
-        {
-            let newer = RevisedPolicy {
-                revision: *revision,
-                policy: policy.clone(),
-            };
+        if let Some(newer) = event.payload.revised_policy() {
             take_policy(self.sla_policy, &newer);
         }
         // A service added to the catalog after this page loaded: fetch its facts.
@@ -206,9 +199,7 @@ impl Room {
 /// Takes a policy that arrived (live or fetched) if it is newer than the one held; an older or
 /// the same one notifies nobody, so a change arriving on many incidents recounts the clocks once.
 fn take_policy(signal: RwSignal<RevisedPolicy>, newer: &RevisedPolicy) {
-    if signal.with_untracked(|p| newer.revision > p.revision) {
-        signal.set(newer.clone());
-    }
+    signal.maybe_update(|held| held.update(newer));
 }
 
 /// The error of an action's last run, for an `ErrorNotice`.
