@@ -236,6 +236,11 @@ test('two drops on one role at once: one wins, the other card returns with the h
 
   await onRoster(iris.page, DEMO.responder2.name).dragTo(column(iris.page, 'business_lead'));
   await expect(holders(iris.page, 'business_lead')).toHaveText([DEMO.responder2.name]);
+  // That is only Iris's optimistic board: release Sam's drop once the server has taken hers
+  // (her timeline shows the assignment), or his may still land first.
+  await expect(
+    iris.page.getByRole('list', { name: 'Timeline' }).locator('li[data-kind="role_assigned"]'),
+  ).toContainText(DEMO.responder2.name);
   release();
 
   // Sam's card goes back, and he is told who holds the role now.
