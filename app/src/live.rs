@@ -24,7 +24,7 @@ pub enum LiveMessage {
     Presence(Presence),
     /// We missed events: refetch the snapshot.
     Resync,
-    /// The setting `key` (`sla_policy`) is at `revision`: sent when the stream (re)connects
+    /// The setting `key` (`sla_policy`, `role_catalog`) is at `revision`: sent when the stream (re)connects
     /// and whenever an admin changes it. Pages holding an older revision refetch it.
     Settings {
         key: String,
@@ -41,6 +41,8 @@ impl LiveMessage {
 
 /// The settings key of the incident SLA policy.
 pub const SLA_POLICY: &str = "sla_policy";
+/// The settings key of the role catalog.
+pub const ROLE_CATALOG: &str = "role_catalog";
 
 #[cfg(feature = "hydrate")]
 type Subscriber = std::rc::Rc<dyn Fn(&LiveMessage)>;

@@ -330,11 +330,47 @@ test('hand-overs stay on the timeline and in the role history across a restart',
   }
 });
 
+/** The board's columns after the admin's edit below: renamed, reordered, retired gone, one new. */
+const EDITED_COLUMNS = [
+  'Incident Commander',
+  'Tech Lead',
+  'Communications Manager',
+  'Note Taker',
+  'Customer Support Lead',
+  'Responders',
+  'Partner Liaison',
+];
+
+/** The role columns' headings, in board order. */
+async function columnsOf(page: Page): Promise<string[]> {
+  const headings = await page.locator('.role-column h3').allTextContents();
+  return headings.map((c) => c.replace(' · any number', ''));
+}
+
 test('an admin renames, adds, reorders and retires roles; rooms follow, others only read', async ({ browser }) => {
   const server = await OwnServer.start();
   try {
     const iris = await person(browser, DEMO.ic, server.url);
     const page = iris.page;
+    // A room already open in Sam's browser, with a hand-over on its timeline.
+    const sam = await person(browser, DEMO.responder, server.url);
+    await sam.page.goto('/incidents');
+    const open = await freshRoom(sam.page, `Roles change under us ${Date.now()}`);
+    await onRoster(sam.page, DEMO.responder.name).dragTo(column(sam.page, 'scribe'));
+    const samTimeline = sam.page.getByRole('list', { name: 'Timeline' });
+    await expect(samTimeline.locator('li[data-kind="role_assigned"]')).toContainText(
+      `assigned ${DEMO.responder.name} as Scribe`,
+    );
+    await expect(column(sam.page, 'business_lead')).toBeVisible();
+    // Sam has a card picked up by keyboard when the catalog changes under him; and a mark on
+    // the page tells a reload (which would clear it) from a live change.
+    await onRoster(sam.page, DEMO.manager.name).focus();
+    await sam.page.keyboard.press('Space');
+    await expect(announcer(sam.page)).toContainText(`Picked up ${DEMO.manager.name}`);
+    await sam.page.evaluate(() => {
+      (window as unknown as { sameDocument: boolean }).sameDocument = true;
+    });
+
     await page.goto('/settings/roles');
     await waitForHydrationWithoutStream(page);
     const roles = page.getByRole('form', { name: 'Roles' });
@@ -359,6 +395,31 @@ test('an admin renames, adds, reorders and retires roles; rooms follow, others o
     await expect(page.getByText('Saved.')).toBeVisible();
     await expect(row('Partner Liaison').locator('.key')).toHaveText('partner_liaison');
 
+    // Sam's room follows at once, with no reload: the rename on the board and on the timeline,
+    // the retired role gone, the new role there and staffable.
+    await expect(column(sam.page, 'scribe').locator('h3')).toHaveText('Note Taker', LIVE);
+    await expect(samTimeline.locator('li[data-kind="role_assigned"]')).toContainText(
+      `assigned ${DEMO.responder.name} as Note Taker`,
+      LIVE,
+    );
+    await expect(column(sam.page, 'business_lead')).toHaveCount(0, LIVE);
+    await expect(column(sam.page, 'partner_liaison')).toBeVisible(LIVE);
+    expect(await columnsOf(sam.page)).toEqual(EDITED_COLUMNS);
+    // The carried card was put down (its target may have moved), and Sam told.
+    await expect(announcer(sam.page)).toContainText(
+      `The roles just changed: ${DEMO.manager.name} stays where they were.`,
+    );
+    expect(sam.page.url()).toBe(open);
+    expect(
+      await sam.page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument),
+    ).toBe(true);
+    await showBoard(sam.page);
+    await onRoster(sam.page, DEMO.manager.name).dragTo(column(sam.page, 'partner_liaison'));
+    await expect(holders(sam.page, 'partner_liaison')).toHaveText([DEMO.manager.name]);
+    await expect(samTimeline.locator('li[data-kind="role_assigned"]').first()).toContainText(
+      `assigned ${DEMO.manager.name} as Partner Liaison`,
+    );
+
     // A label may not be emptied: refused with a message, nothing lost.
     await row('Note Taker').getByLabel('Label').fill('');
     await page.getByRole('button', { name: 'Save roles' }).click();
@@ -370,16 +431,7 @@ test('an admin renames, adds, reorders and retires roles; rooms follow, others o
     // A room shows the new catalog: renamed, reordered, retired gone, new role staffable.
     await page.goto('/incidents');
     await freshRoom(page, `New roles ${Date.now()}`);
-    const columns = await page.locator('.role-column h3').allTextContents();
-    expect(columns.map((c) => c.replace(' · any number', ''))).toEqual([
-      'Incident Commander',
-      'Tech Lead',
-      'Communications Manager',
-      'Note Taker',
-      'Customer Support Lead',
-      'Responders',
-      'Partner Liaison',
-    ]);
+    expect(await columnsOf(page)).toEqual(EDITED_COLUMNS);
     await onRoster(page, DEMO.responder.name).dragTo(column(page, 'partner_liaison'));
     await expect(holders(page, 'partner_liaison')).toHaveText([DEMO.responder.name]);
     await expect(
@@ -387,11 +439,11 @@ test('an admin renames, adds, reorders and retires roles; rooms follow, others o
     ).toContainText(`assigned ${DEMO.responder.name} as Partner Liaison`);
 
     // A responder reads the catalog but cannot change it.
-    const sam = await person(browser, DEMO.responder, server.url);
     await sam.page.goto('/settings/roles');
     await expect(sam.page.getByText('Only an admin can change the roles')).toBeVisible();
     await expect(sam.page.getByRole('button', { name: 'Save roles' })).toHaveCount(0);
     expect(iris.problems.filter((p) => !p.includes('422'))).toEqual([]);
+    expect(sam.problems).toEqual([]);
   } finally {
     await server.stop();
     server.remove();

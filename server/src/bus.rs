@@ -171,7 +171,7 @@ impl Bus {
 /// streams send as `event: settings` (with the server's time).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SettingChanged {
-    /// `sla_policy`.
+    /// `sla_policy` or `role_catalog`.
     pub key: String,
     pub revision: u64,
 }

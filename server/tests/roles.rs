@@ -590,3 +590,121 @@ on_both_stores!(
         server.stop().await;
     }
 );
+
+/// The revision of the role catalog in the next `event: settings` frame about it within `wait`.
+async fn catalog_revision(reader: &mut SseReader, wait: Duration) -> Option<u64> {
+    let frame = reader.settings_within("role_catalog", wait).await?;
+    let data: Value = serde_json::from_str(&frame.data).expect("settings JSON");
+    data["revision"].as_u64()
+}
+
+// Open rooms follow the role catalog: every stream starts with its revision and hears each save
+// once, so a page fetches the catalog an admin just saved. A catalog saved before catalogs had
+// revisions reads as revision 0.
+on_both_stores!(open_streams_hear_of_catalog_changes, |db: Db| async move {
+    let server = TestServer::start(db).await;
+    let iris = server.client(UserRole::Admin).await;
+    let sam = server.client(UserRole::Responder).await;
+    let id = iris.declare("Roles move", "sev2").await["id"]
+        .as_i64()
+        .unwrap();
+    let wait = Duration::from_secs(1);
+    let mut room =
+        SseReader::open(&sam, &format!("/api/v1/stream?topics=incident:{id}"), None).await;
+    assert_eq!(catalog_revision(&mut room, wait).await, Some(0));
+
+    let mut catalog = iris.ok(Method::GET, "/api/v1/roles", None).await;
+    catalog["roles"][1]["label"] = json!("Tech Owner");
+    iris.ok(Method::PUT, "/api/v1/roles", Some(catalog.clone()))
+        .await;
+    assert_eq!(catalog_revision(&mut room, wait).await, Some(1));
+    assert_eq!(
+        catalog_revision(&mut room, wait).await,
+        None,
+        "once per save"
+    );
+    // A refused save announces nothing.
+    let mut removed = catalog.clone();
+    removed["roles"].as_array_mut().unwrap().pop();
+    assert_problem(
+        iris.send(Method::PUT, "/api/v1/roles", Some(removed)).await,
+        422,
+        "retire it instead",
+    )
+    .await;
+    assert_eq!(catalog_revision(&mut room, wait).await, None);
+    // A page that (re)connects hears the current revision first, and its snapshot agrees.
+    let mut late = SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
+    assert_eq!(catalog_revision(&mut late, wait).await, Some(1));
+    let vocabulary = sam.ok(Method::GET, "/api/v1/vocabulary", None).await;
+    assert_eq!(vocabulary["roles"]["roles"][1]["label"], "Tech Owner");
+
+    // Two admins saving at once: both land, one after the other (the last save wins), and the
+    // revisions count both.
+    let mut a = catalog.clone();
+    a["roles"][1]["label"] = json!("Tech Lead A");
+    let mut b = catalog.clone();
+    b["roles"][1]["label"] = json!("Tech Lead B");
+    let ada = server.client(UserRole::Admin).await;
+    let (x, y) = tokio::join!(
+        iris.send(Method::PUT, "/api/v1/roles", Some(a)),
+        ada.send(Method::PUT, "/api/v1/roles", Some(b))
+    );
+    assert_eq!((x.status().as_u16(), y.status().as_u16()), (200, 200));
+    let mut heard = [
+        catalog_revision(&mut late, wait).await,
+        catalog_revision(&mut late, wait).await,
+    ];
+    heard.sort();
+    assert_eq!(heard, [Some(2), Some(3)]);
+
+    // Stored by an older Sitrep: a bare catalog, no revision.
+    server
+        .store
+        .put_setting("role_catalog", &catalog.to_string())
+        .await
+        .unwrap();
+    let now = iris.ok(Method::GET, "/api/v1/roles", None).await;
+    assert_eq!(now["roles"][1]["label"], "Tech Owner");
+    let mut fresh = SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
+    assert_eq!(catalog_revision(&mut fresh, wait).await, Some(0));
+    iris.ok(Method::PUT, "/api/v1/roles", Some(catalog)).await;
+    assert_eq!(catalog_revision(&mut fresh, wait).await, Some(1));
+    server.stop().await;
+});
+
+// With several instances on PostgreSQL, a room open on another instance hears of the save too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_catalog_change_reaches_rooms_on_every_instance() {
+    let db = Db::postgres().await;
+    let first = TestServer::start(db).await;
+    let (second, second_store) = first.another_instance().await;
+    let iris = first.client(UserRole::Admin).await;
+    let sam = first.client(UserRole::Responder).await;
+    let id = iris.declare("Staffed elsewhere", "sev2").await["id"]
+        .as_i64()
+        .unwrap();
+    let there = sam.signed_in_at(&format!("http://{}", second.addr)).await;
+    let mut far = SseReader::open(
+        &there,
+        &format!("/api/v1/stream?topics=incident:{id}"),
+        None,
+    )
+    .await;
+    let wait = Duration::from_secs(1);
+    assert_eq!(catalog_revision(&mut far, wait).await, Some(0));
+    let mut catalog = iris.ok(Method::GET, "/api/v1/roles", None).await;
+    catalog["roles"][2]["label"] = json!("Comms Lead");
+    iris.ok(Method::PUT, "/api/v1/roles", Some(catalog)).await;
+    assert_eq!(catalog_revision(&mut far, wait).await, Some(1));
+    assert_eq!(
+        catalog_revision(&mut far, wait).await,
+        None,
+        "once per save"
+    );
+    let vocabulary = there.ok(Method::GET, "/api/v1/vocabulary", None).await;
+    assert_eq!(vocabulary["roles"]["roles"][2]["label"], "Comms Lead");
+    second.shutdown().await;
+    second_store.close().await;
+    first.stop().await;
+}

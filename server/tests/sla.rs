@@ -560,7 +560,7 @@ async fn settings_revision(
     key: &str,
     wait: std::time::Duration,
 ) -> Option<u64> {
-    let frame = reader.settings_within(wait).await?;
+    let frame = reader.settings_within(key, wait).await?;
     let data: Value = serde_json::from_str(&frame.data).unwrap();
     assert!(data["server_time"].is_string(), "{data}");
     assert_eq!(data["key"], key, "{data}");

@@ -35,6 +35,8 @@ pub struct RoomSnapshot {
     pub server_time: DateTime<Utc>,
     pub last_event_id: i64,
     pub vocabulary: Vocabulary,
+    /// The revision of the vocabulary's role catalog (a newer one is fetched when announced).
+    pub roles_revision: u64,
     /// The whole service catalog: the linked services' facts, and what can be linked.
     pub services: Vec<Service>,
     /// Who can be given a role.
@@ -56,6 +58,8 @@ pub struct ServicesSnapshot {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RolesSnapshot {
     pub catalog: RoleCatalog,
+    /// Each save adds one.
+    pub revision: u64,
     pub viewer: User,
 }
 

@@ -36,17 +36,55 @@ pub fn LoadError(error: AppError) -> impl IntoView {
     }
 }
 
-/// The configured vocabulary, for every screen under the page that provides it.
-#[derive(Clone, Debug)]
-pub struct Vocab(pub std::sync::Arc<crate::domain::Vocabulary>);
+/// The vocabulary, for every screen under the page that provides it. Only its role catalog
+/// changes while a page is open (an admin's edit, which open rooms fetch when it is announced).
+#[derive(Clone, Copy, Debug)]
+pub struct Vocab(RwSignal<std::sync::Arc<crate::domain::Vocabulary>>);
 
-pub fn provide_vocabulary(vocabulary: crate::domain::Vocabulary) {
-    provide_context(Vocab(std::sync::Arc::new(vocabulary)));
+impl Vocab {
+    /// The vocabulary as a signal: what reads it follows the role catalog.
+    pub fn signal(self) -> Signal<std::sync::Arc<crate::domain::Vocabulary>> {
+        self.0.into()
+    }
+
+    /// Puts a newer role catalog in the page's vocabulary.
+    pub fn set_roles(self, catalog: crate::domain::RoleCatalog) {
+        self.0
+            .try_update(|v| std::sync::Arc::make_mut(v).roles = catalog);
+    }
 }
 
-/// The vocabulary the page provided (the defaults if none did).
+pub fn provide_vocabulary(vocabulary: crate::domain::Vocabulary) -> Vocab {
+    let vocab = Vocab(RwSignal::new(std::sync::Arc::new(vocabulary)));
+    provide_context(vocab);
+    vocab
+}
+
+/// The vocabulary the page provided (the defaults if none did), as it is now: for the words
+/// that never change while a page is open (statuses, severities, templates).
 pub fn use_vocabulary() -> std::sync::Arc<crate::domain::Vocabulary> {
-    use_context::<Vocab>().map(|v| v.0).unwrap_or_default()
+    use_context::<Vocab>()
+        .and_then(|v| v.0.try_get_untracked())
+        .unwrap_or_default()
+}
+
+/// The vocabulary the page provided, as a signal (role labels follow the catalog).
+pub fn use_live_vocabulary() -> Signal<std::sync::Arc<crate::domain::Vocabulary>> {
+    match use_context::<Vocab>() {
+        Some(vocab) => vocab.signal(),
+        None => Signal::stored(Default::default()),
+    }
+}
+
+/// A role's label, following the role catalog (an admin's rename shows at once).
+#[component]
+pub fn RoleName(#[prop(into)] role: String) -> impl IntoView {
+    let vocab = use_live_vocabulary();
+    move || {
+        vocab
+            .try_with(|v| v.role_label(&role).to_owned())
+            .unwrap_or_default()
+    }
 }
 
 /// `14:05:09` — the time of day, UTC (the day is shown by the timeline's day headings).

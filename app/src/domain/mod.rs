@@ -30,7 +30,7 @@ pub use incident::{
 };
 pub use presence::Presence;
 pub use roles::{
-    ChecklistItem, Person, RoleBoard, RoleCatalog, RoleDef, RoleView, Stint, Tick,
+    ChecklistItem, Person, RevisedCatalog, RoleBoard, RoleCatalog, RoleDef, RoleView, Stint, Tick,
     CHECKLIST_MAX_ITEMS, INCIDENT_COMMANDER, ROLE_DESCRIPTION_MAX_CHARS, ROLE_LABEL_MAX_CHARS,
 };
 pub use sla::{

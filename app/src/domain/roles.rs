@@ -19,7 +19,7 @@ pub const ROLE_DESCRIPTION_MAX_CHARS: usize = 500;
 pub const CHECKLIST_MAX_ITEMS: usize = 20;
 
 /// One role of the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoleDef {
     /// Stable identifier used by the API and kept in the history (`incident_commander`).
@@ -40,6 +40,15 @@ pub struct RoleDef {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoleCatalog {
     pub roles: Vec<RoleDef>,
+}
+
+/// The role catalog as stored, with its revision: each save adds one, so an open room that hears
+/// of a newer one fetches it (and keeps the newest it has seen).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevisedCatalog {
+    /// 0: never edited here (the configured catalog).
+    pub revision: u64,
+    pub catalog: RoleCatalog,
 }
 
 impl Default for RoleCatalog {

@@ -72,7 +72,9 @@ fn catalog_of(drafts: &[Draft]) -> RoleCatalog {
 
 #[component]
 fn RolesView(snapshot: RolesSnapshot) -> impl IntoView {
-    let RolesSnapshot { catalog, viewer } = snapshot;
+    let RolesSnapshot {
+        catalog, viewer, ..
+    } = snapshot;
     let live = crate::live::use_live();
     Effect::new(move |_| live.stop());
     let admin = viewer.role == UserRole::Admin;

@@ -11,9 +11,9 @@ use app::api::{
 use app::backend::Backend;
 use app::domain::{
     apply, counterpart, decide, policy_changes, Actor, AppError, ClockFacts, Command, Context,
-    DomainError, ErrorKind, EventPayload, EventRecord, Incident, Person, RevisedPolicy,
-    RoleCatalog, Service as CatalogService, ServiceInput, SlaPolicy, Status, User, UserRole,
-    Vocabulary,
+    DomainError, ErrorKind, EventPayload, EventRecord, Incident, Person, RevisedCatalog,
+    RevisedPolicy, RoleCatalog, Service as CatalogService, ServiceInput, SlaPolicy, Status, User,
+    UserRole, Vocabulary,
 };
 use chrono::{DateTime, SubsecRound, Utc};
 
@@ -171,10 +171,32 @@ impl Service {
 
     /// The role catalog: an admin's edit, or the configured one.
     pub async fn role_catalog(&self) -> Result<RoleCatalog, AppError> {
-        match self.store.setting(ROLE_CATALOG).await? {
-            Some(json) => serde_json::from_str(&json).map_err(internal),
-            None => Ok(self.vocabulary.roles.clone()),
-        }
+        Ok(self.revised_role_catalog().await?.catalog)
+    }
+
+    /// The role catalog with its revision.
+    pub async fn revised_role_catalog(&self) -> Result<RevisedCatalog, AppError> {
+        let stored = self.store.setting(ROLE_CATALOG).await?;
+        self.parse_catalog(stored.as_deref())
+    }
+
+    /// The stored role catalog (`None`: never edited, the configured one). Values saved before
+    /// catalogs had revisions are a bare catalog: revision 0.
+    fn parse_catalog(&self, stored: Option<&str>) -> Result<RevisedCatalog, AppError> {
+        let Some(json) = stored else {
+            return Ok(RevisedCatalog {
+                revision: 0,
+                catalog: self.vocabulary.roles.clone(),
+            });
+        };
+        serde_json::from_str::<RevisedCatalog>(json)
+            .or_else(|_| {
+                serde_json::from_str::<RoleCatalog>(json).map(|catalog| RevisedCatalog {
+                    revision: 0,
+                    catalog,
+                })
+            })
+            .map_err(internal)
     }
 
     /// The incident SLA policy: an admin's edit, or product.md's defaults.
@@ -373,11 +395,37 @@ impl Service {
 
     /// What a stream that just (re)connected is told first: the revision of each setting pages
     /// count with, so a page that missed a change (loading, or disconnected) refetches it.
+    /// A setting that cannot be read is left out (and logged), so it does not hide the others;
+    /// the answer is an error only when the store cannot be read at all.
     pub async fn settings_now(&self) -> Result<Vec<crate::bus::SettingChanged>, AppError> {
-        Ok(vec![crate::bus::SettingChanged {
-            key: SLA_POLICY.to_owned(),
-            revision: self.revised_sla_policy().await?.revision,
-        }])
+        let revisions = [
+            (
+                SLA_POLICY,
+                self.revised_sla_policy().await.map(|p| p.revision),
+            ),
+            (
+                ROLE_CATALOG,
+                self.revised_role_catalog().await.map(|c| c.revision),
+            ),
+        ];
+        let mut words = Vec::new();
+        let mut failed = None;
+        for (key, revision) in revisions {
+            match revision {
+                Ok(revision) => words.push(crate::bus::SettingChanged {
+                    key: key.to_owned(),
+                    revision,
+                }),
+                Err(err) => {
+                    tracing::warn!(key, message = %err.message, "a setting could not be read");
+                    failed = Some(err);
+                }
+            }
+        }
+        match failed {
+            Some(err) if words.is_empty() => Err(err),
+            _ => Ok(words),
+        }
     }
 
     /// Sitrep itself, the author of what no person did (recorded SLA breaches).
@@ -391,9 +439,15 @@ impl Service {
 
     /// The configured vocabulary with the current role catalog.
     pub async fn vocabulary_now(&self) -> Result<Vocabulary, AppError> {
+        Ok(self.revised_vocabulary().await?.0)
+    }
+
+    /// The configured vocabulary with the current role catalog, and the catalog's revision.
+    async fn revised_vocabulary(&self) -> Result<(Vocabulary, u64), AppError> {
+        let RevisedCatalog { revision, catalog } = self.revised_role_catalog().await?;
         let mut vocabulary = (*self.vocabulary).clone();
-        vocabulary.roles = self.role_catalog().await?;
-        Ok(vocabulary)
+        vocabulary.roles = catalog;
+        Ok((vocabulary, revision))
     }
 
     /// Replaces the role catalog (admins only). Roles are never removed, only retired, so every
@@ -405,40 +459,81 @@ impl Service {
     ) -> Result<RoleCatalog, AppError> {
         require_admin(actor, "change the role catalog")?;
         catalog.validate().map_err(AppError::unprocessable)?;
-        let current = self.role_catalog().await?;
+        for _ in 0..RETRIES {
+            let stored = self.store.setting(ROLE_CATALOG).await?;
+            let current = self.parse_catalog(stored.as_deref())?;
+            self.check_catalog_change(&current.catalog, &catalog)
+                .await?;
+            let saved = RevisedCatalog {
+                revision: current.revision + 1,
+                catalog: catalog.clone(),
+            };
+            let setting = SettingChange {
+                key: ROLE_CATALOG.to_owned(),
+                expected: stored,
+                value: serde_json::to_string(&saved).map_err(internal)?,
+                decided_on: Vec::new(),
+            };
+            match self.store.commit(&[], Some(&setting)).await {
+                Ok(_) => {
+                    // Open rooms fetch the new catalog: their boards and labels follow.
+                    self.setting_changed(ROLE_CATALOG, saved.revision).await;
+                    return Ok(catalog);
+                }
+                // Another admin saved meanwhile: check against theirs (the last save wins, as
+                // on the screen, but never one that removes a role theirs added).
+                Err(StoreError::SettingChanged(_)) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(AppError::new(
+            ErrorKind::Unavailable,
+            "The role catalog is changing too fast to save now; nothing was saved. Please save \
+             again in a moment.",
+        ))
+    }
+
+    /// Refuses a catalog that would lose history or break an open incident: roles are never
+    /// removed, only retired, and a role becoming one-holder must not have several holders on an
+    /// open incident. (That last check reads the incidents before the write, not in it: a second
+    /// holder assigned in the same instant can slip through; the board still shows both, and
+    /// relieving one is the fix.)
+    async fn check_catalog_change(
+        &self,
+        current: &RoleCatalog,
+        catalog: &RoleCatalog,
+    ) -> Result<(), AppError> {
         if let Some(gone) = current.roles.iter().find(|r| catalog.get(&r.key).is_none()) {
             return Err(AppError::unprocessable(format!(
                 "{} cannot be removed: retire it instead, so its history stays.",
                 gone.label
             )));
         }
-        // A role becoming one-holder must not have several holders on an open incident.
         let narrowed: Vec<_> = catalog
             .roles
             .iter()
             .filter(|r| r.single && current.get(&r.key).is_some_and(|old| !old.single))
             .collect();
-        if !narrowed.is_empty() {
-            for incident in self.store.incidents().await? {
-                if !incident.status.is_active() {
-                    continue;
-                }
-                if let Some(role) = narrowed
-                    .iter()
-                    .find(|r| incident.roles.holders(&r.key).count() > 1)
-                {
-                    return Err(AppError::unprocessable(format!(
-                        "{} has several holders on {}: relieve all but one there before making \
-                         it a one-holder role.",
-                        role.label,
-                        incident.reference()
-                    )));
-                }
+        if narrowed.is_empty() {
+            return Ok(());
+        }
+        for incident in self.store.incidents().await? {
+            if !incident.status.is_active() {
+                continue;
+            }
+            if let Some(role) = narrowed
+                .iter()
+                .find(|r| incident.roles.holders(&r.key).count() > 1)
+            {
+                return Err(AppError::unprocessable(format!(
+                    "{} has several holders on {}: relieve all but one there before making it \
+                     a one-holder role.",
+                    role.label,
+                    incident.reference()
+                )));
             }
         }
-        let json = serde_json::to_string(&catalog).map_err(internal)?;
-        self.store.put_setting(ROLE_CATALOG, &json).await?;
-        Ok(catalog)
+        Ok(())
     }
 
     /// Everyone who can hold a role (not stakeholders), with the open incidents they hold roles
@@ -686,13 +781,15 @@ impl Backend for Service {
         let last_event_id = self.store.last_event_id().await?;
         let incident = self.incident(id).await?;
         let timeline = self.timeline(id).await?;
+        let (vocabulary, roles_revision) = self.revised_vocabulary().await?;
         Ok(RoomSnapshot {
             incident,
             timeline,
             viewer: viewer.clone(),
             server_time: Utc::now(),
             last_event_id,
-            vocabulary: self.vocabulary_now().await?,
+            vocabulary,
+            roles_revision,
             services: self.services().await?,
             roster: self.roster(None).await?,
             sla_policy: self.revised_sla_policy().await?,
@@ -725,8 +822,10 @@ impl Backend for Service {
     }
 
     async fn role_catalog(&self, viewer: &User) -> Result<RolesSnapshot, AppError> {
+        let RevisedCatalog { revision, catalog } = self.revised_role_catalog().await?;
         Ok(RolesSnapshot {
-            catalog: Service::role_catalog(self).await?,
+            catalog,
+            revision,
             viewer: viewer.clone(),
         })
     }

@@ -341,9 +341,15 @@ impl SseReader {
             .await
     }
 
-    /// The next `event: settings` frame, or `None` after `wait`.
-    pub async fn settings_within(&mut self, wait: Duration) -> Option<Sse> {
-        self.next_matching(wait, |e| e.event == "settings").await
+    /// The next `event: settings` frame about the setting `key` (others are skipped), or `None`
+    /// after `wait`.
+    pub async fn settings_within(&mut self, key: &str, wait: Duration) -> Option<Sse> {
+        self.next_matching(wait, |e| {
+            e.event == "settings"
+                && serde_json::from_str::<serde_json::Value>(&e.data)
+                    .is_ok_and(|data| data["key"] == key)
+        })
+        .await
     }
 
     /// The next presence event, or `None` after `wait`.
@@ -351,7 +357,11 @@ impl SseReader {
         self.next_matching(wait, |e| e.event == "presence").await
     }
 
-    async fn next_matching(&mut self, wait: Duration, wanted: fn(&Sse) -> bool) -> Option<Sse> {
+    async fn next_matching(
+        &mut self,
+        wait: Duration,
+        wanted: impl Fn(&Sse) -> bool,
+    ) -> Option<Sse> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());

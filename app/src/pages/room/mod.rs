@@ -16,7 +16,7 @@ use crate::api::{act, get_room, Acted, RoomSnapshot};
 use crate::clock::use_clock;
 use crate::components::{
     provide_vocabulary, AppHeader, Countdowns, ErrorNotice, LoadError, PresenceList, SeverityBadge,
-    StatusBadge,
+    StatusBadge, Vocab,
 };
 use crate::domain::{
     apply, human_duration, Actor, AppError, Clock, Command, EventPayload, EventRecord, Incident,
@@ -67,6 +67,10 @@ pub(crate) struct Room {
     sla_policy: RwSignal<RevisedPolicy>,
     /// The incident's SLA clocks: they move with the incident and the policy, not the clock.
     sla: Memo<Vec<Clock>>,
+    /// The page's vocabulary, whose role catalog follows an admin's edits ...
+    vocab: Vocab,
+    /// ... at this revision.
+    roles_revision: RwSignal<u64>,
 }
 
 impl Room {
@@ -77,6 +81,43 @@ impl Room {
             || self.timeline.is_disposed()
             || self.presence.is_disposed()
             || self.sla_policy.is_disposed()
+            || self.roles_revision.is_disposed()
+    }
+
+    /// Takes the role catalog at `revision` if it is newer than the one shown: the board's
+    /// columns and every role label follow.
+    fn take_roles(&self, revision: u64, catalog: crate::domain::RoleCatalog) {
+        if revision > self.roles_revision.get_untracked() {
+            self.roles_revision.set(revision);
+            self.vocab.set_roles(catalog);
+        }
+    }
+
+    /// An admin changed the role catalog (or we were away): show the current one.
+    fn refresh_roles(&self) {
+        self.fetch(crate::api::get_role_catalog(), |room, s| {
+            room.take_roles(s.revision, s.catalog)
+        });
+    }
+
+    /// Fetches in the background and hands the answer to `take` — unless the room is gone by
+    /// then (navigated away); a failure shows in the room's notice.
+    fn fetch<T: 'static>(
+        &self,
+        request: impl std::future::Future<Output = Result<T, AppError>> + 'static,
+        take: impl FnOnce(Room, T) + 'static,
+    ) {
+        let room = *self;
+        leptos::task::spawn_local(async move {
+            let result = request.await;
+            if room.gone() {
+                return;
+            }
+            match result {
+                Ok(answer) => take(room, answer),
+                Err(e) => room.notice.set(Some(e)),
+            }
+        });
     }
 
     fn receive(&self, event: &EventRecord) {
@@ -126,50 +167,33 @@ impl Room {
 
     /// Refetch the whole room (after a conflict or a `resync`), keeping the page as it is.
     fn reload(&self) {
-        let room = *self;
-        leptos::task::spawn_local(async move {
-            let result = get_room(room.id).await;
-            if room.gone() {
-                return;
-            }
-            match result {
-                // Merge, never replace: live events that arrived while this was in flight are
-                // newer than the snapshot and must not be lost.
-                Ok(s) => {
-                    room.incident.update(|current| {
-                        if s.incident.version >= current.version {
-                            *current = s.incident;
-                        }
-                    });
-                    room.timeline.update(|entries| {
-                        for e in s.timeline {
-                            if !entries.iter().any(|x| x.id == e.id) {
-                                entries.push(e);
-                            }
-                        }
-                        entries.sort_by_key(|e| e.id);
-                    });
-                    room.services.set(s.services);
-                    room.roster.set(s.roster);
-                    take_policy(room.sla_policy, &s.sla_policy);
+        // Merge, never replace: live events that arrived while this was in flight are newer
+        // than the snapshot and must not be lost.
+        self.fetch(get_room(self.id), |room, s| {
+            room.incident.update(|current| {
+                if s.incident.version >= current.version {
+                    *current = s.incident;
                 }
-                Err(e) => room.notice.set(Some(e)),
-            }
+            });
+            room.timeline.update(|entries| {
+                for e in s.timeline {
+                    if !entries.iter().any(|x| x.id == e.id) {
+                        entries.push(e);
+                    }
+                }
+                entries.sort_by_key(|e| e.id);
+            });
+            room.services.set(s.services);
+            room.roster.set(s.roster);
+            take_policy(room.sla_policy, &s.sla_policy);
+            room.take_roles(s.roles_revision, s.vocabulary.roles);
         });
     }
 
     /// An admin changed the SLA policy (or we were away): count to the current one.
     fn refresh_policy(&self) {
-        let room = *self;
-        leptos::task::spawn_local(async move {
-            let result = crate::api::get_sla_policy().await;
-            if room.gone() {
-                return;
-            }
-            match result {
-                Ok(s) => take_policy(room.sla_policy, &s.policy),
-                Err(e) => room.notice.set(Some(e)),
-            }
+        self.fetch(crate::api::get_sla_policy(), |room, s| {
+            take_policy(room.sla_policy, &s.policy)
         });
     }
 
@@ -216,13 +240,19 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
         server_time,
         last_event_id,
         vocabulary,
+        roles_revision,
         services,
         roster,
         sla_policy,
     } = snapshot;
     let severities = vocabulary.clone();
-    let commander_label = vocabulary.role_label(INCIDENT_COMMANDER).to_owned();
-    provide_vocabulary(vocabulary);
+    let vocab = provide_vocabulary(vocabulary);
+    // A memo: the warning is said again only if the commander's label itself changed.
+    let commander_label = Memo::new(move |_| {
+        vocab
+            .signal()
+            .with(|v| v.role_label(INCIDENT_COMMANDER).to_owned())
+    });
     let incident = RwSignal::new(initial);
     let sla_policy = RwSignal::new(sla_policy);
     // Clock-driven text may be read once more while the page is being replaced: `try_with`.
@@ -245,6 +275,8 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
         server_time,
         sla_policy,
         sla,
+        vocab,
+        roles_revision: RwSignal::new(roles_revision),
     };
     let clock = use_clock();
     let live = use_live();
@@ -270,6 +302,14 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
             ) =>
         {
             room.refresh_policy()
+        }
+        msg if !room.gone()
+            && msg.newer(
+                crate::live::ROLE_CATALOG,
+                room.roles_revision.get_untracked(),
+            ) =>
+        {
+            room.refresh_roles()
         }
         LiveMessage::Settings { .. } => {}
     });
@@ -338,6 +378,7 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
             {move || {
                 needs_commander()
                     .map(|severity| {
+                        let commander_label = commander_label.get();
                         view! {
                             <p class="notice warning" role="alert" data-testid="commander-warning">
                                 {format!(

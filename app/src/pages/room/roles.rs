@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use super::Room;
 use crate::clock::use_clock;
-use crate::components::{format_datetime, use_vocabulary, ErrorNotice};
+use crate::components::{format_datetime, use_live_vocabulary, ErrorNotice};
 use crate::domain::{
     describe_payload, Actor, AppError, Command, EventPayload, Person, RoleBoard, RoleDef,
     INCIDENT_COMMANDER,
@@ -41,7 +41,7 @@ struct Board {
     shown: Memo<RoleBoard>,
     pending: RwSignal<Option<Pending>>,
     /// Drop targets, in keyboard order: the roster (`None`) then each assignable role.
-    targets: StoredValue<Vec<Option<RoleDef>>>,
+    targets: Memo<Vec<Option<RoleDef>>>,
     /// Being dragged with a mouse, pen or finger.
     dragging: RwSignal<Option<Carried>>,
     /// Picked up with the keyboard, and the target it would drop on.
@@ -57,13 +57,14 @@ struct Board {
     refocus: RwSignal<Option<(i64, Option<String>)>>,
     editable: Signal<bool>,
     send: Action<Command, Result<crate::api::Acted, AppError>>,
-    vocab: StoredValue<std::sync::Arc<crate::domain::Vocabulary>>,
+    /// Follows the role catalog: an admin's edit reaches the board at once.
+    vocab: Signal<std::sync::Arc<crate::domain::Vocabulary>>,
     clock: crate::clock::Clock,
 }
 
 impl Board {
     fn label(&self, target: usize) -> String {
-        self.targets.with_value(|t| match t.get(target) {
+        self.targets.with_untracked(|t| match t.get(target) {
             Some(Some(role)) => role.label.clone(),
             _ => "People".to_owned(),
         })
@@ -71,12 +72,12 @@ impl Board {
 
     fn key(&self, target: usize) -> Option<String> {
         self.targets
-            .with_value(|t| t.get(target).cloned().flatten().map(|r| r.key))
+            .with_untracked(|t| t.get(target).cloned().flatten().map(|r| r.key))
     }
 
     /// The target index of the roster (`None`) or a role; `None` for a retired role.
     fn index_of(&self, role: Option<&str>) -> Option<usize> {
-        self.targets.with_value(|t| {
+        self.targets.with_untracked(|t| {
             t.iter()
                 .position(|r| r.as_ref().map(|r| r.key.as_str()) == role)
         })
@@ -92,7 +93,7 @@ impl Board {
         if !self.editable.get_untracked() {
             return;
         }
-        let vocab = self.vocab.get_value();
+        let vocab = self.vocab.get_untracked();
         let to = self.key(target);
         let board = self.room.incident.with_untracked(|i| i.roles.clone());
         let stays = (carried.person.id, carried.from.clone());
@@ -185,7 +186,7 @@ impl Board {
         if !self.editable.get_untracked() {
             return;
         }
-        let n = self.targets.with_value(Vec::len);
+        let n = self.targets.with_untracked(Vec::len);
         let current = self
             .carrying
             .get_untracked()
@@ -265,8 +266,7 @@ fn target_at(_: i32, _: i32) -> Option<usize> {
 
 #[component]
 pub fn RoleBoardPanel(room: Room) -> impl IntoView {
-    let vocab = use_vocabulary();
-    let catalog = vocab.roles.clone();
+    let vocab = use_live_vocabulary();
     let pending = RwSignal::new(None::<Pending>);
     let shown = Memo::new(move |_| {
         let mut board = room.incident.with(|i| i.roles.clone());
@@ -303,13 +303,16 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
                 .incident
                 .with(|i| i.status != crate::domain::Status::Closed)
     });
-    let mut targets = vec![None];
-    targets.extend(catalog.active().cloned().map(Some));
+    let targets = Memo::new(move |_| {
+        let mut targets = vec![None];
+        vocab.with(|v| targets.extend(v.roles.active().cloned().map(Some)));
+        targets
+    });
     let board = Board {
         room,
         shown,
         pending,
-        targets: StoredValue::new(targets),
+        targets,
         dragging: RwSignal::new(None),
         carrying: RwSignal::new(None),
         over: RwSignal::new(None),
@@ -318,11 +321,27 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
         refocus,
         editable,
         send,
-        vocab: StoredValue::new(vocab.clone()),
+        vocab,
         clock: use_clock(),
     };
-    // Retired roles stay on the board while they have a history.
-    let columns: Vec<RoleDef> = catalog.roles.clone();
+    // An admin's catalog edit moves the targets: a card being carried by keyboard would drop
+    // on whatever now sits where its target was, so it is put down, and the person told.
+    Effect::new(move |seen: Option<()>| {
+        board.targets.track();
+        if seen.is_some() {
+            if let Some((c, _)) = board.carrying.get_untracked() {
+                board.carrying.set(None);
+                board.over.set(None);
+                board.announcement.set(format!(
+                    "The roles just changed: {} stays where they were. Pick the card up again.",
+                    c.person.name
+                ));
+            }
+        }
+    });
+    // Retired roles stay on the board while they have a history. A catalog edit rebuilds only
+    // the columns of the roles it changed.
+    let columns = Memo::new(move |_| vocab.with(|v| v.roles.roles.clone()));
     view! {
         <section class="panel role-board" aria-labelledby="roles-heading" data-testid="role-board">
             <div class="panel-head">
@@ -351,20 +370,22 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
             <div class="board">
                 <Roster board=board/>
                 <div class="role-columns">
-                    {columns
-                        .into_iter()
-                        .map(|role| view! { <RoleColumn board=board role=role/> })
-                        .collect_view()}
+                    <For
+                        each=move || columns.get()
+                        key=|role| role.clone()
+                        children=move |role| view! { <RoleColumn board=board role=role/> }
+                    />
                 </div>
             </div>
         </section>
     }
 }
 
-/// Handlers that make an element a drop target for HTML5 drags.
+/// The class of a drop target (the roster, or a role at `index` among the targets; a retired
+/// role is none): marked while something is carried, and while it is the one under the card.
 fn drop_target_class(
     board: Board,
-    index: usize,
+    index: Signal<Option<usize>>,
     base: String,
 ) -> impl Fn() -> String + Clone + Send + Sync + 'static {
     move || {
@@ -373,7 +394,7 @@ fn drop_target_class(
         if active {
             class.push_str(" droppable");
         }
-        if board.over.get() == Some(index) {
+        if index.get().is_some_and(|i| board.over.get() == Some(i)) {
             class.push_str(" over");
         }
         class
@@ -394,7 +415,7 @@ fn Roster(board: Board) -> impl IntoView {
     });
     view! {
         <div
-            class=drop_target_class(board, 0, "roster".to_owned())
+            class=drop_target_class(board, Signal::stored(Some(0)), "roster".to_owned())
             data-drop-index="0"
             data-testid="roster"
             aria-label="People"
@@ -586,7 +607,7 @@ fn MoveMenu(
     toggle: NodeRef<leptos::html::Button>,
 ) -> impl IntoView {
     let here = board.index_of(carried.from.as_deref());
-    let n = board.targets.with_value(Vec::len);
+    let n = board.targets.with_untracked(Vec::len);
     let from_role = carried.from.is_some();
     let carried = StoredValue::new(carried);
     let list = NodeRef::<leptos::html::Ul>::new();
@@ -610,13 +631,19 @@ fn MoveMenu(
             } else {
                 board.label(i)
             };
+            // The choice is a role, not a place: the catalog may change while the menu is open.
+            let role = board.key(i);
+            let retired = format!("{} is no longer offered: choose another role.", label);
             view! {
                 <li>
                     <button
                         type="button"
                         on:click=move |_| {
                             close.set(false);
-                            board.drop_on(carried.get_value(), i, true);
+                            match board.index_of(role.as_deref()) {
+                                Some(at) => board.drop_on(carried.get_value(), at, true),
+                                None => board.refusal.set(Some(retired.clone())),
+                            }
                         }
                     >
                         {label}
@@ -649,7 +676,15 @@ fn MoveMenu(
 #[component]
 fn RoleColumn(board: Board, role: RoleDef) -> impl IntoView {
     let key = StoredValue::new(role.key.clone());
-    let index = board.index_of(Some(&role.key));
+    // Its place among the drop targets moves when the catalog is reordered.
+    let index = Memo::new(move |_| {
+        board.targets.with(|t| {
+            key.with_value(|k| {
+                t.iter()
+                    .position(|r| r.as_ref().is_some_and(|r| &r.key == k))
+            })
+        })
+    });
     let holders = Memo::new(move |_| {
         board
             .shown
@@ -671,18 +706,18 @@ fn RoleColumn(board: Board, role: RoleDef) -> impl IntoView {
     if role.retired {
         base.push_str(" retired");
     }
-    let class = drop_target_class(board, index.unwrap_or(usize::MAX), base);
+    let class = drop_target_class(board, index.into(), base);
     let checklist = role.checklist.clone();
     let label = role.label.clone();
     view! {
         <Show when=visible>
             <div
                 class=class.clone()
-                data-drop-index=index.map(|i| i.to_string())
+                data-drop-index=move || index.get().map(|i| i.to_string())
                 data-testid=format!("role-{}", key.get_value())
                 aria-label=label.clone()
-                on:dragover=move |ev| board.drag_over(&ev, index)
-                on:drop=move |ev| board.dropped(&ev, index)
+                on:dragover=move |ev| board.drag_over(&ev, index.get_untracked())
+                on:drop=move |ev| board.dropped(&ev, index.get_untracked())
             >
                 <h3>
                     {label.clone()}

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{action_error, Room};
-use crate::components::{format_day, format_time, use_vocabulary, ErrorNotice};
+use crate::components::{format_day, format_time, use_vocabulary, ErrorNotice, RoleName};
 use crate::domain::{
     timeline_view, Category, Command, Entry, EventPayload, Visibility, NOTE_MAX_CHARS,
 };
@@ -283,22 +283,22 @@ fn TimelineEntry(room: Room, entry: Entry) -> impl IntoView {
         E::RoleAssigned { role, person } => view! {
             <p class="what">
                 "assigned " <strong>{person.name.clone()}</strong> " as "
-                <strong>{vocab.role_label(role).to_owned()}</strong>
+                <strong><RoleName role=role.clone()/></strong>
             </p>
         }
         .into_any(),
         E::RoleRelieved { role, person } => view! {
             <p class="what">
                 "relieved " <strong>{person.name.clone()}</strong> " as "
-                <strong>{vocab.role_label(role).to_owned()}</strong>
+                <strong><RoleName role=role.clone()/></strong>
             </p>
         }
         .into_any(),
         E::RoleMoved { person, from, to } => view! {
             <p class="what">
                 "moved " <strong>{person.name.clone()}</strong> " from "
-                <strong>{vocab.role_label(from).to_owned()}</strong> " to "
-                <strong>{vocab.role_label(to).to_owned()}</strong>
+                <strong><RoleName role=from.clone()/></strong> " to "
+                <strong><RoleName role=to.clone()/></strong>
             </p>
         }
         .into_any(),
@@ -310,9 +310,9 @@ fn TimelineEntry(room: Room, entry: Entry) -> impl IntoView {
         } => view! {
             <p class="what">
                 "swapped roles: " <strong>{second.name.clone()}</strong> " is now "
-                <strong>{vocab.role_label(first_role).to_owned()}</strong> ", "
+                <strong><RoleName role=first_role.clone()/></strong> ", "
                 <strong>{first.name.clone()}</strong> " is now "
-                <strong>{vocab.role_label(second_role).to_owned()}</strong>
+                <strong><RoleName role=second_role.clone()/></strong>
             </p>
         }
         .into_any(),
@@ -339,7 +339,7 @@ fn TimelineEntry(room: Room, entry: Entry) -> impl IntoView {
         E::ChecklistTicked { role, item, done } => view! {
             <p class="what">
                 {if *done { "ticked " } else { "unticked " }} "“" {item.clone()} "” on the "
-                <strong>{vocab.role_label(role).to_owned()}</strong> " checklist"
+                <strong><RoleName role=role.clone()/></strong> " checklist"
             </p>
         }
         .into_any(),
