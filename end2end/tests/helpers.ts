@@ -1,5 +1,21 @@
 // Shared helpers for the Sitrep end-to-end tests.
-import { expect, type Browser, type Locator, type Page } from '@playwright/test';
+import { expect, test as base, type Browser, type Locator, type Page } from '@playwright/test';
+
+/**
+ * Playwright's `test`, plus: every browser context a test opened itself (`person()`, one per
+ * signed-in person) is closed when the test ends. Playwright closes only its own `context`
+ * fixture; the others would stay open to the end of the run, each page still streaming, ticking
+ * its clocks and, after an own server stops, reconnecting — load that slows the later tests.
+ */
+export const test = base.extend<{ closeContexts: void }>({
+  closeContexts: [
+    async ({ browser }, use) => {
+      await use();
+      await Promise.all(browser.contexts().map((context) => context.close()));
+    },
+    { auto: true },
+  ],
+});
 
 /** The password of every demo user (see server/src/seed.rs). */
 export const DEMO_PASSWORD = 'sitrep-demo';

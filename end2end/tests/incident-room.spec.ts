@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { DEMO, declare, liveBadge, person, waitForHydration, watchConsole } from './helpers';
+import { expect } from '@playwright/test';
+import { DEMO, declare, liveBadge, person, waitForHydration, watchConsole, test } from './helpers';
 import { OwnServer } from './own-server';
 
 test('two people in one incident room see each other’s work live', async ({ browser }) => {

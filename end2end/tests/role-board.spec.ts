@@ -1,8 +1,8 @@
 // The role board with two people: staffing by real HTML5 drag and drop, by keyboard alone and by
 // the "Move to…" menu, each change live for the other browser; two drops on one role at once;
 // the empty-commander warning; hand-over history that survives a restart.
-import { expect, test, type Locator, type Page } from '@playwright/test';
-import { DEMO, declare, person, signIn, waitForHydration, waitForHydrationWithoutStream, watchConsole } from './helpers';
+import { expect, type Locator, type Page } from '@playwright/test';
+import { DEMO, declare, person, signIn, waitForHydration, waitForHydrationWithoutStream, watchConsole, test } from './helpers';
 import { OwnServer } from './own-server';
 
 const LIVE = { timeout: 1_000 };

@@ -1,7 +1,7 @@
 // The complete incident room with two people: every change reaches the other browser within a
 // second; presence shows who is here and who left; merging sends a duplicate's viewers on.
-import { expect, test, type Page } from '@playwright/test';
-import { DEMO, declare, person, waitForHydration } from './helpers';
+import { expect, type Page } from '@playwright/test';
+import { DEMO, declare, person, waitForHydration, test } from './helpers';
 
 const LIVE = { timeout: 1_000 };
 

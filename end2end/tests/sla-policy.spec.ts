@@ -1,9 +1,9 @@
 // The SLA policy screen: an admin edits the targets, bad input is refused in words, and saving
 // recounts an open incident's clocks live in a room someone else has open. On a server of its
 // own: the other specs count to the default policy.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { OwnServer } from './own-server';
-import { DEMO, person, waitForHydration, waitForHydrationWithoutStream } from './helpers';
+import { DEMO, person, waitForHydration, waitForHydrationWithoutStream, test } from './helpers';
 
 test.setTimeout(90_000);
 

@@ -1,7 +1,7 @@
 // SLA countdowns in the room: they tick down once a second from deadlines the server computes,
 // stay right when the browser's clock is wrong, and turn due soon and breached with their styles.
-import { expect, test, type Page } from '@playwright/test';
-import { DEMO, declare, signIn, waitForHydration, watchConsole } from './helpers';
+import { expect, type Page } from '@playwright/test';
+import { DEMO, declare, signIn, waitForHydration, watchConsole, test } from './helpers';
 
 test.setTimeout(60_000);
 

@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { DEMO, liveBadge, signIn, waitForHydration, watchConsole } from './helpers';
+import { expect } from '@playwright/test';
+import { DEMO, liveBadge, signIn, waitForHydration, watchConsole, test } from './helpers';
 
 test('the incident commander signs in and the incident list goes live', async ({ page }) => {
   const problems = watchConsole(page);
