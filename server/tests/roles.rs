@@ -591,13 +591,6 @@ on_both_stores!(
     }
 );
 
-/// The revision of the role catalog in the next `event: settings` frame about it within `wait`.
-async fn catalog_revision(reader: &mut SseReader, wait: Duration) -> Option<u64> {
-    let frame = reader.settings_within("role_catalog", wait).await?;
-    let data: Value = serde_json::from_str(&frame.data).expect("settings JSON");
-    data["revision"].as_u64()
-}
-
 // Open rooms follow the role catalog: every stream starts with its revision and hears each save
 // once, so a page fetches the catalog an admin just saved. A catalog saved before catalogs had
 // revisions reads as revision 0.
@@ -611,15 +604,15 @@ on_both_stores!(open_streams_hear_of_catalog_changes, |db: Db| async move {
     let wait = Duration::from_secs(1);
     let mut room =
         SseReader::open(&sam, &format!("/api/v1/stream?topics=incident:{id}"), None).await;
-    assert_eq!(catalog_revision(&mut room, wait).await, Some(0));
+    assert_eq!(room.settings_revision("role_catalog", wait).await, Some(0));
 
     let mut catalog = iris.ok(Method::GET, "/api/v1/roles", None).await;
     catalog["roles"][1]["label"] = json!("Tech Owner");
     iris.ok(Method::PUT, "/api/v1/roles", Some(catalog.clone()))
         .await;
-    assert_eq!(catalog_revision(&mut room, wait).await, Some(1));
+    assert_eq!(room.settings_revision("role_catalog", wait).await, Some(1));
     assert_eq!(
-        catalog_revision(&mut room, wait).await,
+        room.settings_revision("role_catalog", wait).await,
         None,
         "once per save"
     );
@@ -632,10 +625,10 @@ on_both_stores!(open_streams_hear_of_catalog_changes, |db: Db| async move {
         "retire it instead",
     )
     .await;
-    assert_eq!(catalog_revision(&mut room, wait).await, None);
+    assert_eq!(room.settings_revision("role_catalog", wait).await, None);
     // A page that (re)connects hears the current revision first, and its snapshot agrees.
     let mut late = SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
-    assert_eq!(catalog_revision(&mut late, wait).await, Some(1));
+    assert_eq!(late.settings_revision("role_catalog", wait).await, Some(1));
     let vocabulary = sam.ok(Method::GET, "/api/v1/vocabulary", None).await;
     assert_eq!(vocabulary["roles"]["roles"][1]["label"], "Tech Owner");
 
@@ -652,8 +645,8 @@ on_both_stores!(open_streams_hear_of_catalog_changes, |db: Db| async move {
     );
     assert_eq!((x.status().as_u16(), y.status().as_u16()), (200, 200));
     let mut heard = [
-        catalog_revision(&mut late, wait).await,
-        catalog_revision(&mut late, wait).await,
+        late.settings_revision("role_catalog", wait).await,
+        late.settings_revision("role_catalog", wait).await,
     ];
     heard.sort();
     assert_eq!(heard, [Some(2), Some(3)]);
@@ -667,9 +660,9 @@ on_both_stores!(open_streams_hear_of_catalog_changes, |db: Db| async move {
     let now = iris.ok(Method::GET, "/api/v1/roles", None).await;
     assert_eq!(now["roles"][1]["label"], "Tech Owner");
     let mut fresh = SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
-    assert_eq!(catalog_revision(&mut fresh, wait).await, Some(0));
+    assert_eq!(fresh.settings_revision("role_catalog", wait).await, Some(0));
     iris.ok(Method::PUT, "/api/v1/roles", Some(catalog)).await;
-    assert_eq!(catalog_revision(&mut fresh, wait).await, Some(1));
+    assert_eq!(fresh.settings_revision("role_catalog", wait).await, Some(1));
     server.stop().await;
 });
 
@@ -692,13 +685,13 @@ async fn a_catalog_change_reaches_rooms_on_every_instance() {
     )
     .await;
     let wait = Duration::from_secs(1);
-    assert_eq!(catalog_revision(&mut far, wait).await, Some(0));
+    assert_eq!(far.settings_revision("role_catalog", wait).await, Some(0));
     let mut catalog = iris.ok(Method::GET, "/api/v1/roles", None).await;
     catalog["roles"][2]["label"] = json!("Comms Lead");
     iris.ok(Method::PUT, "/api/v1/roles", Some(catalog)).await;
-    assert_eq!(catalog_revision(&mut far, wait).await, Some(1));
+    assert_eq!(far.settings_revision("role_catalog", wait).await, Some(1));
     assert_eq!(
-        catalog_revision(&mut far, wait).await,
+        far.settings_revision("role_catalog", wait).await,
         None,
         "once per save"
     );

@@ -554,19 +554,6 @@ async fn wait_for_metric(
     breach_metric(server, clock, severity).await
 }
 
-/// The revision of `key` in the next `event: settings` frame within `wait`, if one comes.
-async fn settings_revision(
-    reader: &mut common::SseReader,
-    key: &str,
-    wait: std::time::Duration,
-) -> Option<u64> {
-    let frame = reader.settings_within(key, wait).await?;
-    let data: Value = serde_json::from_str(&frame.data).unwrap();
-    assert!(data["server_time"].is_string(), "{data}");
-    assert_eq!(data["key"], key, "{data}");
-    data["revision"].as_u64()
-}
-
 // Every open page hears that the policy changed, even when no incident's deadlines moved (a
 // page opened before counts new and escalated incidents to the new targets).
 on_both_stores!(every_stream_hears_of_a_policy_change, |db: Db| async move {
@@ -581,14 +568,8 @@ on_both_stores!(every_stream_hears_of_a_policy_change, |db: Db| async move {
         common::SseReader::open(&sam, &format!("/api/v1/stream?topics=incident:{id}"), None).await;
     // On connect: the policy as it is (never edited: revision 0).
     let wait = std::time::Duration::from_secs(1);
-    assert_eq!(
-        settings_revision(&mut list, "sla_policy", wait).await,
-        Some(0)
-    );
-    assert_eq!(
-        settings_revision(&mut room, "sla_policy", wait).await,
-        Some(0)
-    );
+    assert_eq!(list.settings_revision("sla_policy", wait).await, Some(0));
+    assert_eq!(room.settings_revision("sla_policy", wait).await, Some(0));
     let mut policy = sam.ok(Method::GET, "/api/v1/sla/policy", None).await;
     policy["severities"][0]["acknowledge"] = json!({"amount": 7, "unit": "minutes"});
     let saved = iris
@@ -596,23 +577,14 @@ on_both_stores!(every_stream_hears_of_a_policy_change, |db: Db| async move {
         .await;
     assert_eq!(saved["moved"], json!([]), "a SEV1 edit moves no SEV3 clock");
     assert_eq!(saved["revision"], 1);
-    assert_eq!(
-        settings_revision(&mut list, "sla_policy", wait).await,
-        Some(1)
-    );
-    assert_eq!(
-        settings_revision(&mut room, "sla_policy", wait).await,
-        Some(1)
-    );
+    assert_eq!(list.settings_revision("sla_policy", wait).await, Some(1));
+    assert_eq!(room.settings_revision("sla_policy", wait).await, Some(1));
     // Once per change.
-    assert_eq!(settings_revision(&mut list, "sla_policy", wait).await, None);
+    assert_eq!(list.settings_revision("sla_policy", wait).await, None);
     // A stream that (re)connects hears the current revision first: a page that missed the
     // change while loading or disconnected refetches.
     let mut late = common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
-    assert_eq!(
-        settings_revision(&mut late, "sla_policy", wait).await,
-        Some(1)
-    );
+    assert_eq!(late.settings_revision("sla_policy", wait).await, Some(1));
     server.stop().await;
 });
 
@@ -628,28 +600,16 @@ async fn a_policy_change_reaches_streams_on_every_instance() {
     let mut far = common::SseReader::open(&there, "/api/v1/stream?topics=incidents", None).await;
     let mut near = common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
     let wait = std::time::Duration::from_secs(1);
-    assert_eq!(
-        settings_revision(&mut far, "sla_policy", wait).await,
-        Some(0)
-    );
-    assert_eq!(
-        settings_revision(&mut near, "sla_policy", wait).await,
-        Some(0)
-    );
+    assert_eq!(far.settings_revision("sla_policy", wait).await, Some(0));
+    assert_eq!(near.settings_revision("sla_policy", wait).await, Some(0));
     let mut policy = iris.ok(Method::GET, "/api/v1/sla/policy", None).await;
     policy["severities"][1]["resolve"] = json!({"amount": 9, "unit": "hours"});
     iris.ok(Method::PUT, "/api/v1/sla/policy", Some(policy))
         .await;
+    assert_eq!(far.settings_revision("sla_policy", wait).await, Some(1));
+    assert_eq!(near.settings_revision("sla_policy", wait).await, Some(1));
     assert_eq!(
-        settings_revision(&mut far, "sla_policy", wait).await,
-        Some(1)
-    );
-    assert_eq!(
-        settings_revision(&mut near, "sla_policy", wait).await,
-        Some(1)
-    );
-    assert_eq!(
-        settings_revision(&mut near, "sla_policy", wait).await,
+        near.settings_revision("sla_policy", wait).await,
         None,
         "once per change"
     );

@@ -41,20 +41,33 @@ pub struct Service {
     settings_relayed: Arc<std::sync::atomic::AtomicBool>,
 }
 
-/// The stored SLA policy (`None`: never edited). Values saved before policies had revisions
-/// are a bare policy: revision 0.
-fn parse_policy(stored: Option<&str>) -> Result<RevisedPolicy, AppError> {
+/// A stored setting with its revision (`R`); `unset` when it was never edited. Values saved
+/// before settings had revisions are the bare value (`V`), which `bare` makes revision 0.
+fn parse_revised<R, V>(
+    stored: Option<&str>,
+    unset: impl FnOnce() -> R,
+    bare: impl FnOnce(V) -> R,
+) -> Result<R, AppError>
+where
+    R: serde::de::DeserializeOwned,
+    V: serde::de::DeserializeOwned,
+{
     let Some(json) = stored else {
-        return Ok(RevisedPolicy::default());
+        return Ok(unset());
     };
-    serde_json::from_str::<RevisedPolicy>(json)
-        .or_else(|_| {
-            serde_json::from_str::<SlaPolicy>(json).map(|policy| RevisedPolicy {
-                revision: 0,
-                policy,
-            })
-        })
+    serde_json::from_str::<R>(json)
+        .or_else(|_| serde_json::from_str::<V>(json).map(bare))
         .map_err(internal)
+}
+
+/// The stored SLA policy (`None`: never edited, product.md's defaults).
+fn parse_policy(stored: Option<&str>) -> Result<RevisedPolicy, AppError> {
+    parse_revised(stored, RevisedPolicy::default, |policy: SlaPolicy| {
+        RevisedPolicy {
+            revision: 0,
+            policy,
+        }
+    })
 }
 
 /// Renders what the browser shows but the store does not keep (the HTML of notes and updates).
@@ -183,20 +196,11 @@ impl Service {
     /// The stored role catalog (`None`: never edited, the configured one). Values saved before
     /// catalogs had revisions are a bare catalog: revision 0.
     fn parse_catalog(&self, stored: Option<&str>) -> Result<RevisedCatalog, AppError> {
-        let Some(json) = stored else {
-            return Ok(RevisedCatalog {
-                revision: 0,
-                catalog: self.vocabulary.roles.clone(),
-            });
+        let at_zero = |catalog| RevisedCatalog {
+            revision: 0,
+            catalog,
         };
-        serde_json::from_str::<RevisedCatalog>(json)
-            .or_else(|_| {
-                serde_json::from_str::<RoleCatalog>(json).map(|catalog| RevisedCatalog {
-                    revision: 0,
-                    catalog,
-                })
-            })
-            .map_err(internal)
+        parse_revised(stored, || at_zero(self.vocabulary.roles.clone()), at_zero)
     }
 
     /// The incident SLA policy: an admin's edit, or product.md's defaults.

@@ -341,15 +341,19 @@ impl SseReader {
             .await
     }
 
-    /// The next `event: settings` frame about the setting `key` (others are skipped), or `None`
-    /// after `wait`.
-    pub async fn settings_within(&mut self, key: &str, wait: Duration) -> Option<Sse> {
-        self.next_matching(wait, |e| {
-            e.event == "settings"
-                && serde_json::from_str::<serde_json::Value>(&e.data)
-                    .is_ok_and(|data| data["key"] == key)
-        })
-        .await
+    /// The revision of the setting `key` in the next `event: settings` frame about it (others are
+    /// skipped), or `None` after `wait`. Every frame carries the server's time.
+    pub async fn settings_revision(&mut self, key: &str, wait: Duration) -> Option<u64> {
+        let frame = self
+            .next_matching(wait, |e| {
+                e.event == "settings"
+                    && serde_json::from_str::<serde_json::Value>(&e.data)
+                        .is_ok_and(|data| data["key"] == key)
+            })
+            .await?;
+        let data: serde_json::Value = serde_json::from_str(&frame.data).expect("settings JSON");
+        assert!(data["server_time"].is_string(), "{data}");
+        data["revision"].as_u64()
     }
 
     /// The next presence event, or `None` after `wait`.

@@ -77,10 +77,7 @@ impl Board {
 
     /// The target index of the roster (`None`) or a role; `None` for a retired role.
     fn index_of(&self, role: Option<&str>) -> Option<usize> {
-        self.targets.with_untracked(|t| {
-            t.iter()
-                .position(|r| r.as_ref().map(|r| r.key.as_str()) == role)
-        })
+        self.targets.with_untracked(|t| position_of(t, role))
     }
 
     /// Drops `carried` on target `target`: plans the change with the domain's rules, shows it
@@ -381,6 +378,13 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
     }
 }
 
+/// Where the roster (`None`) or a role is among the drop targets; `None` for a retired role.
+fn position_of(targets: &[Option<RoleDef>], role: Option<&str>) -> Option<usize> {
+    targets
+        .iter()
+        .position(|r| r.as_ref().map(|r| r.key.as_str()) == role)
+}
+
 /// The class of a drop target (the roster, or a role at `index` among the targets; a retired
 /// role is none): marked while something is carried, and while it is the one under the card.
 fn drop_target_class(
@@ -678,12 +682,9 @@ fn RoleColumn(board: Board, role: RoleDef) -> impl IntoView {
     let key = StoredValue::new(role.key.clone());
     // Its place among the drop targets moves when the catalog is reordered.
     let index = Memo::new(move |_| {
-        board.targets.with(|t| {
-            key.with_value(|k| {
-                t.iter()
-                    .position(|r| r.as_ref().is_some_and(|r| &r.key == k))
-            })
-        })
+        board
+            .targets
+            .with(|t| key.with_value(|k| position_of(t, Some(k))))
     });
     let holders = Memo::new(move |_| {
         board
