@@ -52,7 +52,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=|| view! { <Redirect path="/incidents"/> }/>
                 <Route path=path!("/login") view=pages::login::LoginPage/>
                 <Route path=path!("/incidents") view=pages::incidents::IncidentsPage/>
-                <Route path=path!("/incidents/:id") view=pages::room::IncidentRoomPage/>
+                // Rendered whole before the first byte: the room is nothing without its data, and
+                // a missing incident must answer 404 before the status line has gone out.
+                <Route
+                    path=path!("/incidents/:id")
+                    view=pages::room::IncidentRoomPage
+                    ssr=leptos_router::SsrMode::Async
+                />
                 <Route path=path!("/services") view=pages::services::ServicesPage/>
                 <Route path=path!("/settings/roles") view=pages::roles::RolesPage/>
                 <Route path=path!("/settings/sla") view=pages::sla::SlaPage/>

@@ -150,7 +150,11 @@ on_both_stores!(store_suite, |db: Db| async move {
             &user,
             EventPayload::NoteAdded { body: "x".into() },
         );
-        store.append(Some(ghost.version), &ghost, &[e]).await
+        let after = Incident {
+            version: ghost.version + 1,
+            ..ghost.clone()
+        };
+        store.append(Some(ghost.version), &after, &[e]).await
     };
     assert!(matches!(gone, Err(StoreError::NotFound)), "{gone:?}");
 
@@ -177,6 +181,82 @@ on_both_stores!(store_suite, |db: Db| async move {
     assert_eq!(timeline[1].payload.kind(), "status_changed");
     assert_eq!(timeline[1].actor.name, "Grace Hopper");
     assert!(store.timeline(424_242).await.unwrap().is_empty());
+    store.close().await;
+});
+
+// Whatever a caller computes, the store never lets an incident's version and its events drift
+// apart: the second declaration that once bricked an incident is refused, as are skipped or
+// repeated versions, and nothing of a refused change is written.
+on_both_stores!(out_of_step_appends_are_refused, |db: Db| async move {
+    let store = db.open().await;
+    let user = store
+        .create_user(&NewUser {
+            email: "step@example.test".into(),
+            name: "Step".into(),
+            role: UserRole::Responder,
+            password_hash: "h".into(),
+        })
+        .await
+        .unwrap();
+    let (incident, _) = declare(&*store, &user, "In step").await;
+    let note = |version: i64| EventRecord {
+        incident_version: version,
+        ..event(
+            Some(&incident),
+            &user,
+            EventPayload::NoteAdded { body: "n".into() },
+        )
+    };
+    let next = |version: i64| Incident {
+        version,
+        ..incident.clone()
+    };
+    let redeclared = event(
+        Some(&incident),
+        &user,
+        EventPayload::IncidentDeclared {
+            title: "again".into(),
+            severity: Severity::Sev4,
+            summary: String::new(),
+        },
+    );
+    let refusals = [
+        // A second declaration, at the next version, with the version kept (what apply did).
+        (next(1), vec![redeclared.clone()]),
+        // ... or with the version moved on.
+        (next(2), vec![redeclared]),
+        // The incident claims a version its events do not reach, or skip past.
+        (next(1), vec![note(2)]),
+        (next(3), vec![note(2)]),
+        (next(3), vec![note(2), note(2)]),
+        (next(3), vec![note(3), note(4)]),
+        // No events at all.
+        (next(2), vec![]),
+    ];
+    for (i, (state, events)) in refusals.into_iter().enumerate() {
+        let refused = store.append(Some(incident.version), &state, &events).await;
+        assert!(
+            matches!(refused, Err(StoreError::OutOfStep(_))),
+            "case {i}: {refused:?}"
+        );
+    }
+    // A new incident must start with its declaration, and only one.
+    let mut fresh = next(1);
+    fresh.id = 0;
+    let refused = store.append(None, &fresh, &[note(1)]).await;
+    assert!(
+        matches!(refused, Err(StoreError::OutOfStep(_))),
+        "{refused:?}"
+    );
+    // Nothing was written, and the incident still takes the next change.
+    assert_eq!(store.timeline(incident.id).await.unwrap().len(), 1);
+    assert_eq!(
+        store.incident(incident.id).await.unwrap(),
+        Some(incident.clone())
+    );
+    let (stored, _) = store.append(Some(1), &next(2), &[note(2)]).await.unwrap();
+    assert_eq!(stored.version, 2);
+    assert_eq!(store.timeline(incident.id).await.unwrap().len(), 2);
     store.close().await;
 });
 

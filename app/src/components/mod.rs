@@ -27,6 +27,15 @@ pub fn ErrorNotice(error: Signal<Option<AppError>>) -> impl IntoView {
 /// A page that could not load, with a way forward.
 #[component]
 pub fn LoadError(error: AppError) -> impl IntoView {
+    // The page says what went wrong, and so does its status (a missing incident is a 404, not
+    // a 200 that reads "not found"), for links checkers, monitors and the browser's history.
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(error.kind.status()),
+    ) {
+        response.set_status(status);
+    }
     let signin = error.kind == crate::domain::ErrorKind::Unauthenticated;
     view! {
         <main class="page">

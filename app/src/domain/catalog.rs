@@ -61,6 +61,7 @@ pub fn tier_label(tier: u8) -> &'static str {
 
 fn field(name: &str, value: &str, required: bool, max: usize) -> Result<String, DomainError> {
     let value = value.trim();
+    super::text::check_chars(name, value)?;
     let n = value.chars().count();
     if required && n == 0 {
         return Err(DomainError::Invalid(format!(

@@ -164,13 +164,23 @@ impl SlaPolicy {
         }
         for t in &self.severities {
             for kind in ClockKind::ALL {
-                if t.target(kind).is_some_and(|x| x.amount == 0) {
+                let Some(target) = t.target(kind) else {
+                    continue;
+                };
+                if target.amount == 0 {
                     return Err(format!(
                         "{}: the {} target must be at least 1 (leave it out for no target).",
                         t.severity.label(),
                         kind.label().to_lowercase()
                     ));
                 }
+                target.check().map_err(|e| {
+                    format!(
+                        "{}: the {} target {e}",
+                        t.severity.label(),
+                        kind.label().to_lowercase()
+                    )
+                })?;
             }
         }
         Ok(())
@@ -791,5 +801,24 @@ mod tests {
         let mut policy = SlaPolicy::default();
         policy.severities.push(policy.severities[0]);
         assert!(policy.validate().unwrap_err().contains("more than once"));
+        // At most a year in any unit: longer ones overflowed into deadlines at the start (an
+        // instant breach) or none at all.
+        for (target, ok) in [
+            (Target::days(365), true),
+            (Target::business_days(365), true),
+            (Target::days(366), false),
+            (Target::business_days(u32::MAX), false),
+            (Target::business_days(1_000_000), false),
+            (Target::minutes(525_600), true),
+            (Target::minutes(525_601), false),
+        ] {
+            let mut policy = SlaPolicy::default();
+            policy.severities[0].resolve = Some(target);
+            let checked = policy.validate();
+            assert_eq!(checked.is_ok(), ok, "{target:?}: {checked:?}");
+            if let Err(message) = checked {
+                assert!(message.contains("at most 365 days"), "{message}");
+            }
+        }
     }
 }

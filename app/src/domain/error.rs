@@ -168,8 +168,172 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
                 ErrorKind::Internal,
                 format!("Could not reach the server ({msg}). Check your connection and retry."),
             ),
-            E::Args(msg) | E::MissingArg(msg) => AppError::bad_request(msg),
+            E::Args(msg) | E::MissingArg(msg) => AppError::bad_request(decode_error_in_words(&msg)),
             other => AppError::internal(other.to_string()),
+        }
+    }
+}
+
+/// What a JSON decoder (serde) said about a request, in words for the person who sent it:
+/// which field, what it should be and what it was, without Rust's type names ("expected u8")
+/// or parser positions.
+pub fn decode_error_in_words(raw: &str) -> String {
+    // axum and server functions put their own words before serde's.
+    let text = ["target type: ", "as JSON: ", "Deserialization error: "]
+        .iter()
+        .find_map(|marker| raw.split_once(marker).map(|(_, rest)| rest))
+        .unwrap_or(raw)
+        .trim();
+    let text = match text.rfind(" at line ") {
+        Some(at) => &text[..at],
+        None => text,
+    };
+    // serde_path_to_error says where: `policy.severities[0].amount: invalid type ...`.
+    let (path, message) = match text.split_once(": ") {
+        Some((path, rest)) if !path.is_empty() && !path.contains(' ') => (Some(path), rest),
+        _ => (None, text),
+    };
+    let path = path.filter(|p| *p != ".");
+    let field = |name: &str| match path {
+        Some(path) if path != name => format!("\"{name}\" (in {path})"),
+        _ => format!("\"{name}\""),
+    };
+    let at = path.map(|p| format!("\"{p}\""));
+    if let Some(name) = between(message, "missing field `", "`") {
+        format!("The field {} is missing.", field(name))
+    } else if let Some(name) = between(message, "unknown field `", "`") {
+        format!("There is no field {} here.", field(name))
+    } else if let Some(value) = between(message, "unknown variant `", "`") {
+        let allowed: Vec<&str> = message
+            .split_once("expected ")
+            .map(|(_, list)| list.split('`').skip(1).step_by(2).collect())
+            .unwrap_or_default();
+        let whose = at.map(|p| format!(" for {p}")).unwrap_or_default();
+        if allowed.is_empty() {
+            format!("\"{value}\" is not a value that can be used{whose}.")
+        } else {
+            format!(
+                "\"{value}\" is not allowed{whose}: use one of {}.",
+                allowed.join(", ")
+            )
+        }
+    } else if let Some((was, wanted)) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        let what = at.unwrap_or_else(|| "The request body".to_owned());
+        format!(
+            "{what} should be {} (it was {}).",
+            wanted_in_words(wanted),
+            was_in_words(was)
+        )
+    } else if message.contains("premature end of input")
+        || message.contains("input contains invalid characters")
+        || message.contains("input is out of range")
+        || message.contains("trailing input")
+    {
+        let what = at.unwrap_or_else(|| "A time".to_owned());
+        format!("{what} should be a date and time like 2026-12-01T09:30:00Z.")
+    } else if message.starts_with("EOF while parsing") {
+        "The request body ends too soon: it is not complete JSON.".to_owned()
+    } else if message.contains("recursion limit exceeded") {
+        "The request body is nested too deeply.".to_owned()
+    } else {
+        let what = at.map(|p| format!(" ({p})")).unwrap_or_default();
+        format!("The request could not be read{what}: {message}.")
+    }
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = text.split_once(start)?.1;
+    Some(rest.split_once(end).map_or(rest, |(inside, _)| inside))
+}
+
+fn wanted_in_words(wanted: &str) -> String {
+    let wanted = wanted.trim();
+    match wanted {
+        "u8" => "a whole number from 0 to 255".into(),
+        "u16" => "a whole number from 0 to 65,535".into(),
+        "u32" => "a whole number from 0 to 4,294,967,295".into(),
+        "u64" | "usize" => "a whole number, 0 or more".into(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".into(),
+        "f32" | "f64" => "a number".into(),
+        "a string" | "a borrowed string" | "a character" => "text (in quotes)".into(),
+        "a boolean" => "true or false".into(),
+        "a sequence" => "a list".into(),
+        "a map" | "an object" => "an object".into(),
+        other if other.starts_with("struct ") || other.starts_with("internally tagged") => {
+            "an object".into()
+        }
+        other if other.starts_with("a tuple") => "a list".into(),
+        other => other
+            .trim_start_matches("a ")
+            .trim_start_matches("an ")
+            .to_owned(),
+    }
+}
+
+fn was_in_words(was: &str) -> String {
+    let was = was.trim();
+    if let Some(text) = was.strip_prefix("string ") {
+        return text.to_owned();
+    }
+    for prefix in ["integer ", "floating point ", "boolean "] {
+        if let Some(value) = was.strip_prefix(prefix) {
+            return value.trim_matches('`').to_owned();
+        }
+    }
+    match was {
+        "null" | "unit value" => "null".into(),
+        "sequence" => "a list".into(),
+        "map" => "an object".into(),
+        other => other.replace('`', ""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_error_in_words as words;
+
+    #[test]
+    fn decoding_errors_are_said_in_words() {
+        assert_eq!(
+            words(
+                "Failed to deserialize the JSON body into the target type: tier: invalid type: \
+                 string \"x\", expected u8 at line 1 column 10"
+            ),
+            "\"tier\" should be a whole number from 0 to 255 (it was \"x\")."
+        );
+        assert_eq!(
+            words(
+                "Failed to deserialize the JSON body into the target type: missing field \
+                 `title` at line 1 column 2"
+            ),
+            "The field \"title\" is missing."
+        );
+        assert_eq!(
+            words(
+                "Failed to deserialize the JSON body into the target type: affected: unknown \
+                 variant `lots`, expected one of `unknown`, `few`, `some`, `all` at line 1 \
+                 column 20"
+            ),
+            "\"lots\" is not allowed for \"affected\": use one of unknown, few, some, all."
+        );
+        assert_eq!(
+            words("expected_version: invalid type: floating point `1.5`, expected i64"),
+            "\"expected_version\" should be a whole number (it was 1.5)."
+        );
+        assert_eq!(
+            words("at: input contains invalid characters"),
+            "\"at\" should be a date and time like 2026-12-01T09:30:00Z."
+        );
+        for raw in [
+            "tier: invalid type: string \"x\", expected u8",
+            "amount: invalid value: integer `-1`, expected u32",
+        ] {
+            let said = words(raw);
+            assert!(!said.contains("u8") && !said.contains("u32"), "{said}");
         }
     }
 }

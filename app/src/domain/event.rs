@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::text::{check_len, check_time};
 use super::{
     Affected, ClockChange, ClockKind, DomainError, Incident, Milestone, RoleCatalog, ServiceRef,
     Severity, SlaPolicy, Status, User, Visibility, IMPACT_MAX_CHARS, NOTE_MAX_CHARS,
@@ -512,28 +513,6 @@ pub struct LiveEvent {
     pub server_time: DateTime<Utc>,
 }
 
-pub(super) fn check_len(
-    field: &str,
-    value: &str,
-    min: usize,
-    max: usize,
-) -> Result<(), DomainError> {
-    let n = value.chars().count();
-    if n < min {
-        Err(DomainError::Invalid(if min == 1 {
-            format!("{field} must not be empty (1–{max} characters).")
-        } else {
-            format!("{field} must be at least {min} characters.")
-        }))
-    } else if n > max {
-        Err(DomainError::Invalid(format!(
-            "{field} is too long: {n} characters, the limit is {max}."
-        )))
-    } else {
-        Ok(())
-    }
-}
-
 fn invalid<T>(message: impl Into<String>) -> Result<T, DomainError> {
     Err(DomainError::Invalid(message.into()))
 }
@@ -593,7 +572,7 @@ pub fn decide(
     use EventPayload as E;
     let incident = match (state, command) {
         (
-            _,
+            None,
             Command::Declare {
                 title,
                 severity,
@@ -609,7 +588,12 @@ pub fn decide(
                 summary: summary.trim().to_owned(),
             }]);
         }
-        (None, _) => return invalid("This command needs an existing incident."),
+        (Some(incident), Command::Declare { .. }) => return already_declared(incident),
+        (None, _) => {
+            return Err(DomainError::NotFound(
+                "This change needs an existing incident: say which one.".into(),
+            ))
+        }
         (Some(incident), _) => incident,
     };
     if incident.status == Status::Merged {
@@ -653,7 +637,7 @@ pub fn decide(
         return decided.map(|p| vec![p]);
     }
     match command {
-        Command::Declare { .. } => unreachable_declare(),
+        Command::Declare { .. } => already_declared(incident),
         Command::AssignRole { .. }
         | Command::RelieveRole { .. }
         | Command::MoveRole { .. }
@@ -663,6 +647,8 @@ pub fn decide(
             started_at,
             deadline,
         } => {
+            check_time("The clock's start", *started_at)?;
+            check_time("The deadline", *deadline)?;
             if incident.breached(*clock, *started_at) {
                 return invalid(format!(
                     "The {} breach of this clock is already recorded.",
@@ -803,6 +789,7 @@ pub fn decide(
                 ));
             };
             check_len("Reason", reason.trim(), 1, REASON_MAX_CHARS)?;
+            check_time(milestone.label(), *at)?;
             if *at > ctx.now {
                 return invalid(format!(
                     "{} cannot be in the future ({} is later than now).",
@@ -886,6 +873,10 @@ pub fn decide(
                 }
             };
             match (target.status, target.merged_into) {
+                (Status::Merged, Some(further)) if further == incident.id => invalid(format!(
+                    "{} was already merged into this incident: they are one incident now.",
+                    target.reference()
+                )),
                 (Status::Merged, Some(further)) => invalid(format!(
                     "{} was itself merged into INC-{further}: merge into INC-{further} instead.",
                     target.reference()
@@ -960,9 +951,14 @@ fn decide_roles(
     }
 }
 
-/// `Declare` is handled before the match on an existing incident.
-fn unreachable_declare() -> Result<Vec<EventPayload>, DomainError> {
-    invalid("This incident already exists.")
+/// A declaration aimed at an incident that exists: declaring starts a new one, and must never
+/// add a second beginning to an existing history.
+fn already_declared(incident: &Incident) -> Result<Vec<EventPayload>, DomainError> {
+    invalid(format!(
+        "{} has already been declared: to declare a new incident, send the declaration without \
+         an incident.",
+        incident.reference()
+    ))
 }
 
 /// An event on another incident that must be written together with `payload` (the survivor's
@@ -1194,6 +1190,51 @@ mod tests {
 
     fn version(state: &Option<Incident>) -> i64 {
         state.as_ref().unwrap().version
+    }
+
+    #[test]
+    fn a_declaration_never_lands_on_an_existing_incident() {
+        let mut state = declared();
+        let again = Command::Declare {
+            title: "x".into(),
+            severity: Severity::Sev4,
+            summary: String::new(),
+        };
+        let refused = run(&mut state, &again, &ctx(1)).unwrap_err();
+        assert!(
+            refused.to_string().contains("has already been declared"),
+            "{refused}"
+        );
+        assert_eq!(version(&state), 1);
+        // And nothing but a declaration starts one.
+        let note = Command::PostNote { body: "hi".into() };
+        assert!(matches!(
+            decide(None, &note, &ctx(1)),
+            Err(DomainError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn text_with_control_characters_and_times_out_of_range_are_refused() {
+        let nul = Command::Declare {
+            title: "a\u{0}b".into(),
+            severity: Severity::Sev4,
+            summary: String::new(),
+        };
+        let refused = decide(None, &nul, &ctx(0)).unwrap_err().to_string();
+        assert!(refused.starts_with("Title contains"), "{refused}");
+        let mut state = declared();
+        let ancient = Command::SetTimestamp {
+            milestone: Milestone::Started,
+            at: "-4713-01-01T00:00:00Z".parse().unwrap(),
+            reason: "typo".into(),
+            expected_version: 1,
+        };
+        let refused = run(&mut state, &ancient, &ctx(5)).unwrap_err().to_string();
+        assert!(
+            refused.starts_with("Started must be between the years 1970 and 9999"),
+            "{refused}"
+        );
     }
 
     #[test]
@@ -1462,6 +1503,21 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("merge into INC-8 instead"));
+        // Back into the duplicate that went into it: already one incident, not "merge into
+        // yourself instead".
+        let c = Context {
+            target: Some(&inc),
+            ..ctx(6)
+        };
+        let back = Command::MergeInto {
+            target_id: 7,
+            expected_version: survivor.version,
+        };
+        let refused = decide(Some(&survivor), &back, &c).unwrap_err().to_string();
+        assert!(
+            refused.contains("was already merged into this incident"),
+            "{refused}"
+        );
     }
 
     #[test]

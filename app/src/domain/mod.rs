@@ -9,6 +9,7 @@ mod incident;
 mod presence;
 mod roles;
 mod sla;
+mod text;
 mod timeline;
 mod user;
 mod vocab;
@@ -18,7 +19,7 @@ pub use clocks::{
     clocks, countdown_text, policy_changes, Clock, ClockChange, ClockFacts, ClockKind,
     RevisedPolicy, SeverityTargets, SlaPolicy,
 };
-pub use error::{AppError, DomainError, ErrorKind};
+pub use error::{decode_error_in_words, AppError, DomainError, ErrorKind};
 pub use event::{
     apply, counterpart, decide, Actor, Category, Command, Context, EventPayload, EventRecord,
     LiveEvent,
@@ -36,6 +37,7 @@ pub use roles::{
 pub use sla::{
     due_soon, state_at, Calendar, ClockState, Counting, Pause, Target, Unit, DUE_SOON_AFTER,
 };
+pub use text::{check_chars, check_date, check_len, check_time, EARLIEST_YEAR, LATEST_YEAR};
 pub use timeline::{describe, describe_payload, timeline_view, to_markdown, Entry};
 pub use user::{normalize_email, User, UserRole};
 pub use vocab::{SeverityDef, StatusDef, UpdateTemplate, Vocabulary};

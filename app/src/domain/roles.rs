@@ -214,6 +214,13 @@ impl RoleCatalog {
                     "The label of {name} must be 1–{ROLE_LABEL_MAX_CHARS} characters."
                 ));
             }
+            let texts = std::iter::once(&role.label)
+                .chain(std::iter::once(&role.description))
+                .chain(&role.checklist);
+            for text in texts {
+                super::text::check_chars(&format!("The text of {name}"), text)
+                    .map_err(|e| e.to_string())?;
+            }
             if role.description.chars().count() > ROLE_DESCRIPTION_MAX_CHARS {
                 return Err(format!(
                     "The description of {name} is longer than {ROLE_DESCRIPTION_MAX_CHARS} characters."
@@ -252,7 +259,7 @@ impl Person {
     /// A team name as kept: trimmed, at most [`TEAM_MAX_CHARS`].
     pub fn team(team: &str) -> Result<String, DomainError> {
         let team = team.trim();
-        super::event::check_len("Team", team, 0, TEAM_MAX_CHARS)?;
+        super::text::check_len("Team", team, 0, TEAM_MAX_CHARS)?;
         Ok(team.to_owned())
     }
 
@@ -605,10 +612,14 @@ impl RoleBoard {
             )));
         }
         if !self.holds(role, by_id) && !self.holds(INCIDENT_COMMANDER, by_id) {
+            // The commander's own checklist has one kind of person who may tick it.
+            let who = if role == INCIDENT_COMMANDER {
+                def.label.clone()
+            } else {
+                format!("{} or the {}", def.label, catalog.label(INCIDENT_COMMANDER))
+            };
             return Err(DomainError::Forbidden(format!(
-                "Only the {} or the {} can tick this checklist.",
-                def.label,
-                catalog.label(INCIDENT_COMMANDER)
+                "Only the {who} can tick this checklist."
             )));
         }
         if self.is_ticked(role, item) == done {
@@ -717,6 +728,36 @@ mod tests {
         assert!(!catalog.get("responder").unwrap().single);
         assert_eq!(catalog.roles.len(), 7);
         assert!(catalog.roles.iter().all(|r| !r.checklist.is_empty()));
+    }
+
+    #[test]
+    fn a_refused_tick_names_who_may_tick() {
+        let catalog = RoleCatalog::default();
+        let board = RoleBoard::default();
+        let ic = &catalog.get(INCIDENT_COMMANDER).unwrap().checklist[0];
+        let refused = board
+            .tick(&catalog, INCIDENT_COMMANDER, ic, true, 3)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            refused,
+            "Only the Incident Commander can tick this checklist."
+        );
+        let scribe = &catalog.get("scribe").unwrap().checklist[0];
+        let refused = board
+            .tick(&catalog, "scribe", scribe, true, 3)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            refused,
+            "Only the Scribe or the Incident Commander can tick this checklist."
+        );
+        let mut catalog = RoleCatalog::default();
+        catalog.roles[1].label = "Tech\u{0}Lead".into();
+        assert!(catalog
+            .validate()
+            .unwrap_err()
+            .contains("control character"));
     }
 
     #[test]

@@ -58,6 +58,9 @@ impl Calendar {
     /// Checks a calendar from configuration or an admin's edit.
     pub fn validate(&self) -> Result<(), String> {
         self.zone()?;
+        for day in &self.holidays {
+            super::text::check_date("A holiday", *day).map_err(|e| e.to_string())?;
+        }
         if self.working_days.is_empty() {
             return Err("Pick at least one working day.".into());
         }
@@ -287,6 +290,31 @@ impl Target {
             unit: Unit::BusinessDays,
         }
     }
+
+    /// Refuses a target longer than [`Target::MAX_DAYS`] days in its unit: a clock that long
+    /// measures nothing, and a longer one would overflow the deadline arithmetic.
+    pub fn check(&self) -> Result<(), String> {
+        let days = Self::MAX_DAYS as usize;
+        let (most, unit) = match self.unit {
+            Unit::Minutes => (days * 24 * 60, "minutes"),
+            Unit::Hours => (days * 24, "hours"),
+            Unit::BusinessHours => (days * 24, "business hours"),
+            Unit::Days => (days, "days"),
+            Unit::BusinessDays => (days, "business days"),
+        };
+        if self.amount as usize > most {
+            return Err(format!(
+                "{} is too long: a target can be at most {} days ({} {unit}).",
+                self.label(),
+                Self::MAX_DAYS,
+                super::thousands(most)
+            ));
+        }
+        Ok(())
+    }
+
+    /// The longest target, in days of its unit.
+    pub const MAX_DAYS: u32 = 365;
 
     /// Counted in business time (by the calendar) rather than wall-clock time?
     pub fn is_business(&self) -> bool {

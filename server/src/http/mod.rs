@@ -54,8 +54,16 @@ pub fn router(state: AppState) -> Router {
         .route("/stream", get(stream::stream))
         .route("/openapi.json", get(api::openapi))
         .fallback(|| async {
-            problem::ApiError(app::domain::AppError::not_found("No such API route."))
-                .into_response()
+            // The request's body is never read here: close the connection rather than leave
+            // it unread for the next request on a kept-alive connection to trip over.
+            let mut response =
+                problem::ApiError(app::domain::AppError::not_found("No such API route."))
+                    .into_response();
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+            response
         });
 
     Router::new()

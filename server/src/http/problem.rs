@@ -60,16 +60,15 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::JsonSyntaxError(_) => (
                 ErrorKind::BadRequest,
                 format!(
-                    "The request body is not valid JSON: {}",
-                    rejection.body_text()
+                    "The request body is not valid JSON: {}.",
+                    rejection
+                        .body_text()
+                        .trim_start_matches("Failed to parse the request body as JSON: ")
                 ),
             ),
             JsonRejection::JsonDataError(_) => (
                 ErrorKind::Unprocessable,
-                format!(
-                    "The JSON does not have the expected fields: {}",
-                    rejection.body_text()
-                ),
+                app::domain::decode_error_in_words(&rejection.body_text()),
             ),
             _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => (
                 ErrorKind::PayloadTooLarge,
@@ -83,10 +82,18 @@ impl From<JsonRejection> for ApiError {
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        ApiError(AppError::bad_request(format!(
-            "Invalid path: {}",
-            rejection.body_text()
-        )))
+        let text = rejection.body_text();
+        // "Cannot parse `abc` to a `i64`": say which part, not which Rust type.
+        let message = match text
+            .split_once("Cannot parse `")
+            .and_then(|(_, r)| r.split_once('`'))
+        {
+            Some((value, _)) => {
+                format!("The address has \"{value}\" where a number (an id) belongs.")
+            }
+            None => format!("Invalid address: {text}"),
+        };
+        ApiError(AppError::bad_request(message))
     }
 }
 
@@ -94,7 +101,7 @@ impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
         ApiError(AppError::bad_request(format!(
             "Invalid query: {}",
-            rejection.body_text()
+            app::domain::decode_error_in_words(&rejection.body_text())
         )))
     }
 }

@@ -21,8 +21,13 @@ use crate::bus::Bus;
 use crate::metrics::Metrics;
 use crate::store::{Change, SettingChange, Store, StoreError};
 
-/// How often a command without an expected version is retried when it races another writer.
+/// How often a settings save is retried when it races another writer.
 const RETRIES: usize = 8;
+
+/// How long a command that carries no expected version keeps trying when another instance
+/// wrote the same incident first (within one instance, the writer lock rules races out).
+/// Twenty responders typing into one room is the normal case: such a command must land.
+const RACE_FOR: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// The settings key of the role catalog an admin edited.
 const ROLE_CATALOG: &str = "role_catalog";
@@ -39,6 +44,18 @@ pub struct Service {
     /// Does this instance hear settings changes from the store (`relay_settings` runs)? If not,
     /// it tells its own streams itself.
     settings_relayed: Arc<std::sync::atomic::AtomicBool>,
+    /// Held from reading what a command decides on until its events are committed, so this
+    /// instance's writers never race each other (the store serialises commits anyway: SQLite
+    /// has one writer, PostgreSQL appends take an advisory lock). Fair: first come, first
+    /// served.
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A short, growing, jittered pause before deciding again after another instance won a race.
+async fn back_off(attempt: u32) {
+    let base = 5u64 << attempt.min(6);
+    let jitter = rand::random::<u64>() % base.max(1);
+    tokio::time::sleep(std::time::Duration::from_millis(base + jitter)).await;
 }
 
 /// A stored setting with its revision (`R`); `unset` when it was never edited. Values saved
@@ -141,6 +158,7 @@ impl Service {
             vocabulary: Arc::new(Vocabulary::default()),
             metrics: Arc::new(Metrics::default()),
             settings_relayed: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            writer: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -231,6 +249,7 @@ impl Service {
                 // Let whatever moved meanwhile settle; a little longer each time.
                 tokio::time::sleep(std::time::Duration::from_millis(10 << attempt.min(6))).await;
             }
+            let _writing = self.writer.lock().await;
             let stored = self.store.setting(SLA_POLICY).await?;
             let before = parse_policy(stored.as_deref())?;
             if let Some(expected) = expected_revision.filter(|e| !e.contains(&before.revision)) {
@@ -464,6 +483,7 @@ impl Service {
         require_admin(actor, "change the role catalog")?;
         catalog.validate().map_err(AppError::unprocessable)?;
         for _ in 0..RETRIES {
+            let _writing = self.writer.lock().await;
             let stored = self.store.setting(ROLE_CATALOG).await?;
             let current = self.parse_catalog(stored.as_deref())?;
             self.check_catalog_change(&current.catalog, &catalog)
@@ -636,7 +656,14 @@ impl Service {
                 "Your role (stakeholder) can read incidents but not change them.",
             ));
         }
-        for _ in 0..RETRIES {
+        let racing_since = std::time::Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            if attempt > 0 {
+                back_off(attempt).await;
+            }
+            attempt = attempt.saturating_add(1);
+            let _writing = self.writer.lock().await;
             let state = match target {
                 Some(id) => Some(self.incident(id).await?),
                 None => None,
@@ -726,9 +753,16 @@ impl Service {
                             return Err(DomainError::Conflict { expected, actual }.into());
                         }
                     }
-                    // Commutative commands (notes, pins, links), or the other incident of a
-                    // merge moved: reload and decide again.
-                    continue;
+                    // Another instance wrote first. Commutative commands (notes, pins, links),
+                    // or the other incident of a merge moved: reload and decide again.
+                    if racing_since.elapsed() < RACE_FOR {
+                        continue;
+                    }
+                    return Err(AppError::new(
+                        ErrorKind::Unavailable,
+                        "The incident is changing too fast to apply your change; nothing was \
+                         saved. Please retry.",
+                    ));
                 }
                 Err(StoreError::NotFound) => {
                     return Err(AppError::not_found("The incident no longer exists."))
@@ -736,10 +770,6 @@ impl Service {
                 Err(other) => return Err(other.into()),
             }
         }
-        Err(AppError::new(
-            ErrorKind::Conflict,
-            "The incident is changing too fast to apply your change; please retry.",
-        ))
     }
 
     /// The timeline as Markdown (`md`) or CSV (`csv`).

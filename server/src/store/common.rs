@@ -191,6 +191,48 @@ impl TryFrom<EventRow> for EventRecord {
     }
 }
 
+/// Refuses a change that would put an incident's version and its events out of step, whatever
+/// the caller computed: an incident at version n has exactly the events 1..=n, the first of
+/// them its declaration and no other.
+pub(crate) fn check_in_step(change: &super::Change) -> Result<(), StoreError> {
+    let base = change.expected_version.unwrap_or(0);
+    let out_of_step = |why: &str| {
+        Err(StoreError::OutOfStep(format!(
+            "incident {} at version {base}: {why}",
+            change.incident.id
+        )))
+    };
+    if change.events.is_empty() {
+        return out_of_step("a change without events");
+    }
+    if change.incident.version != base + change.events.len() as i64 {
+        return out_of_step(&format!(
+            "{} events would make it version {}, not {}",
+            change.events.len(),
+            base + change.events.len() as i64,
+            change.incident.version
+        ));
+    }
+    for (i, event) in change.events.iter().enumerate() {
+        if event.incident_version != base + 1 + i as i64 {
+            return out_of_step(&format!(
+                "event {} carries version {}",
+                i + 1,
+                event.incident_version
+            ));
+        }
+        let declares = matches!(event.payload, EventPayload::IncidentDeclared { .. });
+        if declares != (base == 0 && i == 0) {
+            return out_of_step(if declares {
+                "a second declaration"
+            } else {
+                "a history that does not start with its declaration"
+            });
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn encode_payload(payload: &EventPayload) -> Result<String, StoreError> {
     serde_json::to_string(payload).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -301,6 +343,11 @@ macro_rules! impl_store {
                 &self,
                 email: &str,
             ) -> $crate::store::StoreResult<Option<$crate::store::Credentials>> {
+                // No stored address has control characters (PostgreSQL cannot even compare
+                // one with NUL): such an address belongs to nobody.
+                if app::domain::check_chars("Email", email).is_err() {
+                    return Ok(None);
+                }
                 let sql = format!(
                     "{} WHERE email = $1",
                     $crate::store::common::USER_SELECT
@@ -424,6 +471,7 @@ macro_rules! impl_store {
                 }
                 let mut results = Vec::with_capacity(changes.len());
                 for change in changes {
+                    $crate::store::common::check_in_step(change)?;
                     let incident = &change.incident;
                     let mut stored = incident.clone();
                     let details = $crate::store::common::encode_details(incident)?;

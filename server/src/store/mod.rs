@@ -22,6 +22,9 @@ pub enum StoreError {
     Duplicate(String),
     #[error("not found")]
     NotFound,
+    /// A caller's bug, refused before it could corrupt a history.
+    #[error("refused an append out of step with the incident's version: {0}")]
+    OutOfStep(String),
     #[error("corrupt data in the database: {0}")]
     Corrupt(String),
     #[error("unsupported database URL {0:?}: use sqlite://path/to/file.db or postgres://…")]
