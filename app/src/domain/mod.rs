@@ -15,8 +15,8 @@ mod vocab;
 
 pub use catalog::{tier_label, Service, ServiceInput};
 pub use clocks::{
-    clocks, countdown_text, policy_changes, Clock, ClockChange, ClockFacts, ClockKind,
-    RevisedPolicy, SeverityTargets, SlaPolicy,
+    clocks, countdown_text, countdown_words, policy_changes, Clock, ClockChange, ClockFacts,
+    ClockKind, RevisedPolicy, SeverityTargets, SlaPolicy,
 };
 pub use error::{AppError, DomainError, ErrorKind};
 pub use event::{
