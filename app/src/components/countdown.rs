@@ -5,9 +5,8 @@
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
-use super::format_datetime;
 use crate::clock::use_clock;
-use crate::domain::{countdown_text, state_at, Clock, ClockState};
+use crate::domain::{countdown_text, countdown_words, state_at, Clock, ClockState};
 
 fn state_key(state: ClockState) -> &'static str {
     match state {
@@ -52,6 +51,15 @@ pub fn Countdowns(clocks: Signal<Vec<Clock>>, rendered_at: DateTime<Utc>) -> imp
     }
 }
 
+/// `14:05 UTC` on the day of `today`, `Wed 2 Dec 14:05 UTC` on another.
+fn deadline_text(deadline: DateTime<Utc>, today: DateTime<Utc>) -> String {
+    if deadline.date_naive() == today.date_naive() {
+        deadline.format("%H:%M UTC").to_string()
+    } else {
+        deadline.format("%a %-d %b %H:%M UTC").to_string()
+    }
+}
+
 #[component]
 fn Countdown(clock: Clock, rendered_at: DateTime<Utc>) -> impl IntoView {
     let page_clock = use_clock();
@@ -63,19 +71,35 @@ fn Countdown(clock: Clock, rendered_at: DateTime<Utc>) -> impl IntoView {
     });
     let text = move || deadline.map_or_else(|| "paused".to_owned(), |d| countdown_text(d - now()));
     let kind = clock.kind;
-    let due = deadline.map(format_datetime).unwrap_or_default();
+    // The exact deadline and the time left in words ("due 14:05 UTC, in 59 minutes"): the short
+    // text alone does not say which unit it counts in.
+    let due = deadline.map(|d| deadline_text(d, rendered_at));
+    let said = {
+        let due = due.clone();
+        move || match (&due, deadline) {
+            (Some(due), Some(d)) => format!("due {due}, {}", countdown_words(d - now())),
+            _ => "paused".to_owned(),
+        }
+    };
+    let title = {
+        let said = said.clone();
+        let target = clock.target.label();
+        move || format!("{} {} (target {target})", kind.label(), said())
+    };
     view! {
         <li
             class=move || format!("countdown {}", state_key(state.get()))
             data-testid=format!("clock-{}", kind.key())
             data-state=move || state_key(state.get())
-            title=format!("{} target {} — due {due}", kind.label(), clock.target.label())
+            title=title
         >
             <span class="label">{kind.label()}</span>
-            <time class="left" datetime=deadline.map(|d| d.to_rfc3339())>
+            <time class="left" datetime=deadline.map(|d| d.to_rfc3339()) aria-hidden="true">
                 {text}
             </time>
-            <span class="visually-hidden">{move || format!(" ({})", state_words(state.get()))}</span>
+            <span class="visually-hidden">
+                {move || format!(" {} ({})", said(), state_words(state.get()))}
+            </span>
         </li>
     }
 }

@@ -305,22 +305,50 @@ impl Clock {
     }
 }
 
-/// What a countdown shows for `remaining` time: `mm:ss` under an hour, `h:mm` under a day, days
-/// and hours beyond; past the deadline it counts up, with a leading `+`.
+/// What a countdown shows for `remaining` time, in one glance: `mm:ss` under an hour, then
+/// `3h 05m` and `2d 4h` (never `h:mm`, which reads as minutes next to an `mm:ss`); past the
+/// deadline it counts up, with a leading `+`.
 pub fn countdown_text(remaining: chrono::Duration) -> String {
     let secs = remaining.num_seconds();
     let n = secs.abs();
     let body = if n < 3_600 {
         format!("{:02}:{:02}", n / 60, n % 60)
-    } else if n < 86_400 {
-        format!("{}:{:02}", n / 3_600, (n % 3_600) / 60)
     } else {
-        format!("{}d {}h", n / 86_400, (n % 86_400) / 3_600)
+        super::human_duration(chrono::Duration::seconds(n))
     };
     if secs < 0 {
         format!("+{body}")
     } else {
         body
+    }
+}
+
+/// The same countdown in words, for a tooltip or a screen reader: `in 59 minutes`, `in 3 hours
+/// 5 minutes`, `in 2 days 4 hours`, `overdue by 12 minutes`.
+pub fn countdown_words(remaining: chrono::Duration) -> String {
+    let secs = remaining.num_seconds();
+    let n = secs.abs();
+    let unit = |count: i64, one: &str| {
+        if count == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{count} {one}s")
+        }
+    };
+    let (days, hours, mins) = (n / 86_400, (n % 86_400) / 3_600, (n % 3_600) / 60);
+    let amount = if days > 0 {
+        format!("{} {}", unit(days, "day"), unit(hours, "hour"))
+    } else if hours > 0 {
+        format!("{} {}", unit(hours, "hour"), unit(mins, "minute"))
+    } else if mins > 0 {
+        unit(mins, "minute")
+    } else {
+        unit(n, "second")
+    };
+    if secs < 0 {
+        format!("overdue by {amount}")
+    } else {
+        format!("in {amount}")
     }
 }
 
@@ -779,14 +807,33 @@ mod tests {
             (Duration::seconds(299), "04:59"),
             (Duration::seconds(0), "00:00"),
             (Duration::seconds(3_599), "59:59"),
-            (Duration::seconds(3_600), "1:00"),
-            (Duration::minutes(4 * 60 + 5), "4:05"),
+            (Duration::seconds(3_600), "1h 00m"),
+            (Duration::minutes(4 * 60 + 5), "4h 05m"),
+            (Duration::seconds(4 * 3_600 - 1), "3h 59m"),
             (Duration::hours(50), "2d 2h"),
             (Duration::seconds(-61), "+01:01"),
-            (Duration::hours(-3), "+3:00"),
+            (Duration::seconds(-(12 * 60 + 3)), "+12:03"),
+            (Duration::hours(-3), "+3h 00m"),
+            (Duration::minutes(-(3 * 60 + 59)), "+3h 59m"),
         ];
         for (remaining, text) in cases {
             assert_eq!(countdown_text(remaining), text, "{remaining:?}");
+        }
+    }
+
+    #[test]
+    fn countdowns_in_words_name_their_units() {
+        let cases = [
+            (Duration::seconds(42), "in 42 seconds"),
+            (Duration::seconds(1), "in 1 second"),
+            (Duration::seconds(59 * 60 + 24), "in 59 minutes"),
+            (Duration::minutes(61), "in 1 hour 1 minute"),
+            (Duration::seconds(4 * 3_600 - 1), "in 3 hours 59 minutes"),
+            (Duration::hours(52), "in 2 days 4 hours"),
+            (Duration::minutes(-12), "overdue by 12 minutes"),
+        ];
+        for (remaining, words) in cases {
+            assert_eq!(countdown_words(remaining), words, "{remaining:?}");
         }
     }
 

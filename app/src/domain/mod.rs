@@ -16,8 +16,8 @@ mod vocab;
 
 pub use catalog::{tier_label, Service, ServiceInput};
 pub use clocks::{
-    clocks, countdown_text, policy_changes, Clock, ClockChange, ClockFacts, ClockKind,
-    RevisedPolicy, SeverityTargets, SlaPolicy,
+    clocks, countdown_text, countdown_words, policy_changes, Clock, ClockChange, ClockFacts,
+    ClockKind, RevisedPolicy, SeverityTargets, SlaPolicy,
 };
 pub use error::{decode_error_in_words, AppError, DomainError, ErrorKind};
 pub use event::{

@@ -288,7 +288,8 @@ fn RoleRow(drafts: RwSignal<Vec<Draft>>, index: usize, admin: bool) -> impl Into
                             <button
                                 type="button"
                                 class="link"
-                                disabled=move || index + 1 >= drafts.with(Vec::len)
+                                // In a block: a bare `>=` would end the tag.
+                                disabled=move || { index + 1 >= drafts.with(Vec::len) }
                                 on:click=move |_| swap_with(index + 1)
                             >
                                 "Move down"

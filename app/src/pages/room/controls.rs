@@ -7,16 +7,36 @@ use crate::api::{ChangeStatus, PostNote};
 use crate::components::{use_vocabulary, ErrorNotice};
 use crate::domain::{thousands, Command, Severity, Status, NOTE_MAX_CHARS, REASON_MAX_CHARS};
 
+const ACK_ID: &str = "acknowledge";
+
 #[component]
 pub fn Controls(room: Room) -> impl IntoView {
     let incident = room.incident;
     let can_ack = move || incident.with(|i| i.acknowledged_at.is_none() && i.status.is_active());
+    // The Acknowledge button goes once it has done its work; had it focus, the focus would fall
+    // to the page body. It moves on to the status, the next thing a responder does.
+    let status_select = NodeRef::<leptos::html::Select>::new();
+    let acknowledging = StoredValue::new(false);
+    Effect::new(move |was: Option<bool>| {
+        let can = can_ack();
+        if was == Some(true) && !can && acknowledging.get_value() {
+            acknowledging.set_value(false);
+            // Unless the responder has moved on meanwhile (the button may still be there).
+            let stays = document()
+                .active_element()
+                .is_none_or(|el| el.tag_name().eq_ignore_ascii_case("body") || el.id() == ACK_ID);
+            if let (true, Some(select)) = (stays, status_select.get_untracked()) {
+                let _ = select.focus();
+            }
+        }
+        can
+    });
     view! {
         <section class="controls" aria-label="Actions">
             <Show when=can_ack>
-                <Acknowledge room=room/>
+                <Acknowledge room=room acknowledging=acknowledging/>
             </Show>
-            <StatusForm room=room/>
+            <StatusForm room=room select=status_select/>
             <SeverityForm room=room/>
             <MergeForm room=room/>
         </section>
@@ -24,15 +44,17 @@ pub fn Controls(room: Room) -> impl IntoView {
 }
 
 #[component]
-fn Acknowledge(room: Room) -> impl IntoView {
+fn Acknowledge(room: Room, acknowledging: StoredValue<bool>) -> impl IntoView {
     let action = room.action();
     view! {
         <div class="control">
             <button
                 type="button"
+                id=ACK_ID
                 class="primary"
                 disabled=move || action.pending().get()
                 on:click=move |_| {
+                    acknowledging.set_value(true);
                     action.dispatch(Command::Acknowledge);
                 }
             >
@@ -44,7 +66,7 @@ fn Acknowledge(room: Room) -> impl IntoView {
 }
 
 #[component]
-fn StatusForm(room: Room) -> impl IntoView {
+fn StatusForm(room: Room, select: NodeRef<leptos::html::Select>) -> impl IntoView {
     let change = ServerAction::<ChangeStatus>::new();
     let error = RwSignal::new(None::<crate::domain::AppError>);
     Effect::new(move |_| match change.value().get() {
@@ -113,6 +135,7 @@ fn StatusForm(room: Room) -> impl IntoView {
                     <label for="status-select">"Move to"</label>
                     <select
                         id="status-select"
+                        node_ref=select
                         name="status"
                         on:focus=move |_| look()
                         on:change=move |_| pick()

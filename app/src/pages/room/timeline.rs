@@ -127,7 +127,7 @@ pub fn Timeline(room: Room) -> impl IntoView {
                 children=move |row| match row {
                     Row::Day(d) => {
                         view! {
-                            <li class="day" role="presentation">
+                            <li class="day">
                                 <h3>{format_day(d)}</h3>
                             </li>
                         }
