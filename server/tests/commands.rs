@@ -256,25 +256,33 @@ on_both_stores!(every_command_against_every_target, |db: Db| async move {
             .into_iter()
             .flatten()
         {
-            let now = server.store.incident(target).await.unwrap();
-            let (version, board) = now
-                .as_ref()
-                .map_or((1, 0), |i| (i.version, i.roles.version));
-            let at =
-                now.as_ref().map_or_else(Utc::now, |i| i.started_at) - chrono::Duration::hours(1);
+            let at = server
+                .store
+                .incident(target)
+                .await
+                .unwrap()
+                .map_or_else(Utc::now, |i| i.started_at)
+                - chrono::Duration::hours(1);
             let refs = Refs {
                 entry,
                 service,
                 person,
                 merge_target: elsewhere,
             };
-            for command in every_command(version, board, at, &refs) {
+            assert_eq!(
+                every_command(1, 0, at, &refs).len(),
+                VARIANTS,
+                "one sample per variant"
+            );
+            for i in 0..VARIANTS {
+                // Built afresh with the target's versions now: an earlier command of this round
+                // may have moved them.
+                let now = server.store.incident(target).await.unwrap();
+                let (version, board) = now
+                    .as_ref()
+                    .map_or((1, 0), |i| (i.version, i.roles.version));
+                let command = every_command(version, board, at, &refs).swap_remove(i);
                 seen.insert(variant(&command));
-                // Refresh the versions: an earlier command of this round may have moved them.
-                let command = match (server.store.incident(target).await.unwrap(), command) {
-                    (Some(now), c) => with_versions(c, now.version, now.roles.version),
-                    (None, c) => c,
-                };
                 // What the target is now: an earlier command of the round (a merge) may have
                 // changed its kind.
                 let kind = match server.store.incident(target).await.unwrap() {
@@ -342,82 +350,6 @@ enum Target {
     Merged,
     Closed,
     Missing,
-}
-
-/// `command` carrying the target's current versions.
-fn with_versions(command: Command, version: i64, board: i64) -> Command {
-    match command {
-        Command::ChangeStatus { status, .. } => Command::ChangeStatus {
-            status,
-            expected_version: version,
-        },
-        Command::ChangeSeverity {
-            severity, reason, ..
-        } => Command::ChangeSeverity {
-            severity,
-            reason,
-            expected_version: version,
-        },
-        Command::UpdateImpact {
-            customer_impact,
-            affected,
-            ..
-        } => Command::UpdateImpact {
-            customer_impact,
-            affected,
-            expected_version: version,
-        },
-        Command::SetTimestamp {
-            milestone,
-            at,
-            reason,
-            ..
-        } => Command::SetTimestamp {
-            milestone,
-            at,
-            reason,
-            expected_version: version,
-        },
-        Command::MergeInto { target_id, .. } => Command::MergeInto {
-            target_id,
-            expected_version: version,
-        },
-        Command::AssignRole {
-            role, person_id, ..
-        } => Command::AssignRole {
-            role,
-            person_id,
-            expected_version: board,
-        },
-        Command::RelieveRole {
-            role, person_id, ..
-        } => Command::RelieveRole {
-            role,
-            person_id,
-            expected_version: board,
-        },
-        Command::MoveRole {
-            person_id,
-            from,
-            to,
-            ..
-        } => Command::MoveRole {
-            person_id,
-            from,
-            to,
-            expected_version: board,
-        },
-        Command::SwapRoles {
-            first_role,
-            second_role,
-            ..
-        } => Command::SwapRoles {
-            first_role,
-            second_role,
-            expected_version: board,
-        },
-        other => other,
-    }
 }
 
 // Fifty responders post notes into one room at the same moment: every note lands (no refusal,
