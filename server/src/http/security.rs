@@ -143,7 +143,13 @@ pub async fn same_origin_only(
     match verdict(request.headers(), public, state.secure_cookies) {
         Verdict::SameOrigin | Verdict::NotFromAPage => next.run(request).await,
         Verdict::Foreign(from) => {
-            tracing::info!(%from, path = request.uri().path(), "refused a cross-site request");
+            // Behind a proxy that rewrites Host, every page looks foreign: say what to set.
+            tracing::info!(
+                %from,
+                path = request.uri().path(),
+                "refused a cross-site request (if it was Sitrep's own page behind a proxy, set \
+                 --public-url)"
+            );
             let error = AppError::forbidden(format!(
                 "This request came from {from}, not from Sitrep's own pages: refused, so that \
                  other sites cannot act in your name. Use Sitrep itself, or an API token."
