@@ -49,6 +49,8 @@ pub enum Message {
     Settings { frame: Bytes },
     /// Time for a keep-alive comment.
     KeepAlive,
+    /// Some sessions ended (signed out, expired): their streams end (see `session_watch.rs`).
+    SessionsEnded,
     /// The server is shutting down: streams end.
     Closing,
 }
@@ -104,6 +106,11 @@ impl Bus {
         let _ = self.tx.send(Message::Settings {
             frame: settings_frame(word),
         });
+    }
+
+    /// Tells every stream that some sessions ended: those whose session it was end.
+    pub fn sessions_ended(&self) {
+        let _ = self.tx.send(Message::SessionsEnded);
     }
 
     /// Ends every stream (shutdown).

@@ -54,6 +54,11 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure (set this when serving over HTTPS).
     #[arg(long, env = "SITREP_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// The address people open in their browsers, e.g. https://sitrep.example.com (set it behind
+    /// a proxy): requests that change something must come from pages of this origin. Without it,
+    /// the request's own Host header names the origin.
+    #[arg(long, env = "SITREP_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// A JSON file naming the severities and statuses (labels, descriptions, major or not)
     /// and the status-update templates; see `GET /api/v1/vocabulary` for the defaults.
     #[arg(long, env = "SITREP_VOCABULARY")]

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod presence;
 pub mod seed;
 pub mod service;
+pub mod session_watch;
 pub mod sla;
 pub mod store;
 
@@ -35,8 +36,14 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// Ends every live stream on shutdown.
     pub cancel: CancellationToken,
-    /// Mark cookies `Secure` (when served over HTTPS).
+    /// Mark cookies `Secure` (when served over HTTPS); also sends HSTS.
     pub secure_cookies: bool,
+    /// The origin browsers reach us at, when configured (behind a proxy); else `Host` says.
+    pub public_origin: Option<Arc<http::security::Origin>>,
+    /// Ends the streams of sessions that ended.
+    pub sessions: session_watch::SessionWatch,
+    /// How long a client may take to send a request's body.
+    pub body_timeout: std::time::Duration,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -140,6 +147,11 @@ pub struct Options {
     pub site_root: String,
     /// Mark cookies `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
+    /// Where browsers reach the server (`https://sitrep.example.com`), when it is behind a proxy:
+    /// requests that change something must come from this origin. `None`: the `Host` header's.
+    pub public_url: Option<String>,
+    /// How long a client may take to send a request's body (`None`: 30 seconds).
+    pub body_timeout: Option<std::time::Duration>,
     /// Severity and status labels, update templates and roles.
     pub vocabulary: app::domain::Vocabulary,
 }
@@ -168,8 +180,21 @@ pub async fn start_with(
     let Options {
         site_root,
         secure_cookies,
+        public_url,
+        body_timeout,
         vocabulary,
     } = options;
+    let public_origin = match public_url.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(url) => Some(Arc::new(http::security::Origin::of_url(url).ok_or_else(
+            || {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("the public URL {url:?} is not an http:// or https:// URL"),
+                )
+            },
+        )?)),
+    };
     let site_root = site_root.as_str();
     let addr = listener.local_addr()?;
     let cancel = CancellationToken::new();
@@ -187,6 +212,8 @@ pub async fn start_with(
     tokio::spawn(presence.clone().run(store.clone(), cancel.clone()));
     let service = Service::new(store.clone(), bus.clone()).with_vocabulary(vocabulary);
     tokio::spawn(sla::run(service.clone(), cancel.clone()));
+    let sessions = session_watch::SessionWatch::new(bus.clone());
+    tokio::spawn(sessions.clone().run(store.sessions(), cancel.clone()));
     // Listening before serving: a change saved through any instance from now on reaches this
     // one's streams.
     match store.feed(store::Channel::Settings).await {
@@ -203,6 +230,9 @@ pub async fn start_with(
         leptos: leptos_options(site_root),
         cancel: cancel.clone(),
         secure_cookies,
+        public_origin,
+        sessions,
+        body_timeout: body_timeout.unwrap_or(http::limits::BODY_TIMEOUT),
     };
     let app = http::router(state);
     let shutdown = cancel.clone();

@@ -131,6 +131,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let options = sitrep::Options {
         site_root: args.site_root.clone(),
         secure_cookies: args.secure_cookies,
+        public_url: args.public_url.clone(),
+        body_timeout: None,
         vocabulary: load_vocabulary(args.vocabulary.as_deref())?,
     };
     let running = sitrep::start_with(store.clone(), listener, options)

@@ -169,6 +169,11 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
                 format!("Could not reach the server ({msg}). Check your connection and retry."),
             ),
             E::Args(msg) | E::MissingArg(msg) => AppError::bad_request(decode_error_in_words(&msg)),
+            // On the server this is a request it could not decode (bad JSON, bad UTF-8): the
+            // client's error. In the browser it is a response it could not decode: ours.
+            E::Deserialization(msg) if cfg!(feature = "ssr") => {
+                AppError::bad_request(decode_error_in_words(&msg))
+            }
             other => AppError::internal(other.to_string()),
         }
     }

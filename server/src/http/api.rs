@@ -65,8 +65,11 @@ pub async fn create_session(
 
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
     responses((status = 204, description = "Signed out")))]
-pub async fn delete_session(session: Session) -> ApiResult<StatusCode> {
-    sign_out(&session).await?;
+pub async fn delete_session(
+    State(state): State<AppState>,
+    session: Session,
+) -> ApiResult<StatusCode> {
+    sign_out(&state, &session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,9 +1,11 @@
 //! The HTTP surface: pages (Leptos SSR), server functions, REST, SSE, sign-in, operations.
 
 pub mod api;
+pub mod limits;
 pub mod problem;
 pub mod roles_api;
 pub mod room_api;
+pub mod security;
 pub mod session;
 pub mod sla_api;
 pub mod stream;
@@ -26,6 +28,10 @@ const SESSION_IDLE_DAYS: i64 = 14;
 pub fn router(state: AppState) -> Router {
     let backend: SharedBackend = Arc::new(state.service.clone());
     let options = state.leptos.clone();
+    let context = move || {
+        provide_context(backend.clone());
+        security::provide_nonce();
+    };
     let routes = generate_route_list(app::App);
 
     let sessions = SessionManagerLayer::new(state.service.store.sessions())
@@ -72,20 +78,33 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(api::metrics))
         .route("/auth/login", post(session::login_form))
         .route("/auth/logout", post(session::logout_form))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(backend.clone()),
-            move || app::shell(options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, app::shell))
+        .layer(axum::middleware::from_fn(limits::server_fn_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::require_session,
         ))
         .layer(sessions)
+        // Outermost, in this order: headers on every answer, then no foreign page's request
+        // gets as far as the session, then no handler sees a body too large or half-sent.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::whole_bodies,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::same_origin_only,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .with_state(state)
 }
 

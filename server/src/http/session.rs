@@ -56,8 +56,11 @@ pub async fn sign_in(
     Ok(creds.user)
 }
 
-pub async fn sign_out(session: &Session) -> Result<(), AppError> {
-    session.flush().await.map_err(session_error)
+/// Ends the session; its open streams end too (on every instance: see `session_watch.rs`).
+pub async fn sign_out(state: &AppState, session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(session_error)?;
+    state.sessions.check_soon();
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -107,8 +110,8 @@ pub async fn login_form(
 }
 
 /// `POST /auth/logout` from the header's sign-out button.
-pub async fn logout_form(session: Session) -> Response {
-    match sign_out(&session).await {
+pub async fn logout_form(State(state): State<AppState>, session: Session) -> Response {
+    match sign_out(&state, &session).await {
         Ok(()) => Redirect::to("/login").into_response(),
         Err(e) => ApiError(e).into_response(),
     }

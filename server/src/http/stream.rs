@@ -82,6 +82,7 @@ impl Topics {
 pub async fn stream(
     State(state): State<AppState>,
     viewer: Option<axum::Extension<super::session::CurrentUser>>,
+    session: tower_sessions::Session,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<StreamQuery>,
 ) -> Response {
@@ -129,6 +130,8 @@ pub async fn stream(
         closed: state.cancel.is_cancelled(),
         presence: state.presence.clone(),
         _here: here,
+        // Signing out (or the session expiring) ends the stream.
+        session: session.id().map(|id| state.sessions.watch(id)),
     };
     // Read after subscribing: a change saved meanwhile comes live as well (twice is harmless).
     let settings: Vec<Bytes> = match state.service.settings_now().await {
@@ -164,6 +167,14 @@ struct Live {
     presence: crate::presence::Presence,
     /// Held until the stream ends: then this viewer leaves the rooms.
     _here: Vec<crate::presence::Here>,
+    /// The session the stream was opened with (none for API tokens).
+    session: Option<crate::session_watch::Watching>,
+}
+
+impl Live {
+    fn session_ended(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.ended())
+    }
 }
 
 /// Where a stream starts: after which event, whether the client must refetch first, and the
@@ -238,7 +249,10 @@ fn frames(
                 }
                 Ok(Message::Settings { frame }) => yield Ok(frame),
                 Ok(Message::KeepAlive) => yield Ok(Bytes::from_static(b": keep-alive\n\n")),
+                Ok(Message::SessionsEnded) if live.session_ended() => break,
+                Ok(Message::SessionsEnded) => {}
                 Ok(Message::Closing) | Err(RecvError::Closed) => break,
+                Err(RecvError::Lagged(_)) if live.session_ended() => break,
                 Err(RecvError::Lagged(missed)) => {
                     tracing::debug!(missed, "slow subscriber; asking it to resync");
                     yield Ok(Bytes::from_static(RESYNC));
@@ -277,6 +291,9 @@ mod tests {
             leptos: crate::leptos_options("target/site"),
             cancel: tokio_util::sync::CancellationToken::new(),
             secure_cookies: false,
+            public_origin: None,
+            sessions: crate::session_watch::SessionWatch::new(bus.clone()),
+            body_timeout: crate::http::limits::BODY_TIMEOUT,
         };
         let topics = Topics::parse("incidents").unwrap();
         let live = super::Live {
@@ -284,6 +301,7 @@ mod tests {
             closed: false,
             presence: state.presence.clone(),
             _here: Vec::new(),
+            session: None,
         };
         let start = super::Start {
             after: 0,

@@ -1,0 +1,135 @@
+//! Ends the live streams of sessions that ended: signed out (on any instance) or expired.
+//!
+//! Each stream registers its session here. One task per instance looks the open streams'
+//! sessions up in the session store every [`CHECK_EVERY`] (and at once after a sign-out on this
+//! instance); for each one that is gone it raises the streams' flag and tells them over the bus.
+//! The store is the truth every instance shares, so nothing needs announcing between instances,
+//! and a missed message costs nothing: a stream also reads its flag when it falls behind.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tower_sessions::session::Id;
+use tower_sessions::SessionStore;
+
+use crate::auth::SESSION_USER;
+use crate::bus::Bus;
+use crate::store::sessions::SessionBackend;
+
+/// How often the open streams' sessions are looked up.
+pub const CHECK_EVERY: Duration = Duration::from_secs(2);
+
+struct Entry {
+    ended: Arc<AtomicBool>,
+    streams: usize,
+}
+
+#[derive(Clone)]
+pub struct SessionWatch {
+    open: Arc<Mutex<HashMap<Id, Entry>>>,
+    wake: Arc<Notify>,
+    bus: Bus,
+}
+
+/// A stream's hold on its session; dropped when the stream ends.
+pub struct Watching {
+    watch: SessionWatch,
+    id: Id,
+    ended: Arc<AtomicBool>,
+}
+
+impl Watching {
+    /// Has the session ended (the stream must end too)?
+    pub fn ended(&self) -> bool {
+        self.ended.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let mut open = self.watch.lock();
+        if let Some(entry) = open.get_mut(&self.id) {
+            entry.streams -= 1;
+            if entry.streams == 0 {
+                open.remove(&self.id);
+            }
+        }
+    }
+}
+
+impl SessionWatch {
+    pub fn new(bus: Bus) -> Self {
+        SessionWatch {
+            open: Arc::default(),
+            wake: Arc::new(Notify::new()),
+            bus,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Id, Entry>> {
+        // Plain data: a panic while holding the lock leaves nothing half-done.
+        self.open.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A stream of session `id` opened.
+    pub fn watch(&self, id: Id) -> Watching {
+        let mut open = self.lock();
+        let entry = open.entry(id).or_insert_with(|| Entry {
+            ended: Arc::new(AtomicBool::new(false)),
+            streams: 0,
+        });
+        entry.streams += 1;
+        Watching {
+            watch: self.clone(),
+            id,
+            ended: entry.ended.clone(),
+        }
+    }
+
+    /// A session ended here: look now rather than at the next round.
+    pub fn check_soon(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Looks the open streams' sessions up until `cancel` fires.
+    pub async fn run(self, sessions: SessionBackend, cancel: CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = tokio::time::sleep(CHECK_EVERY) => {}
+                _ = self.wake.notified() => {}
+            }
+            let ids: Vec<Id> = self
+                .lock()
+                .iter()
+                .filter(|(_, e)| !e.ended.load(Ordering::Relaxed))
+                .map(|(id, _)| *id)
+                .collect();
+            let mut any = false;
+            for id in ids {
+                let alive = match sessions.load(&id).await {
+                    Ok(Some(record)) => record.data.contains_key(SESSION_USER),
+                    Ok(None) => false,
+                    Err(err) => {
+                        // Unknown is not gone: look again next round.
+                        tracing::debug!(%err, "cannot look a session up");
+                        true
+                    }
+                };
+                if !alive {
+                    if let Some(entry) = self.lock().get(&id) {
+                        entry.ended.store(true, Ordering::Relaxed);
+                        any = true;
+                    }
+                }
+            }
+            if any {
+                self.bus.sessions_ended();
+            }
+        }
+    }
+}
