@@ -69,9 +69,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             if !email.contains('@') {
                 return Err(format!("\"{email}\" is not an email address."));
             }
-            if name.trim().is_empty() {
-                return Err("The name must not be empty.".into());
-            }
+            app::domain::check_len("The name", name.trim(), 1, 100).map_err(|e| e.to_string())?;
+            app::domain::check_len("The email address", email.trim(), 3, 254)
+                .map_err(|e| e.to_string())?;
+            let team = app::domain::Person::team(&team).map_err(|e| e.to_string())?;
             if password.chars().count() < auth::MIN_PASSWORD_CHARS {
                 return Err(format!(
                     "The password must be at least {} characters.",
@@ -89,7 +90,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             let user = store
-                .set_person(user.id, team.trim(), on_call)
+                .set_person(user.id, &team, on_call)
                 .await
                 .map_err(|e| e.to_string())?;
             store.close().await;

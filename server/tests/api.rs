@@ -317,7 +317,7 @@ on_both_stores!(
         let res = client
             .post_json("/api/v1/incidents", json!({"severity": "sev1"}))
             .await;
-        assert_problem(res, 422, "missing field `title`").await;
+        assert_problem(res, 422, "The field \"title\" is missing").await;
 
         // Unknown incident, and a path that is not an id.
         assert_problem(
@@ -333,7 +333,7 @@ on_both_stores!(
         assert_problem(
             client.get("/api/v1/incidents/abc").await,
             400,
-            "Invalid path",
+            "The address has \"abc\" where a number (an id) belongs",
         )
         .await;
         assert_problem(

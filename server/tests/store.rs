@@ -438,3 +438,85 @@ on_both_stores!(
         store.close().await;
     }
 );
+
+/// Runs `sql` on the test's database directly, as an older Sitrep (or a person) might have.
+async fn raw(db: &Db, sql: &str) {
+    let url = db.url();
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::query(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        sqlx::query(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+    }
+}
+
+// An incident bricked by the old double-declaration (a second `incident_declared` stored one
+// version past the incident's own) is mended by migration 6: it takes changes again.
+on_both_stores!(bricked_incidents_are_mended, |db: Db| async move {
+    let store = db.open().await;
+    let user = store
+        .create_user(&NewUser {
+            email: "brick@example.test".into(),
+            name: "Brick".into(),
+            role: UserRole::Responder,
+            password_hash: "h".into(),
+        })
+        .await
+        .unwrap();
+    let (incident, _) = declare(&*store, &user, "Bricked").await;
+    // What the old bug wrote: the declaration at version 2, the incident left at 1.
+    raw(
+        &db,
+        &format!(
+            "INSERT INTO events (incident_id, incident_version, actor_id, kind, payload, at) \
+             VALUES ({}, 2, {}, 'incident_declared', \
+             '{{\"type\":\"incident_declared\",\"title\":\"x\",\"severity\":\"sev4\",\"summary\":\"\"}}', \
+             '2026-12-01T10:00:00Z')",
+            incident.id, user.id
+        ),
+    )
+    .await;
+    let note = |version: i64, state: &Incident| {
+        let mut e = event(
+            Some(state),
+            &user,
+            EventPayload::NoteAdded { body: "n".into() },
+        );
+        e.incident_version = version;
+        e
+    };
+    let stuck = store
+        .append(
+            Some(1),
+            &Incident {
+                version: 2,
+                ..incident.clone()
+            },
+            &[note(2, &incident)],
+        )
+        .await;
+    assert!(stuck.is_err(), "the bricked incident refuses changes");
+    // Migration 6 again, as on the first start of this version.
+    raw(&db, "DELETE FROM _sqlx_migrations WHERE version = 6").await;
+    store.migrate().await.unwrap();
+    let mended = store.incident(incident.id).await.unwrap().unwrap();
+    assert_eq!(mended.version, 2);
+    assert_eq!(mended.title, "Bricked");
+    let (stored, _) = store
+        .append(
+            Some(2),
+            &Incident {
+                version: 3,
+                ..mended.clone()
+            },
+            &[note(3, &mended)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored.version, 3);
+    assert_eq!(store.timeline(incident.id).await.unwrap().len(), 3);
+    store.close().await;
+});

@@ -174,7 +174,7 @@ impl SlaPolicy {
                         kind.label().to_lowercase()
                     ));
                 }
-                target.check().map_err(|e| {
+                target.check(&self.calendar).map_err(|e| {
                     format!(
                         "{}: the {} target {e}",
                         t.severity.label(),
@@ -858,6 +858,9 @@ mod tests {
             (Target::business_days(1_000_000), false),
             (Target::minutes(525_600), true),
             (Target::minutes(525_601), false),
+            // The default working day is 8 hours: a year of them is 2,920 business hours.
+            (Target::business_hours(2_920), true),
+            (Target::business_hours(2_921), false),
         ] {
             let mut policy = SlaPolicy::default();
             policy.severities[0].resolve = Some(target);

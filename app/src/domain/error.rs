@@ -227,16 +227,28 @@ pub fn decode_error_in_words(raw: &str) -> String {
         .or_else(|| message.strip_prefix("invalid value: "))
         .and_then(|rest| rest.split_once(", expected "))
     {
-        let what = at.unwrap_or_else(|| "The request body".to_owned());
+        let what = at.unwrap_or_else(|| "A value".to_owned());
+        if was.starts_with("integer ") && is_integer_type(wanted) {
+            // A number, but too big or below zero for what it counts: the domain's own
+            // limits are checked later, in words of their own.
+            return format!("{what} is out of range (it was {}).", was_in_words(was));
+        }
         format!(
             "{what} should be {} (it was {}).",
             wanted_in_words(wanted),
             was_in_words(was)
         )
-    } else if message.contains("premature end of input")
-        || message.contains("input contains invalid characters")
-        || message.contains("input is out of range")
-        || message.contains("trailing input")
+    } else if [
+        "premature end of input",
+        "input contains invalid characters",
+        "input is out of range",
+        "trailing input",
+        "no possible date and time matching input",
+        "input is not enough for unique date and time",
+        "bad or unsupported format string",
+    ]
+    .iter()
+    .any(|chrono| message.contains(chrono))
     {
         let what = at.unwrap_or_else(|| "A time".to_owned());
         format!("{what} should be a date and time like 2026-12-01T09:30:00Z.")
@@ -255,13 +267,17 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
     Some(rest.split_once(end).map_or(rest, |(inside, _)| inside))
 }
 
+fn is_integer_type(name: &str) -> bool {
+    matches!(
+        name.trim(),
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize"
+    )
+}
+
 fn wanted_in_words(wanted: &str) -> String {
     let wanted = wanted.trim();
     match wanted {
-        "u8" => "a whole number from 0 to 255".into(),
-        "u16" => "a whole number from 0 to 65,535".into(),
-        "u32" => "a whole number from 0 to 4,294,967,295".into(),
-        "u64" | "usize" => "a whole number, 0 or more".into(),
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more".into(),
         "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".into(),
         "f32" | "f64" => "a number".into(),
         "a string" | "a borrowed string" | "a character" => "text (in quotes)".into(),
@@ -308,7 +324,19 @@ mod tests {
                 "Failed to deserialize the JSON body into the target type: tier: invalid type: \
                  string \"x\", expected u8 at line 1 column 10"
             ),
-            "\"tier\" should be a whole number from 0 to 255 (it was \"x\")."
+            "\"tier\" should be a whole number, 0 or more (it was \"x\")."
+        );
+        assert_eq!(
+            words("tier: invalid value: integer `300`, expected u8"),
+            "\"tier\" is out of range (it was 300)."
+        );
+        assert_eq!(
+            words("Deserialization error: invalid type: string \"x\", expected i64"),
+            "A value should be a whole number (it was \"x\")."
+        );
+        assert_eq!(
+            words("at: no possible date and time matching input"),
+            "\"at\" should be a date and time like 2026-12-01T09:30:00Z."
         );
         assert_eq!(
             words(

@@ -284,6 +284,12 @@ impl Target {
             unit: Unit::Days,
         }
     }
+    pub const fn business_hours(amount: u32) -> Target {
+        Target {
+            amount,
+            unit: Unit::BusinessHours,
+        }
+    }
     pub const fn business_days(amount: u32) -> Target {
         Target {
             amount,
@@ -293,12 +299,15 @@ impl Target {
 
     /// Refuses a target longer than [`Target::MAX_DAYS`] days in its unit: a clock that long
     /// measures nothing, and a longer one would overflow the deadline arithmetic.
-    pub fn check(&self) -> Result<(), String> {
+    /// Business hours count against `calendar`'s working day: a year of them is 365 working
+    /// days, not 365 × 24 hours (which a short working day would stretch past any deadline).
+    pub fn check(&self, calendar: &Calendar) -> Result<(), String> {
         let days = Self::MAX_DAYS as usize;
+        let working_hours = (calendar.day_length().num_hours().max(1)) as usize;
         let (most, unit) = match self.unit {
             Unit::Minutes => (days * 24 * 60, "minutes"),
             Unit::Hours => (days * 24, "hours"),
-            Unit::BusinessHours => (days * 24, "business hours"),
+            Unit::BusinessHours => (days * working_hours, "business hours"),
             Unit::Days => (days, "days"),
             Unit::BusinessDays => (days, "business days"),
         };

@@ -47,7 +47,7 @@ pub struct Service {
     /// Held from reading what a command decides on until its events are committed, so this
     /// instance's writers never race each other (the store serialises commits anyway: SQLite
     /// has one writer, PostgreSQL appends take an advisory lock). Fair: first come, first
-    /// served.
+    /// served. Not re-entrant: nothing that holds it may call `execute` or a save.
     writer: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -249,7 +249,7 @@ impl Service {
                 // Let whatever moved meanwhile settle; a little longer each time.
                 tokio::time::sleep(std::time::Duration::from_millis(10 << attempt.min(6))).await;
             }
-            let _writing = self.writer.lock().await;
+            let writing = self.writer.lock().await;
             let stored = self.store.setting(SLA_POLICY).await?;
             let before = parse_policy(stored.as_deref())?;
             if let Some(expected) = expected_revision.filter(|e| !e.contains(&before.revision)) {
@@ -303,7 +303,9 @@ impl Service {
                 value: serde_json::to_string(&saved).map_err(internal)?,
                 decided_on,
             };
-            match self.store.commit(&changes, Some(&setting)).await {
+            let committed = self.store.commit(&changes, Some(&setting)).await;
+            drop(writing);
+            match committed {
                 Ok(results) => {
                     self.bus.wake();
                     for (_, events) in &results {
@@ -483,7 +485,7 @@ impl Service {
         require_admin(actor, "change the role catalog")?;
         catalog.validate().map_err(AppError::unprocessable)?;
         for _ in 0..RETRIES {
-            let _writing = self.writer.lock().await;
+            let writing = self.writer.lock().await;
             let stored = self.store.setting(ROLE_CATALOG).await?;
             let current = self.parse_catalog(stored.as_deref())?;
             self.check_catalog_change(&current.catalog, &catalog)
@@ -498,7 +500,9 @@ impl Service {
                 value: serde_json::to_string(&saved).map_err(internal)?,
                 decided_on: Vec::new(),
             };
-            match self.store.commit(&[], Some(&setting)).await {
+            let committed = self.store.commit(&[], Some(&setting)).await;
+            drop(writing);
+            match committed {
                 Ok(_) => {
                     // Open rooms fetch the new catalog: their boards and labels follow.
                     self.setting_changed(ROLE_CATALOG, saved.revision).await;
@@ -656,7 +660,8 @@ impl Service {
                 "Your role (stakeholder) can read incidents but not change them.",
             ));
         }
-        let racing_since = std::time::Instant::now();
+        // Counted from the first race lost, not from the wait for this instance's writers.
+        let mut racing_since: Option<std::time::Instant> = None;
         let mut attempt = 0u32;
         loop {
             if attempt > 0 {
@@ -755,7 +760,8 @@ impl Service {
                     }
                     // Another instance wrote first. Commutative commands (notes, pins, links),
                     // or the other incident of a merge moved: reload and decide again.
-                    if racing_since.elapsed() < RACE_FOR {
+                    let since = *racing_since.get_or_insert_with(std::time::Instant::now);
+                    if since.elapsed() < RACE_FOR {
                         continue;
                     }
                     return Err(AppError::new(
