@@ -37,6 +37,10 @@ pub struct AppState {
     pub cancel: CancellationToken,
     /// Mark cookies `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
+    /// How many failed sign-ins, within what window.
+    pub sign_in: http::limits::SignInLimits,
+    /// Peers whose `X-Forwarded-For` says who the client is.
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -102,10 +106,10 @@ async fn serve(listener: TcpListener, app: axum::Router, shutdown: CancellationT
     http.timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(std::time::Duration::from_secs(30));
     loop {
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             _ = shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => tcp,
+                Ok(accepted) => accepted,
                 Err(err) => {
                     // Out of file descriptors and the like: wait instead of spinning.
                     tracing::warn!(%err, "cannot accept a connection");
@@ -119,7 +123,14 @@ async fn serve(listener: TcpListener, app: axum::Router, shutdown: CancellationT
             tracing::debug!(%err, "could not set TCP_NODELAY");
         }
         // One shared routing table behind an `Arc`: cloning it per connection is cheap.
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        // Handlers see the peer's address (sign-in limits key on it) as axum's `ConnectInfo`.
+        let service = hyper_util::service::TowerToHyperService::new(app.clone().map_request(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                req
+            },
+        ));
         let conn =
             graceful.watch(http.serve_connection(hyper_util::rt::TokioIo::new(tcp), service));
         tokio::spawn(async move {
@@ -142,6 +153,10 @@ pub struct Options {
     pub secure_cookies: bool,
     /// Severity and status labels, update templates and roles.
     pub vocabulary: app::domain::Vocabulary,
+    /// How many failed sign-ins, within what window.
+    pub sign_in: http::limits::SignInLimits,
+    /// Proxies whose `X-Forwarded-For` is believed (none: the TCP peer is the client).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Starts serving `store` on `listener` with the default vocabulary.
@@ -169,6 +184,8 @@ pub async fn start_with(
         site_root,
         secure_cookies,
         vocabulary,
+        sign_in,
+        trusted_proxies,
     } = options;
     let site_root = site_root.as_str();
     let addr = listener.local_addr()?;
@@ -203,6 +220,8 @@ pub async fn start_with(
         leptos: leptos_options(site_root),
         cancel: cancel.clone(),
         secure_cookies,
+        sign_in,
+        trusted_proxies: trusted_proxies.into(),
     };
     let app = http::router(state);
     let shutdown = cancel.clone();

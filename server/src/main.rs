@@ -132,6 +132,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         site_root: args.site_root.clone(),
         secure_cookies: args.secure_cookies,
         vocabulary: load_vocabulary(args.vocabulary.as_deref())?,
+        sign_in: sitrep::http::limits::SignInLimits {
+            window: std::time::Duration::from_secs(args.sign_in_window_secs),
+            per_account: args.sign_in_limit_per_account,
+            per_address: args.sign_in_limit_per_address,
+        },
+        trusted_proxies: args.trusted_proxies.clone(),
     };
     let running = sitrep::start_with(store.clone(), listener, options)
         .await

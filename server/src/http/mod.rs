@@ -1,12 +1,14 @@
 //! The HTTP surface: pages (Leptos SSR), server functions, REST, SSE, sign-in, operations.
 
 pub mod api;
+pub mod limits;
 pub mod problem;
 pub mod roles_api;
 pub mod room_api;
 pub mod session;
 pub mod sla_api;
 pub mod stream;
+pub mod tokens_api;
 
 use std::sync::Arc;
 
@@ -51,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(room_api::routes())
         .merge(roles_api::routes())
         .merge(sla_api::routes())
+        .merge(tokens_api::routes())
         .route("/stream", get(stream::stream))
         .route("/openapi.json", get(api::openapi))
         .fallback(|| async {

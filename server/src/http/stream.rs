@@ -277,6 +277,8 @@ mod tests {
             leptos: crate::leptos_options("target/site"),
             cancel: tokio_util::sync::CancellationToken::new(),
             secure_cookies: false,
+            sign_in: Default::default(),
+            trusted_proxies: Vec::new().into(),
         };
         let topics = Topics::parse("incidents").unwrap();
         let live = super::Live {
