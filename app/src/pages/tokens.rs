@@ -48,15 +48,20 @@ fn TokensView(snapshot: TokensSnapshot) -> impl IntoView {
     });
 
     let revoke = ServerAction::<RevokeToken>::new();
+    // The token being revoked (the action's own input is gone by the time it is done).
+    let revoking = RwSignal::new(None::<i64>);
     let revoke_error = Signal::derive(move || revoke.value().get().and_then(|r| r.err()));
     Effect::new(move |_| {
-        if let (Some(Ok(())), Some(input)) = (revoke.value().get(), revoke.input().get()) {
-            tokens.update(|all| all.retain(|t| t.id != input.id));
-            created.update(|c| {
-                if c.as_ref().is_some_and(|c| c.info.id == input.id) {
-                    *c = None;
-                }
-            });
+        if let Some(Ok(())) = revoke.value().get() {
+            if let Some(id) = revoking.get_untracked() {
+                tokens.update(|all| all.retain(|t| t.id != id));
+                created.update(|c| {
+                    if c.as_ref().is_some_and(|c| c.info.id == id) {
+                        *c = None;
+                    }
+                });
+                revoking.set(None);
+            }
         }
     });
 
@@ -136,6 +141,7 @@ fn TokensView(snapshot: TokensSnapshot) -> impl IntoView {
                                                 aria-label=format!("Revoke {name}")
                                                 disabled=move || revoke.pending().get()
                                                 on:click=move |_| {
+                                                    revoking.set(Some(id));
                                                     revoke.dispatch(RevokeToken { id });
                                                 }
                                             >
