@@ -143,6 +143,36 @@ on_both_stores!(ten_failures_then_429_on_both_routes, |db: Db| async move {
     assert!(login.contains("minutes"), "{login}");
 });
 
+on_both_stores!(
+    a_burst_gets_no_more_guesses_than_a_sequence,
+    |db: Db| async move {
+        let server = start(db, limits(600), &[]).await;
+        server
+            .user("ic@example.test", "Ida Commander", UserRole::Responder)
+            .await;
+        // Twenty at once: at most ten passwords are checked, the others are refused unchecked.
+        let attempts = (0..20).map(|_| sign_in(&server.base, "ic@example.test", "wrong", None));
+        let statuses: Vec<StatusCode> = futures::future::join_all(attempts)
+            .await
+            .iter()
+            .map(|r| r.status())
+            .collect();
+        let checked = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::UNAUTHORIZED)
+            .count();
+        assert!(checked <= 10, "{statuses:?}");
+        assert_eq!(
+            statuses
+                .iter()
+                .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+                .count(),
+            20 - checked,
+            "{statuses:?}"
+        );
+    }
+);
+
 on_both_stores!(the_form_route_counts_and_refuses_too, |db: Db| async move {
     let server = start(db, limits(600), &[]).await;
     server

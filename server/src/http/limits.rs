@@ -72,9 +72,10 @@ impl SignInLimits {
         i64::try_from(self.window.as_millis()).unwrap_or(i64::MAX)
     }
 
-    /// Refuses when either bucket is full: it stays full until its `limit`-th newest failure
-    /// leaves the window.
-    pub async fn check(
+    /// Starts an attempt: counts it as a failure at once (signing in clears it), then refuses
+    /// it — and forgets it — when that overfills either bucket. Counting first means concurrent
+    /// attempts cannot all pass the check before any of them is recorded.
+    pub async fn begin(
         &self,
         store: &dyn Store,
         account: &str,
@@ -82,11 +83,21 @@ impl SignInLimits {
     ) -> Result<Result<(), Limited>, AppError> {
         let now = now_ms();
         let since = now.saturating_sub(self.window_ms());
+        let attempt = store
+            .record_sign_in_failure(account, address, now, since)
+            .await?;
+        // Full when, besides this attempt, the bucket holds `limit` failures: it stays full
+        // until the oldest of those leaves the window.
         let by_account = store
-            .nth_newest_failure(Some(account), address, since, self.per_account)
+            .nth_newest_failure(
+                Some(account),
+                address,
+                since,
+                self.per_account.saturating_add(1),
+            )
             .await?;
         let by_address = store
-            .nth_newest_failure(None, address, since, self.per_address)
+            .nth_newest_failure(None, address, since, self.per_address.saturating_add(1))
             .await?;
         let until = by_account
             .into_iter()
@@ -94,29 +105,20 @@ impl SignInLimits {
             .map(|at| at.saturating_add(self.window_ms()))
             .max();
         Ok(match until {
-            Some(until) if until > now => Err(Limited {
-                // Whole seconds, rounded up: retrying at once after `Retry-After` works.
-                retry_after: u64::try_from((until - now + 999) / 1000)
-                    .unwrap_or(1)
-                    .max(1),
-            }),
+            Some(until) if until > now => {
+                store.forget_sign_in_failure(attempt).await?;
+                Err(Limited {
+                    // Whole seconds, rounded up: retrying at once after `Retry-After` works.
+                    retry_after: u64::try_from((until - now + 999) / 1000)
+                        .unwrap_or(1)
+                        .max(1),
+                })
+            }
             _ => Ok(()),
         })
     }
 
-    pub async fn failed(
-        &self,
-        store: &dyn Store,
-        account: &str,
-        address: &str,
-    ) -> Result<(), AppError> {
-        let now = now_ms();
-        store
-            .record_sign_in_failure(account, address, now, now.saturating_sub(self.window_ms()))
-            .await?;
-        Ok(())
-    }
-
+    /// Signed in: that account's failures at that address (this attempt's too) are forgotten.
     pub async fn succeeded(
         &self,
         store: &dyn Store,

@@ -67,7 +67,7 @@ pub async fn sign_in(
     }
     let store = state.service.store.as_ref();
     let account = app::domain::normalize_email(email);
-    if let Err(limited) = state.sign_in.check(store, &account, client).await? {
+    if let Err(limited) = state.sign_in.begin(store, &account, client).await? {
         return Err(Refused::Limited(limited));
     }
     let creds = state
@@ -79,7 +79,7 @@ pub async fn sign_in(
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
     let ok = verify_off_thread(password, hash).await;
     let Some(creds) = creds.filter(|_| ok) else {
-        state.sign_in.failed(store, &account, client).await?;
+        // The attempt stays counted as a failure (see `begin`).
         return Err(wrong());
     };
     state.sign_in.succeeded(store, &account, client).await?;

@@ -26,15 +26,17 @@ pub struct NewToken {
 
 #[async_trait::async_trait]
 pub trait AccessStore: Send + Sync {
-    /// Records a failed sign-in at `at_ms` (unix milliseconds) and forgets failures before
-    /// `forget_before_ms`.
+    /// Records a failed sign-in at `at_ms` (unix milliseconds), returning its id, and forgets
+    /// failures before `forget_before_ms`.
     async fn record_sign_in_failure(
         &self,
         account: &str,
         address: &str,
         at_ms: i64,
         forget_before_ms: i64,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<i64>;
+    /// Forgets one recorded failure (an attempt refused before its password was checked).
+    async fn forget_sign_in_failure(&self, id: i64) -> StoreResult<()>;
     /// The time (unix ms) of the `nth` newest failure (1 = newest) since `since_ms`, for
     /// `account` at `address`, or for `address` from any account when `account` is `None`.
     async fn nth_newest_failure(
@@ -99,19 +101,27 @@ macro_rules! impl_access {
                 address: &str,
                 at_ms: i64,
                 forget_before_ms: i64,
-            ) -> $crate::store::StoreResult<()> {
+            ) -> $crate::store::StoreResult<i64> {
                 sqlx::query("DELETE FROM sign_in_failures WHERE at < $1")
                     .bind(forget_before_ms)
                     .execute(&self.pool)
                     .await?;
-                sqlx::query(
-                    "INSERT INTO sign_in_failures (account, address, at) VALUES ($1, $2, $3)",
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO sign_in_failures (account, address, at) VALUES ($1, $2, $3) \
+                     RETURNING id",
                 )
                 .bind(account)
                 .bind(address)
                 .bind(at_ms)
-                .execute(&self.pool)
-                .await?;
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn forget_sign_in_failure(&self, id: i64) -> $crate::store::StoreResult<()> {
+                sqlx::query("DELETE FROM sign_in_failures WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
                 Ok(())
             }
 
