@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use crate::api::{
-    IncidentsSnapshot, RolesSnapshot, RoomSnapshot, ServicesSnapshot, SlaPolicySaved, SlaSnapshot,
+    ApiToken, CreatedToken, IncidentsSnapshot, RolesSnapshot, RoomSnapshot, ServicesSnapshot,
+    SlaPolicySaved, SlaSnapshot, TokenScope,
 };
 use crate::domain::{
     AppError, Command, EventRecord, Incident, RoleCatalog, Service, ServiceInput, SlaPolicy, User,
@@ -47,6 +48,17 @@ pub trait Backend: Send + Sync + 'static {
         policy: SlaPolicy,
         revision: Option<u64>,
     ) -> Result<SlaPolicySaved, AppError>;
+    /// The viewer's API tokens (everyone's for admins).
+    async fn tokens(&self, viewer: &User) -> Result<Vec<ApiToken>, AppError>;
+    /// A new API token for the viewer; its secret is in the answer only.
+    async fn create_token(
+        &self,
+        viewer: &User,
+        name: String,
+        scope: TokenScope,
+    ) -> Result<CreatedToken, AppError>;
+    /// Revokes one of the viewer's tokens (any token for admins).
+    async fn revoke_token(&self, viewer: &User, id: i64) -> Result<(), AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/services") view=pages::services::ServicesPage/>
                 <Route path=path!("/settings/roles") view=pages::roles::RolesPage/>
                 <Route path=path!("/settings/sla") view=pages::sla::SlaPage/>
+                <Route path=path!("/settings/tokens") view=pages::tokens::TokensPage/>
             </Routes>
         </Router>
     }

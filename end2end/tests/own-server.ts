@@ -13,10 +13,14 @@ export class OwnServer {
   private child: ChildProcess | null = null;
   url = '';
 
-  private constructor(private readonly dir: string) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly extraArgs: string[],
+  ) {}
 
-  static async start(): Promise<OwnServer> {
-    const server = new OwnServer(fs.mkdtempSync(path.join(os.tmpdir(), 'sitrep-own-')));
+  /** `extraArgs` go to `sitrep serve` (e.g. `['--sign-in-limit-per-account', '3']`). */
+  static async start(extraArgs: string[] = []): Promise<OwnServer> {
+    const server = new OwnServer(fs.mkdtempSync(path.join(os.tmpdir(), 'sitrep-own-')), extraArgs);
     await server.spawn('127.0.0.1:0');
     return server;
   }
@@ -51,7 +55,7 @@ export class OwnServer {
     const log = fs.createWriteStream(path.join(this.dir, 'server.log'), { flags: 'a' });
     const child = spawn(
       bin,
-      ['serve', '--addr', addr, '--database-url', `sqlite://${path.join(this.dir, 'db.sqlite')}`, '--seed-demo', '--site-root', siteRoot],
+      ['serve', '--addr', addr, '--database-url', `sqlite://${path.join(this.dir, 'db.sqlite')}`, '--seed-demo', '--site-root', siteRoot, ...this.extraArgs],
       { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stderr!.on('data', (chunk: Buffer) => log.write(chunk));

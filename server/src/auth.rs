@@ -67,6 +67,22 @@ pub async fn verify_off_thread(password: &str, hash: Option<String>) -> bool {
     .unwrap_or(false)
 }
 
+/// What every API token starts with, so one found in a log or a repository is recognisable.
+pub const TOKEN_PREFIX: &str = "sitrep_";
+
+/// A new API token: the prefix and 32 random bytes (hex). Only its `token_hash` is stored.
+pub fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    format!("{TOKEN_PREFIX}{}", hex::encode(bytes))
+}
+
+/// The SHA-256 of a token (hex). A plain hash suffices: the secret is 256 random bits, not a
+/// password anyone could guess.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +94,18 @@ mod tests {
         assert!(verify_password("correct horse", &hash));
         assert!(!verify_password("wrong horse", &hash));
         assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_prefixed_and_hashed() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert!(
+            a.starts_with(TOKEN_PREFIX) && a.len() == TOKEN_PREFIX.len() + 64,
+            "{a}"
+        );
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert_ne!(token_hash(&a), a);
+        assert_eq!(token_hash(&a).len(), 64);
     }
 }

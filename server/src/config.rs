@@ -63,6 +63,28 @@ pub struct ServeArgs {
     /// and the status-update templates; see `GET /api/v1/vocabulary` for the defaults.
     #[arg(long, env = "SITREP_VOCABULARY")]
     pub vocabulary: Option<std::path::PathBuf>,
+    /// The window failed sign-ins are counted in, in seconds (default 15 minutes).
+    #[arg(long, env = "SITREP_SIGN_IN_WINDOW_SECS", default_value_t = 900,
+        value_parser = clap::value_parser!(u64).range(1..))]
+    pub sign_in_window_secs: u64,
+    /// Failed sign-ins of one account from one address within the window before further
+    /// attempts get 429.
+    #[arg(long, env = "SITREP_SIGN_IN_LIMIT_PER_ACCOUNT", default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub sign_in_limit_per_account: u32,
+    /// Failed sign-ins from one address (any account) within the window before further attempts
+    /// get 429.
+    #[arg(long, env = "SITREP_SIGN_IN_LIMIT_PER_ADDRESS", default_value_t = 50,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub sign_in_limit_per_address: u32,
+    /// Reverse proxies (IP addresses, comma-separated) whose X-Forwarded-For names the client.
+    /// Without it the TCP peer is the client, and X-Forwarded-For is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "SITREP_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Args)]

@@ -44,6 +44,10 @@ pub struct AppState {
     pub sessions: session_watch::SessionWatch,
     /// How long a client may take to send a request's body.
     pub body_timeout: std::time::Duration,
+    /// How many failed sign-ins, within what window.
+    pub sign_in: http::sign_in::SignInLimits,
+    /// Peers whose `X-Forwarded-For` says who the client is.
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -109,10 +113,10 @@ async fn serve(listener: TcpListener, app: axum::Router, shutdown: CancellationT
     http.timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(std::time::Duration::from_secs(30));
     loop {
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             _ = shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => tcp,
+                Ok(accepted) => accepted,
                 Err(err) => {
                     // Out of file descriptors and the like: wait instead of spinning.
                     tracing::warn!(%err, "cannot accept a connection");
@@ -126,7 +130,14 @@ async fn serve(listener: TcpListener, app: axum::Router, shutdown: CancellationT
             tracing::debug!(%err, "could not set TCP_NODELAY");
         }
         // One shared routing table behind an `Arc`: cloning it per connection is cheap.
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        // Handlers see the peer's address (sign-in limits key on it) as axum's `ConnectInfo`.
+        let service = hyper_util::service::TowerToHyperService::new(app.clone().map_request(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                req
+            },
+        ));
         let conn =
             graceful.watch(http.serve_connection(hyper_util::rt::TokioIo::new(tcp), service));
         tokio::spawn(async move {
@@ -154,6 +165,10 @@ pub struct Options {
     pub body_timeout: Option<std::time::Duration>,
     /// Severity and status labels, update templates and roles.
     pub vocabulary: app::domain::Vocabulary,
+    /// How many failed sign-ins, within what window.
+    pub sign_in: http::sign_in::SignInLimits,
+    /// Proxies whose `X-Forwarded-For` is believed (none: the TCP peer is the client).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Starts serving `store` on `listener` with the default vocabulary.
@@ -183,6 +198,8 @@ pub async fn start_with(
         public_url,
         body_timeout,
         vocabulary,
+        sign_in,
+        trusted_proxies,
     } = options;
     let public_origin = match public_url.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -233,6 +250,8 @@ pub async fn start_with(
         public_origin,
         sessions,
         body_timeout: body_timeout.unwrap_or(http::limits::BODY_TIMEOUT),
+        sign_in,
+        trusted_proxies: trusted_proxies.into(),
     };
     let app = http::router(state);
     let shutdown = cancel.clone();

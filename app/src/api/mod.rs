@@ -4,6 +4,9 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub mod tokens;
+pub use tokens::{ApiToken, CreatedToken, TokenScope, TokensSnapshot};
+
 use crate::domain::{
     AppError, Command, EventRecord, Incident, Person, RevisedPolicy, RoleCatalog, Service,
     SlaPolicy, User, Vocabulary,

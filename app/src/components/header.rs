@@ -23,6 +23,7 @@ pub fn AppHeader(viewer: User) -> impl IntoView {
                 <span class="who-role">{viewer.role.key()}</span>
                 {read_only.then(|| view! { <span class="badge read-only">"read-only"</span> })}
             </span>
+            <a class="user-link" href="/settings/tokens">"API tokens"</a>
             <form method="post" action="/auth/logout" class="signout">
                 <button type="submit" class="link">"Sign out"</button>
             </form>

@@ -65,6 +65,8 @@ pub enum ErrorKind {
     Internal,
     /// Too busy to do it now; retrying later will work.
     Unavailable,
+    /// Too many attempts (failed sign-ins): wait, then retry.
+    TooManyRequests,
 }
 
 impl ErrorKind {
@@ -82,6 +84,7 @@ impl ErrorKind {
             ErrorKind::Unprocessable => 422,
             ErrorKind::Internal => 500,
             ErrorKind::Unavailable => 503,
+            ErrorKind::TooManyRequests => 429,
         }
     }
 
@@ -99,6 +102,7 @@ impl ErrorKind {
             ErrorKind::UnsupportedMediaType => "Unsupported media type",
             ErrorKind::Internal => "Internal error",
             ErrorKind::Unavailable => "Busy",
+            ErrorKind::TooManyRequests => "Too many attempts",
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod roles;
 pub mod room;
 pub mod services;
 pub mod sla;
+pub mod tokens;
 
 use leptos::prelude::*;
 

@@ -13,7 +13,8 @@ use tower_sessions::Session;
 use utoipa::{OpenApi, ToSchema};
 
 use super::problem::{ApiJson, ApiPath, ApiResult, Problem};
-use super::session::{sign_in, sign_out, CurrentUser};
+use super::session::{sign_in, sign_out, CurrentUser, Refused};
+use super::sign_in::ClientAddr;
 use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -52,14 +53,21 @@ pub struct Health {
     pub status: &'static str,
 }
 
+/// Signs in (sets the session cookie). After 10 failed attempts for one account from one
+/// address, or 50 from one address, within 15 minutes (configurable), answers 429 with
+/// `Retry-After` (seconds) instead, even for the right password.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
-    responses((status = 200, body = User), (status = 401, body = Problem)))]
+    security(()),
+    responses((status = 200, body = User), (status = 401, body = Problem),
+        (status = 429, body = Problem, description = "Too many failed sign-ins; see Retry-After",
+            headers(("Retry-After" = u64, description = "Seconds until sign-in is allowed again")))))]
 pub async fn create_session(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     ApiJson(body): ApiJson<SignIn>,
-) -> ApiResult<Json<User>> {
-    let user = sign_in(&state, &session, &body.email, &body.password).await?;
+) -> Result<Json<User>, Refused> {
+    let user = sign_in(&state, &session, &client, &body.email, &body.password).await?;
     Ok(Json(user))
 }
 
@@ -265,6 +273,9 @@ pub async fn metrics(State(state): State<AppState>) -> ApiResult<impl IntoRespon
         super::sla_api::save_policy,
         super::sla_api::incident_sla,
         super::stream::stream,
+        super::tokens_api::list_tokens,
+        super::tokens_api::create_token,
+        super::tokens_api::revoke_token,
         healthz,
         metrics,
         openapi
@@ -279,10 +290,49 @@ pub async fn metrics(State(state): State<AppState>) -> ApiResult<impl IntoRespon
         app::domain::LiveEvent,
         app::domain::Presence,
         app::api::Acted,
-        app::api::SlaPolicySaved
-    ))
+        app::api::SlaPolicySaved,
+        app::api::ApiToken,
+        app::api::CreatedToken,
+        app::api::TokenScope,
+        super::tokens_api::NewTokenRequest
+    )),
+    modifiers(&Security),
+    security(("session" = []), ("bearer" = []))
 )]
 pub struct ApiDoc;
+
+/// The two ways in: the session cookie (browsers; `POST /api/v1/session`) and API tokens
+/// (integrations; `POST /api/v1/tokens`).
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "sitrep_session",
+                "The session cookie set by POST /api/v1/session.",
+            ))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("sitrep_…")
+                    .description(Some(
+                        "An API token (POST /api/v1/tokens) as `Authorization: Bearer <token>`. \
+                         Read tokens may only GET; write tokens act as their owner.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
     responses((status = 200, description = "This document")))]

@@ -7,8 +7,10 @@ pub mod roles_api;
 pub mod room_api;
 pub mod security;
 pub mod session;
+pub mod sign_in;
 pub mod sla_api;
 pub mod stream;
+pub mod tokens_api;
 
 use std::sync::Arc;
 
@@ -57,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(room_api::routes())
         .merge(roles_api::routes())
         .merge(sla_api::routes())
+        .merge(tokens_api::routes())
         .route("/stream", get(stream::stream))
         .route("/openapi.json", get(api::openapi))
         .fallback(|| async {

@@ -1,5 +1,6 @@
 //! Sign-in, sign-out, and the middleware that turns a session cookie into the request's user.
 
+use app::api::TokenScope;
 use app::backend::Viewer;
 use app::domain::{AppError, User};
 use axum::extract::{Request, State};
@@ -11,6 +12,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::problem::ApiError;
+use super::sign_in::{ClientAddr, Limited};
 use crate::auth::{verify_off_thread, SESSION_TOUCHED, SESSION_USER};
 use crate::AppState;
 
@@ -22,27 +24,65 @@ fn session_error(err: impl std::fmt::Display) -> AppError {
     crate::service::internal(format!("session store: {err}"))
 }
 
+/// Why a sign-in did not happen.
+pub enum Refused {
+    /// Wrong email or password (or none).
+    Wrong(AppError),
+    /// Too many failed attempts (see `sign_in.rs`).
+    Limited(Limited),
+    Failed(AppError),
+}
+
+impl From<AppError> for Refused {
+    fn from(e: AppError) -> Self {
+        Refused::Failed(e)
+    }
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::Wrong(e) | Refused::Failed(e) => ApiError(e).into_response(),
+            Refused::Limited(limited) => limited.into_response(),
+        }
+    }
+}
+
+/// Signs `email` in from `client` (the address, see `ClientAddr`) within the sign-in limits.
 pub async fn sign_in(
     state: &AppState,
     session: &Session,
+    client: &str,
     email: &str,
     password: &str,
-) -> Result<User, AppError> {
+) -> Result<User, Refused> {
     let wrong = || {
-        AppError::new(
+        Refused::Wrong(AppError::new(
             app::domain::ErrorKind::Unauthenticated,
             "Wrong email or password.",
-        )
+        ))
     };
     if email.trim().is_empty() || password.is_empty() {
         return Err(wrong());
     }
-    let creds = state.service.store.credentials(email).await?;
+    let store = state.service.store.as_ref();
+    let account = app::domain::normalize_email(email);
+    if let Err(limited) = state.sign_in.begin(store, &account, client).await? {
+        return Err(Refused::Limited(limited));
+    }
+    let creds = state
+        .service
+        .store
+        .credentials(email)
+        .await
+        .map_err(AppError::from)?;
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
     let ok = verify_off_thread(password, hash).await;
     let Some(creds) = creds.filter(|_| ok) else {
+        // The attempt stays counted as a failure (see `begin`).
         return Err(wrong());
     };
+    state.sign_in.succeeded(store, &account, client).await?;
     // A new session id on sign-in: no session fixation.
     session.cycle_id().await.map_err(session_error)?;
     session
@@ -93,19 +133,44 @@ fn safe_next(next: &str) -> &str {
 /// `POST /auth/login` from the sign-in page's plain form.
 pub async fn login_form(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     Form(form): Form<LoginForm>,
 ) -> Response {
     if form.email.trim().is_empty() || form.password.is_empty() {
         return Redirect::to("/login?error=missing").into_response();
     }
-    match sign_in(&state, &session, &form.email, &form.password).await {
+    let next = urlencode(safe_next(&form.next));
+    match sign_in(&state, &session, &client, &form.email, &form.password).await {
         Ok(_) => Redirect::to(safe_next(&form.next)).into_response(),
-        Err(e) if e.kind == app::domain::ErrorKind::Unauthenticated => {
-            let next = urlencode(safe_next(&form.next));
+        Err(Refused::Wrong(_)) => {
             Redirect::to(&format!("/login?error=invalid&next={next}")).into_response()
         }
-        Err(e) => ApiError(e).into_response(),
+        Err(Refused::Limited(limited)) => {
+            // 429 like the API, with a page that goes straight back to the sign-in page, which
+            // says in words how long to wait.
+            let target = format!(
+                "/login?error=throttled&amp;retry={}&amp;next={next}",
+                limited.retry_after
+            );
+            let page = format!(
+                "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+                 <meta http-equiv=\"refresh\" content=\"0; url={target}\">\
+                 <title>Too many attempts · Sitrep</title></head><body><p>{}</p>\
+                 <p><a href=\"{target}\">Back to sign-in</a></p></body></html>",
+                limited.message()
+            );
+            (
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                [
+                    (header::RETRY_AFTER, limited.retry_after.to_string()),
+                    (header::CACHE_CONTROL, "no-store".to_owned()),
+                ],
+                axum::response::Html(page),
+            )
+                .into_response()
+        }
+        Err(Refused::Failed(e)) => ApiError(e).into_response(),
     }
 }
 
@@ -143,6 +208,104 @@ fn is_public(method: &Method, path: &str) -> bool {
         || (path == "/api/v1/session" && method == Method::POST)
 }
 
+/// How a request authenticated with `Authorization: Bearer` did, for handlers that care (the
+/// token routes: a token cannot manage tokens).
+#[derive(Clone, Copy, Debug)]
+pub struct ViaToken(pub TokenScope);
+
+/// Token management needs a signed-in session: a leaked token must not mint tokens that outlive
+/// its revocation.
+fn manages_tokens(path: &str) -> bool {
+    path == "/api/v1/tokens"
+        || path.starts_with("/api/v1/tokens/")
+        || matches!(path, "/fn/tokens" | "/fn/create-token" | "/fn/revoke-token")
+}
+
+/// Records "last used" at most this often per token, not a write per request.
+const TOKEN_TOUCH_EVERY_SECS: i64 = 60;
+
+/// An error for the API (a problem) or a server function (`AppError` JSON).
+fn refuse(path: &str, err: AppError) -> Response {
+    if path.starts_with("/fn/") {
+        let status = axum::http::StatusCode::from_u16(err.kind.status())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(err)).into_response()
+    } else {
+        ApiError(err).into_response()
+    }
+}
+
+/// The bearer token of `Authorization: Bearer <token>`, if that is the scheme.
+fn bearer(request: &Request) -> Option<&str> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// A request with a bearer token acts as the token's owner, within its scope; no session.
+async fn with_token(state: &AppState, token: &str, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let grant = match state
+        .service
+        .store
+        .token_by_hash(&crate::auth::token_hash(token))
+        .await
+    {
+        Ok(Some(grant)) => grant,
+        Ok(None) => {
+            let mut response = refuse(
+                &path,
+                AppError::new(
+                    app::domain::ErrorKind::Unauthenticated,
+                    "This API token is not valid: it was revoked, or it is mistyped.",
+                ),
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            return response;
+        }
+        Err(err) => return refuse(&path, err.into()),
+    };
+    let scope = grant.token.scope;
+    let reads = matches!(*request.method(), Method::GET | Method::HEAD);
+    if scope == TokenScope::Read && !reads {
+        return refuse(
+            &path,
+            AppError::forbidden(
+                "This API token may only read (GET); use a write token to change things.",
+            ),
+        );
+    }
+    if manages_tokens(&path) {
+        return refuse(
+            &path,
+            AppError::forbidden("Manage API tokens while signed in, not with a token."),
+        );
+    }
+    let now = chrono::Utc::now();
+    let stale = grant
+        .token
+        .last_used_at
+        .is_none_or(|t| (now - t).num_seconds() >= TOKEN_TOUCH_EVERY_SECS);
+    if stale {
+        if let Err(err) = state.service.store.touch_token(grant.token.id, now).await {
+            tracing::warn!(%err, "could not record a token's use");
+        }
+    }
+    request
+        .extensions_mut()
+        .insert(Viewer(Some(grant.owner.clone())));
+    request.extensions_mut().insert(CurrentUser(grant.owner));
+    request.extensions_mut().insert(ViaToken(scope));
+    next.run(request).await
+}
+
 /// Resolves the session's user into the request (for pages, server functions and the API) and
 /// turns everyone else away: 401 problem for the API and server functions, a redirect to the
 /// sign-in page for pages.
@@ -152,6 +315,9 @@ pub async fn require_session(
     mut request: Request,
     next: Next,
 ) -> Response {
+    if let Some(token) = bearer(&request).map(str::to_owned) {
+        return with_token(&state, &token, request, next).await;
+    }
     let user = match session.get::<i64>(SESSION_USER).await {
         Ok(Some(id)) => match state.service.store.user(id).await {
             Ok(user) => {

@@ -294,6 +294,8 @@ mod tests {
             public_origin: None,
             sessions: crate::session_watch::SessionWatch::new(bus.clone()),
             body_timeout: crate::http::limits::BODY_TIMEOUT,
+            sign_in: Default::default(),
+            trusted_proxies: Vec::new().into(),
         };
         let topics = Topics::parse("incidents").unwrap();
         let live = super::Live {

@@ -2,6 +2,7 @@
 //! Implements `app::backend::Backend` for the screens and serves the REST API.
 
 mod export;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -894,5 +895,22 @@ impl Backend for Service {
     ) -> Result<SlaPolicySaved, AppError> {
         let expected: Option<Vec<u64>> = revision.map(|r| vec![r]);
         Service::save_sla_policy(self, viewer, policy, expected.as_deref()).await
+    }
+
+    async fn tokens(&self, viewer: &User) -> Result<Vec<app::api::ApiToken>, AppError> {
+        self.list_tokens(viewer).await
+    }
+
+    async fn create_token(
+        &self,
+        viewer: &User,
+        name: String,
+        scope: app::api::TokenScope,
+    ) -> Result<app::api::CreatedToken, AppError> {
+        self.new_token(viewer, &name, scope).await
+    }
+
+    async fn revoke_token(&self, viewer: &User, id: i64) -> Result<(), AppError> {
+        self.delete_token(viewer, id).await
     }
 }

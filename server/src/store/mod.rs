@@ -1,6 +1,7 @@
 //! Storage: the `Store` trait and its two implementations, chosen by the scheme of `DATABASE_URL`.
 //! Both run the same SQL where they can (see `common.rs`) and pass one shared test suite.
 
+pub mod access;
 mod common;
 pub mod postgres;
 pub mod sessions;
@@ -56,8 +57,9 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
+/// `AccessStore`: sign-in failures and API tokens (see `access.rs`).
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: access::AccessStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn kind(&self) -> &'static str;
     async fn migrate(&self) -> StoreResult<()>;
