@@ -6,6 +6,8 @@
 #
 #   scripts/fuzz.sh            build the server if needed, then fuzz
 #   FUZZ_EXAMPLES=50 scripts/fuzz.sh   more examples per operation (default 10)
+#   FUZZ_SEED=7 scripts/fuzz.sh        another seed (the default is fixed)
+#   FUZZ_NO_BUILD=1 FUZZ_BIN=path      skip the build, fuzz that binary
 #
 # schemathesis is pinned and installed once into target/fuzz-venv (from PyPI). The seed is
 # fixed so a run is reproducible; the stream (it never ends) and the calls that would end
