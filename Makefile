@@ -90,7 +90,7 @@ test:
 	step $(UNIT_TEST); \
 	step $(SERVER_TEST); \
 	step scripts/build.sh debug; \
-	step scripts/fuzz.sh; \
+	step env FUZZ_NO_BUILD=1 scripts/fuzz.sh; \
 	echo "==> cd end2end && npx playwright test"; \
 	(cd end2end && npx playwright test)
 

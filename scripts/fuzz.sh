@@ -30,7 +30,8 @@ if [[ ! -x $ST ]] || [[ $("$ST" --version 2>/dev/null) != *"$SCHEMATHESIS_VERSIO
 fi
 
 if [[ ${FUZZ_NO_BUILD:-} != 1 ]]; then
-    cargo build -p server --bin sitrep
+    # The environment scripts/build.sh builds with: the same binary, no second build.
+    LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg cargo build -p server --bin sitrep
 fi
 BIN=${FUZZ_BIN:-$TARGET/debug/sitrep}
 
