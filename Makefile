@@ -7,6 +7,7 @@
 #   make release      build the release site (target/release/sitrep + target/site/)
 #   make test         everything CI checks: fmt, clippy, unit + server tests, e2e
 #   make e2e          build (debug) + Playwright only
+#   make fuzz         API fuzz run (schemathesis) from the OpenAPI document, real server
 #   make lint         rustfmt check + clippy (make clippy: clippy only)
 #   make fmt          format the code
 #   make watch        cargo leptos watch (needs cargo-leptos 0.3.10 installed)
@@ -41,10 +42,10 @@ CLIPPY_SERVER := cargo clippy -p server --all-targets -- -D warnings
 UNIT_TEST := cargo test -p app --features ssr
 SERVER_TEST := env SITREP_TEST_POSTGRES_URL='$(SITREP_TEST_POSTGRES_URL)' cargo test -p server
 
-.PHONY: help setup run run-release build release test e2e lint clippy fmt bench clean-data watch
+.PHONY: help setup run run-release build release test e2e fuzz lint clippy fmt bench clean-data watch
 
 help:
-	@sed -n '4,14p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '4,15p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 setup:
 	scripts/setup.sh
@@ -89,6 +90,7 @@ test:
 	step $(UNIT_TEST); \
 	step $(SERVER_TEST); \
 	step scripts/build.sh debug; \
+	step env FUZZ_NO_BUILD=1 scripts/fuzz.sh; \
 	echo "==> cd end2end && npx playwright test"; \
 	(cd end2end && npx playwright test)
 
@@ -96,6 +98,10 @@ e2e:
 	scripts/setup.sh --browser
 	scripts/build.sh debug
 	cd end2end && npx playwright test
+
+# The server binary, then schemathesis (installed once into target/fuzz-venv) against it.
+fuzz:
+	scripts/fuzz.sh
 
 lint: setup
 	$(FMT_CHECK)

@@ -77,7 +77,6 @@ on_both_stores!(
             "/api/v1/incidents/1/timeline",
             "/api/v1/me",
             "/api/v1/stream?topics=incidents",
-            "/api/v1/openapi.json",
         ] {
             assert_problem(anon.get(path).await, 401, "sign in").await;
         }
@@ -496,6 +495,102 @@ on_both_stores!(data_survives_a_restart, |db: Db| async move {
     assert_eq!(timeline[1]["payload"]["body"], "remember me");
     server.stop().await;
 });
+
+/// The document is what a generated client is built from: served without sign-in, with query
+/// parameters in the query, enumerations as enums, errors as problems, and every status a
+/// route can answer.
+#[tokio::test]
+async fn openapi_is_public_and_says_what_the_server_does() {
+    let server = TestServer::start(Db::sqlite()).await;
+    let anon = Client::anonymous(&server.base);
+    let res = anon.get("/api/v1/openapi.json").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let doc: Value = res.json().await.unwrap();
+    let paths = &doc["paths"];
+
+    let param_in = |path: &str, name: &str| {
+        paths[path]["get"]["parameters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+            .map(|p| p["in"].clone())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(param_in("/api/v1/incidents/{id}/export", "format"), "query");
+    assert_eq!(param_in("/api/v1/people", "q"), "query");
+    assert_eq!(param_in("/api/v1/stream", "topics"), "query");
+    assert_eq!(param_in("/api/v1/stream", "after"), "query");
+
+    // Enumerations are enums, also where the request takes them as text.
+    let schemas = &doc["components"]["schemas"];
+    let refs = |schema: &Value, field: &str| schema["properties"][field].to_string();
+    assert!(refs(&schemas["DeclareRequest"], "severity").contains("Severity"));
+    assert!(refs(&schemas["SeverityRequest"], "severity").contains("Severity"));
+    assert!(refs(&schemas["StatusRequest"], "status").contains("Status"));
+    assert!(refs(&schemas["ImpactRequest"], "affected").contains("Affected"));
+    assert!(refs(&schemas["UpdateRequest"], "visibility").contains("Visibility"));
+    assert!(schemas["Severity"]["enum"]
+        .as_array()
+        .is_some_and(|e| e.len() == 4));
+    assert!(schemas["Unit"]["enum"].as_array().is_some());
+    let format = paths["/api/v1/incidents/{id}/export"]["get"]["parameters"].to_string();
+    assert!(
+        format.contains("\"md\"") && format.contains("\"csv\""),
+        "{format}"
+    );
+
+    // The session cookie is the security scheme of everything but the public routes.
+    let scheme = &doc["components"]["securitySchemes"]["session"];
+    assert_eq!(scheme["type"], "apiKey");
+    assert_eq!(scheme["in"], "cookie");
+    assert_eq!(scheme["name"], "sitrep_session");
+    assert!(paths["/api/v1/incidents"]["get"]["security"]
+        .to_string()
+        .contains("session"));
+    assert_eq!(paths["/api/v1/session"]["post"]["security"], json!([{}]));
+
+    for (path, item) in paths.as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let content = response["content"].as_object().unwrap();
+                    assert!(
+                        content.contains_key("application/problem+json")
+                            && !content.contains_key("application/json"),
+                        "{method} {path} {status}: {content:?}"
+                    );
+                }
+            }
+            let public = (method == "post" && path == "/api/v1/session")
+                || (method == "get"
+                    && matches!(
+                        path.as_str(),
+                        "/api/v1/openapi.json" | "/healthz" | "/metrics"
+                    ));
+            let mut expected = Vec::new();
+            if !public {
+                expected.push("401");
+            }
+            if op.get("requestBody").is_some() {
+                expected.extend(["400", "413", "415", "422"]);
+            }
+            if method != "get" {
+                expected.push("403");
+            }
+            for status in expected {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path} does not declare {status}"
+                );
+            }
+        }
+    }
+    let sign_in = paths["/api/v1/session"]["post"]["responses"]
+        .as_object()
+        .unwrap();
+    assert!(sign_in.contains_key("429"));
+    server.stop().await;
+}
 
 #[tokio::test]
 async fn openapi_documents_every_route() {

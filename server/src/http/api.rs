@@ -10,10 +10,15 @@ use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::problem::{ApiJson, ApiPath, ApiResult, Problem};
-use super::session::{sign_in, sign_out, CurrentUser, Refused};
+use super::session::{is_public, sign_in, sign_out, CurrentUser, Refused};
 use super::sign_in::ClientAddr;
 use crate::AppState;
 
@@ -28,6 +33,7 @@ pub struct DeclareRequest {
     /// 1–200 characters.
     pub title: String,
     /// `sev1` (critical) … `sev4` (low).
+    #[schema(value_type = Severity)]
     pub severity: String,
     /// Up to 10,000 characters.
     #[serde(default)]
@@ -43,6 +49,7 @@ pub struct NoteRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct StatusRequest {
     /// One of the statuses the incident may move to from its current one.
+    #[schema(value_type = Status)]
     pub status: String,
     /// The incident `version` you last saw.
     pub expected_version: i64,
@@ -57,9 +64,9 @@ pub struct Health {
 /// address, or 50 from one address, within 15 minutes (configurable), answers 429 with
 /// `Retry-After` (seconds) instead, even for the right password.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
-    security(()),
-    responses((status = 200, body = User), (status = 401, body = Problem),
-        (status = 429, body = Problem, description = "Too many failed sign-ins; see Retry-After",
+    responses((status = 200, body = User),
+        (status = 401, body = Problem, description = "Wrong email or password"),
+        (status = 429, body = Problem, description = "Too many failed sign-ins: wait and try again",
             headers(("Retry-After" = u64, description = "Seconds until sign-in is allowed again")))))]
 pub async fn create_session(
     State(state): State<AppState>,
@@ -140,7 +147,7 @@ pub async fn declare(
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id")),
+    params(("id" = i64, Path, description = "Incident id", example = 1)),
     responses((status = 200, body = IncidentView), (status = 404, body = Problem)))]
 pub async fn get_incident(
     State(state): State<AppState>,
@@ -152,7 +159,7 @@ pub async fn get_incident(
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/timeline", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id")),
+    params(("id" = i64, Path, description = "Incident id", example = 1)),
     responses((status = 200, body = Vec<EventRecord>), (status = 404, body = Problem)))]
 pub async fn get_timeline(
     State(state): State<AppState>,
@@ -162,7 +169,7 @@ pub async fn get_timeline(
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/notes", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id")), request_body = NoteRequest,
+    params(("id" = i64, Path, description = "Incident id", example = 1)), request_body = NoteRequest,
     responses((status = 201, body = EventRecord), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn post_note(
@@ -182,7 +189,7 @@ pub async fn post_note(
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/status", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id")), request_body = StatusRequest,
+    params(("id" = i64, Path, description = "Incident id", example = 1)), request_body = StatusRequest,
     responses((status = 200, body = Incident), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem, description = "Stale expected_version"),
         (status = 422, body = Problem, description = "Illegal transition")))]
@@ -296,30 +303,34 @@ pub async fn metrics(State(state): State<AppState>) -> ApiResult<impl IntoRespon
         app::api::TokenScope,
         super::tokens_api::NewTokenRequest
     )),
-    modifiers(&Security),
-    security(("session" = []), ("bearer" = []))
+    modifiers(&CommonResponses)
 )]
 pub struct ApiDoc;
 
 /// The two ways in: the session cookie (browsers; `POST /api/v1/session`) and API tokens
 /// (integrations; `POST /api/v1/tokens`).
-struct Security;
+const SESSION_SCHEME: &str = "session";
+const BEARER_SCHEME: &str = "bearer";
 
-impl utoipa::Modify for Security {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{
-            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
-        };
-        let components = openapi.components.get_or_insert_with(Default::default);
+/// What every route can answer whatever its handler does, said once here rather than on each
+/// handler: errors are problems (`application/problem+json`); a JSON body can be malformed (400),
+/// too large (413), of another content type (415) or without the expected fields (422); a path
+/// or query parameter can fail to parse (400); anything behind sign-in answers 401 without it;
+/// any change can be refused (403: a stakeholder's role, a request from another site).
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
-            "session",
+            SESSION_SCHEME,
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 "sitrep_session",
-                "The session cookie set by POST /api/v1/session.",
+                "The session cookie that POST /api/v1/session sets.",
             ))),
         );
         components.add_security_scheme(
-            "bearer",
+            BEARER_SCHEME,
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
@@ -331,11 +342,88 @@ impl utoipa::Modify for Security {
                     .build(),
             ),
         );
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let operations = [
+                (axum::http::Method::GET, &mut item.get),
+                (axum::http::Method::POST, &mut item.post),
+                (axum::http::Method::PUT, &mut item.put),
+                (axum::http::Method::PATCH, &mut item.patch),
+                (axum::http::Method::DELETE, &mut item.delete),
+            ];
+            for (method, operation) in operations {
+                if let Some(operation) = operation {
+                    complete(operation, &method, path);
+                }
+            }
+        }
+    }
+}
+
+fn complete(operation: &mut Operation, method: &axum::http::Method, path: &str) {
+    let responses = &mut operation.responses.responses;
+    for response in responses.values_mut() {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        let is_problem = response.content.get("application/json").is_some_and(
+            |c| matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem")),
+        );
+        if let Some(problem) = is_problem
+            .then(|| response.content.shift_remove("application/json"))
+            .flatten()
+        {
+            response
+                .content
+                .insert("application/problem+json".to_owned(), problem);
+        }
+    }
+    let mut add = |status: &str, description: &str| {
+        responses.entry(status.to_owned()).or_insert_with(|| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+                .into()
+        });
+    };
+    if operation.request_body.is_some() {
+        add("400", "The body is not valid JSON");
+        add("413", "The body is larger than 2 MB");
+        add("415", "The body is not sent as application/json");
+        add(
+            "422",
+            "The JSON lacks an expected field, or a value is refused",
+        );
+    }
+    if operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+        add("400", "A path or query parameter does not parse");
+    }
+    if *method != axum::http::Method::GET {
+        add(
+            "403",
+            "Your role (or a read-only token) may not do this, or the request came from another site",
+        );
+    }
+    if is_public(method, path) {
+        // No security requirement at all: callable signed out.
+        operation.security = Some(vec![SecurityRequirement::default()]);
+    } else {
+        add("401", "Not signed in");
+        // Either way in: the cookie or a token.
+        operation.security = Some(vec![
+            SecurityRequirement::new(SESSION_SCHEME, Vec::<String>::new()),
+            SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
+        ]);
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
-    responses((status = 200, description = "This document")))]
+    responses((status = 200, content_type = "application/json", description = "This document (no sign-in needed)")))]
 pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }

@@ -75,6 +75,7 @@ pub struct TickRequest {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeopleQuery {
     /// Part of a name or team, any case.
     pub q: Option<String>,
@@ -87,7 +88,7 @@ pub struct PersonPatch {
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/roles", tag = "roles",
-    params(("id" = i64, Path, description = "Incident id")),
+    params(("id" = i64, Path, description = "Incident id", example = 1)),
     responses((status = 200, body = IncidentRoles), (status = 404, body = Problem)))]
 pub async fn get_roles(
     State(state): State<AppState>,
@@ -104,7 +105,7 @@ pub async fn get_roles(
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/assign", tag = "roles",
-    params(("id" = i64, Path, description = "Incident id")), request_body = AssignRequest,
+    params(("id" = i64, Path, description = "Incident id", example = 1)), request_body = AssignRequest,
     responses((status = 200, body = Acted), (status = 403, body = Problem),
         (status = 404, body = Problem, description = "No such incident or person"),
         (status = 409, body = Problem, description = "The board changed since `expected_version`; the message names who holds the role now"),
@@ -124,7 +125,7 @@ pub async fn assign(
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/relieve", tag = "roles",
-    params(("id" = i64, Path, description = "Incident id")), request_body = AssignRequest,
+    params(("id" = i64, Path, description = "Incident id", example = 1)), request_body = AssignRequest,
     responses((status = 200, body = Acted), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem, description = "They do not hold the role")))]
 pub async fn relieve(
@@ -142,7 +143,7 @@ pub async fn relieve(
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/move", tag = "roles",
-    params(("id" = i64, Path, description = "Incident id")), request_body = MoveRequest,
+    params(("id" = i64, Path, description = "Incident id", example = 1)), request_body = MoveRequest,
     responses((status = 200, body = Acted), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn move_role(
@@ -161,7 +162,7 @@ pub async fn move_role(
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/swap", tag = "roles",
-    params(("id" = i64, Path, description = "Incident id")), request_body = SwapRequest,
+    params(("id" = i64, Path, description = "Incident id", example = 1)), request_body = SwapRequest,
     responses((status = 200, body = Acted), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn swap(
@@ -179,7 +180,7 @@ pub async fn swap(
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/checklist", tag = "roles",
-    params(("id" = i64, Path, description = "Incident id")), request_body = TickRequest,
+    params(("id" = i64, Path, description = "Incident id", example = 1)), request_body = TickRequest,
     responses((status = 200, body = Acted),
         (status = 403, body = Problem, description = "Only the role's holders and the commander tick its checklist"),
         (status = 404, body = Problem), (status = 422, body = Problem)))]

@@ -61,6 +61,7 @@ pub(super) fn parse<T>(parsed: Result<T, String>) -> Result<T, AppError> {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SeverityRequest {
     /// `sev1` … `sev4`.
+    #[schema(value_type = Severity)]
     pub severity: String,
     /// Why, 1–500 characters; shown on the timeline.
     pub reason: String,
@@ -73,6 +74,7 @@ pub struct ImpactRequest {
     #[serde(default)]
     pub customer_impact: String,
     /// `unknown`, `few`, `some` or `all`.
+    #[schema(value_type = Affected)]
     pub affected: String,
     pub expected_version: i64,
 }
@@ -94,6 +96,7 @@ pub struct TimestampRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateRequest {
     /// `internal` or `public`.
+    #[schema(value_type = Visibility)]
     pub visibility: String,
     /// Markdown, 1–5,000 characters.
     pub body: String,
@@ -113,15 +116,25 @@ pub struct MergeRequest {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `md` (Markdown) or `csv`.
+    #[param(schema_with = export_format, required = true)]
     pub format: String,
+}
+
+/// Taken as text, so that another format gets a 404 that names the ones there are.
+fn export_format() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["md", "csv"]))
+        .build()
 }
 
 pub(super) type Me = Extension<CurrentUser>;
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/acknowledge", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id")),
+    params(("id" = i64, Path, description = "Incident id", example = 1)),
     responses((status = 200, body = Acted), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 422, body = Problem, description = "Already acknowledged")))]
 pub async fn acknowledge(
@@ -133,7 +146,7 @@ pub async fn acknowledge(
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/severity", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id")), request_body = SeverityRequest,
+    params(("id" = i64, Path, description = "Incident id", example = 1)), request_body = SeverityRequest,
     responses((status = 200, body = Acted), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn change_severity(
@@ -151,7 +164,7 @@ pub async fn change_severity(
 }
 
 #[utoipa::path(put, path = "/api/v1/incidents/{id}/impact", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id")), request_body = ImpactRequest,
+    params(("id" = i64, Path, description = "Incident id", example = 1)), request_body = ImpactRequest,
     responses((status = 200, body = Acted), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_impact(
@@ -169,7 +182,7 @@ pub async fn update_impact(
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/services", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id")), request_body = LinkServiceRequest,
+    params(("id" = i64, Path, description = "Incident id", example = 1)), request_body = LinkServiceRequest,
     responses((status = 200, body = Acted), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn link_service(
@@ -185,7 +198,7 @@ pub async fn link_service(
 }
 
 #[utoipa::path(delete, path = "/api/v1/incidents/{id}/services/{service_id}", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id"), ("service_id" = i64, Path, description = "Service id")),
+    params(("id" = i64, Path, description = "Incident id", example = 1), ("service_id" = i64, Path, description = "Service id")),
     responses((status = 200, body = Acted), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn unlink_service(
@@ -197,8 +210,8 @@ pub async fn unlink_service(
 }
 
 #[utoipa::path(put, path = "/api/v1/incidents/{id}/timestamps/{milestone}", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id"),
-        ("milestone" = String, Path, description = "started, detected, acknowledged, mitigated, resolved or closed")),
+    params(("id" = i64, Path, description = "Incident id", example = 1),
+        ("milestone" = Milestone, Path, description = "started, detected, acknowledged, mitigated, resolved or closed")),
     request_body = TimestampRequest,
     responses((status = 200, body = Acted), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem),
@@ -219,7 +232,7 @@ pub async fn set_timestamp(
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/updates", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id")), request_body = UpdateRequest,
+    params(("id" = i64, Path, description = "Incident id", example = 1)), request_body = UpdateRequest,
     responses((status = 200, body = Acted), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn publish_update(
@@ -236,7 +249,7 @@ pub async fn publish_update(
 }
 
 #[utoipa::path(put, path = "/api/v1/incidents/{id}/pins/{event_id}", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id"), ("event_id" = i64, Path, description = "Timeline entry (event) id")),
+    params(("id" = i64, Path, description = "Incident id", example = 1), ("event_id" = i64, Path, description = "Timeline entry (event) id")),
     responses((status = 200, body = Acted), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn pin(
@@ -248,7 +261,7 @@ pub async fn pin(
 }
 
 #[utoipa::path(delete, path = "/api/v1/incidents/{id}/pins/{event_id}", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id"), ("event_id" = i64, Path, description = "Timeline entry (event) id")),
+    params(("id" = i64, Path, description = "Incident id", example = 1), ("event_id" = i64, Path, description = "Timeline entry (event) id")),
     responses((status = 200, body = Acted), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn unpin(
@@ -260,7 +273,7 @@ pub async fn unpin(
 }
 
 #[utoipa::path(patch, path = "/api/v1/incidents/{id}/notes/{event_id}", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id"), ("event_id" = i64, Path, description = "The note's event id")),
+    params(("id" = i64, Path, description = "Incident id", example = 1), ("event_id" = i64, Path, description = "The note's event id")),
     request_body = EditNoteRequest,
     responses((status = 200, body = Acted), (status = 403, body = Problem, description = "Not your note"),
         (status = 404, body = Problem), (status = 422, body = Problem)))]
@@ -278,7 +291,7 @@ pub async fn edit_note(
 }
 
 #[utoipa::path(delete, path = "/api/v1/incidents/{id}/notes/{event_id}", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id"), ("event_id" = i64, Path, description = "The note's event id")),
+    params(("id" = i64, Path, description = "Incident id", example = 1), ("event_id" = i64, Path, description = "The note's event id")),
     responses((status = 200, body = Acted), (status = 403, body = Problem, description = "Not your note"),
         (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn delete_note(
@@ -307,9 +320,10 @@ pub async fn merge(
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/export", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id"), ExportQuery),
-    responses((status = 200, content_type = "text/markdown", description = "The timeline as Markdown or CSV"),
-        (status = 404, body = Problem)))]
+    params(("id" = i64, Path, description = "Incident id", example = 1), ExportQuery),
+    responses((status = 200, description = "The timeline as Markdown or CSV",
+            content((String = "text/markdown"), (String = "text/csv"))),
+        (status = 404, body = Problem, description = "No such incident, or no such format")))]
 pub async fn export(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,

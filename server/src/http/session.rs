@@ -200,12 +200,14 @@ async fn keep_alive(session: &Session) {
     }
 }
 
-fn is_public(method: &Method, path: &str) -> bool {
+/// What answers without sign-in (the OpenAPI document's security follows this too).
+pub(crate) fn is_public(method: &Method, path: &str) -> bool {
     matches!(
         path,
         "/login" | "/healthz" | "/metrics" | "/favicon.svg" | "/auth/login"
     ) || path.starts_with("/pkg/")
         || (path == "/api/v1/session" && method == Method::POST)
+        || (path == "/api/v1/openapi.json" && method == Method::GET)
 }
 
 /// How a request authenticated with `Authorization: Bearer` did, for handlers that care (the

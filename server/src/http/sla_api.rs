@@ -98,7 +98,7 @@ pub async fn save_policy(
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/sla", tag = "sla",
-    params(("id" = i64, Path, description = "Incident id")),
+    params(("id" = i64, Path, description = "Incident id", example = 1)),
     responses((status = 200, body = IncidentSla), (status = 404, body = Problem)))]
 pub async fn incident_sla(
     State(state): State<AppState>,

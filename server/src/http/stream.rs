@@ -25,6 +25,7 @@ const RESYNC: &[u8] = b"event: resync\ndata: {}\n\n";
 const REPLAY_BATCH: i64 = 500;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// Comma-separated: `incidents` (every incident's summary changes) and/or `incident:{id}`
     /// (everything that happens to one incident).
