@@ -512,6 +512,18 @@ on_both_stores!(
             )
             .await;
         common::assert_problem(res, 401, "Wrong email or password").await;
+        let res = admin
+            .post_json(
+                "/api/v1/tokens",
+                json!({"name": "ci\u{0}bot", "scope": "read"}),
+            )
+            .await;
+        common::assert_problem(
+            res,
+            422,
+            "The token's name contains an invisible control character",
+        )
+        .await;
 
         // SLA targets are at most a year: longer ones gave a deadline at the start (an instant
         // breach) or none at all.

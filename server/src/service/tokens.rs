@@ -25,14 +25,8 @@ impl Service {
         scope: TokenScope,
     ) -> Result<CreatedToken, AppError> {
         let name = name.trim();
-        if name.is_empty() {
-            return Err(AppError::unprocessable("Give the token a name."));
-        }
-        if name.chars().count() > MAX_TOKEN_NAME_CHARS {
-            return Err(AppError::unprocessable(format!(
-                "A token name has at most {MAX_TOKEN_NAME_CHARS} characters."
-            )));
-        }
+        app::domain::check_len("The token's name", name, 1, MAX_TOKEN_NAME_CHARS)
+            .map_err(AppError::from)?;
         if scope == TokenScope::Write && !viewer.can_write() {
             return Err(AppError::forbidden(
                 "Stakeholders can create read tokens only: they cannot change anything.",
