@@ -512,6 +512,12 @@ on_both_stores!(
             )
             .await;
         common::assert_problem(res, 401, "Wrong email or password").await;
+        // Nor is an address longer than any account's (PostgreSQL cannot index it).
+        let long = format!("{}@example.test", "a".repeat(8_000));
+        let res = anonymous
+            .post_json("/api/v1/session", json!({"email": long, "password": "x"}))
+            .await;
+        common::assert_problem(res, 401, "Wrong email or password").await;
         let res = admin
             .post_json(
                 "/api/v1/tokens",

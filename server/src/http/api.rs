@@ -414,11 +414,21 @@ fn complete(operation: &mut Operation, method: &axum::http::Method, path: &str) 
         operation.security = Some(vec![SecurityRequirement::default()]);
     } else {
         add("401", "Not signed in");
-        // Either way in: the cookie or a token.
-        operation.security = Some(vec![
-            SecurityRequirement::new(SESSION_SCHEME, Vec::<String>::new()),
-            SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
-        ]);
+        let session = SecurityRequirement::new(SESSION_SCHEME, Vec::<String>::new());
+        operation.security = Some(if super::session::manages_tokens(path) {
+            // Tokens cannot mint or revoke tokens: only a signed-in person can.
+            add(
+                "403",
+                "Tokens are managed by a signed-in person, not by a token",
+            );
+            vec![session]
+        } else {
+            // Either way in: the cookie or a token.
+            vec![
+                session,
+                SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
+            ]
+        });
     }
 }
 

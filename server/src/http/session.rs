@@ -62,7 +62,9 @@ pub async fn sign_in(
             "Wrong email or password.",
         ))
     };
-    if email.trim().is_empty() || password.is_empty() {
+    // No account has an address this long (or empty): refused before anything is counted or
+    // stored, so nobody can fill the failures table (or PostgreSQL's index) with huge keys.
+    if app::domain::check_len("Email", email.trim(), 1, 254).is_err() || password.is_empty() {
         return Err(wrong());
     }
     let store = state.service.store.as_ref();
@@ -222,10 +224,13 @@ pub struct ViaToken(pub TokenScope);
 
 /// Token management needs a signed-in session: a leaked token must not mint tokens that outlive
 /// its revocation.
-fn manages_tokens(path: &str) -> bool {
+pub(crate) fn manages_tokens(path: &str) -> bool {
     path == "/api/v1/tokens"
         || path.starts_with("/api/v1/tokens/")
-        || matches!(path, "/fn/tokens" | "/fn/create-token" | "/fn/revoke-token")
+        || matches!(
+            path,
+            "/fn/tokens" | "/fn/create-token" | "/fn/revoke-token" | "/settings/tokens"
+        )
 }
 
 /// Records "last used" at most this often per token, not a write per request.
