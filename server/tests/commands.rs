@@ -381,6 +381,23 @@ enum Target {
     Missing,
 }
 
+/// Every writer posts one note ("note {i}") to `incident` at the same moment; none is refused.
+async fn notes_all_at_once(writers: &[&Client], incident: i64) {
+    let posts = writers.iter().enumerate().map(|(i, client)| async move {
+        let res = client
+            .post_json(
+                &format!("/api/v1/incidents/{incident}/notes"),
+                json!({ "body": format!("note {i}") }),
+            )
+            .await;
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap_or_default())
+    });
+    let results = futures::future::join_all(posts).await;
+    let refused: Vec<_> = results.iter().filter(|(s, _)| *s != 201).collect();
+    assert!(refused.is_empty(), "refused: {refused:?}");
+}
+
 // Fifty responders post notes into one room at the same moment: every note lands (no refusal,
 // no "changing too fast"), each exactly once, and every stream delivers them in one order, the
 // order of the timeline.
@@ -402,22 +419,7 @@ on_both_stores!(fifty_concurrent_writers_all_land, |db: Db| async move {
     for client in people.iter().take(3) {
         streams.push(SseReader::open(client, &topic, None).await);
     }
-    let posts = writers
-        .into_iter()
-        .enumerate()
-        .map(|(i, client)| async move {
-            let res = client
-                .post_json(
-                    &format!("/api/v1/incidents/{incident}/notes"),
-                    json!({ "body": format!("note {i}") }),
-                )
-                .await;
-            let status = res.status().as_u16();
-            (status, res.text().await.unwrap_or_default())
-        });
-    let results = futures::future::join_all(posts).await;
-    let refused: Vec<_> = results.iter().filter(|(s, _)| *s != 201).collect();
-    assert!(refused.is_empty(), "refused: {refused:?}");
+    notes_all_at_once(&writers, incident).await;
 
     let timeline = server.store.timeline(incident).await.unwrap();
     let order: Vec<String> = timeline
@@ -622,22 +624,8 @@ async fn writers_on_two_instances_all_land() {
     let incident = people[0].declare("Two instances, one room", "sev1").await["id"]
         .as_i64()
         .unwrap();
-    let posts = (0..WRITERS).map(|i| {
-        let client = &people[i % people.len()];
-        async move {
-            let res = client
-                .post_json(
-                    &format!("/api/v1/incidents/{incident}/notes"),
-                    json!({ "body": format!("note {i}") }),
-                )
-                .await;
-            let status = res.status().as_u16();
-            (status, res.text().await.unwrap_or_default())
-        }
-    });
-    let results = futures::future::join_all(posts).await;
-    let refused: Vec<_> = results.iter().filter(|(s, _)| *s != 201).collect();
-    assert!(refused.is_empty(), "refused: {refused:?}");
+    let writers: Vec<&Client> = (0..WRITERS).map(|i| &people[i % people.len()]).collect();
+    notes_all_at_once(&writers, incident).await;
     let notes = server
         .store
         .timeline(incident)
