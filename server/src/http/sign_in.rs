@@ -148,13 +148,35 @@ pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> 
         if !trusted.contains(&client) {
             break;
         }
-        match hop.trim().parse::<IpAddr>() {
-            Ok(ip) => client = ip.to_canonical(),
+        match parse_hop(hop) {
+            Some(ip) => client = ip.to_canonical(),
             // Garbage: the last proxy we trust is all we know.
-            Err(_) => break,
+            None => break,
         }
     }
     client
+}
+
+/// One `X-Forwarded-For` hop: an address, as some proxies write it with a port too
+/// (`203.0.113.7:51234`, `[2001:db8::1]:443`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|a| a.ip()))
+}
+
+/// The key an address is limited by. An IPv6 client holds a whole /64 (one customer's
+/// network), so it counts as one address: otherwise each of its 2^64 addresses would get a
+/// fresh allowance of guesses.
+fn limit_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
 }
 
 /// The client's address (see `client_address`), as the limits key it.
@@ -172,7 +194,7 @@ impl FromRequestParts<AppState> for ClientAddr {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| addr.ip());
         Ok(ClientAddr(match peer {
-            Some(peer) => client_address(peer, &parts.headers, &state.trusted_proxies).to_string(),
+            Some(peer) => limit_key(client_address(peer, &parts.headers, &state.trusted_proxies)),
             // Not served by `serve` (no peer known): one shared bucket.
             None => "unknown".to_owned(),
         }))
@@ -193,6 +215,24 @@ mod tests {
             headers.append("x-forwarded-for", HeaderValue::from_str(v).unwrap());
         }
         headers
+    }
+
+    #[test]
+    fn hops_with_ports_are_read_and_ipv6_counts_by_its_network() {
+        let proxy = ip("10.0.0.1");
+        let headers = xff(&["203.0.113.7:51234"]);
+        assert_eq!(client_address(proxy, &headers, &[proxy]), ip("203.0.113.7"));
+        let headers = xff(&["[2001:db8::1]:443"]);
+        assert_eq!(client_address(proxy, &headers, &[proxy]), ip("2001:db8::1"));
+        assert_eq!(limit_key(ip("203.0.113.7")), "203.0.113.7");
+        assert_eq!(
+            limit_key(ip("2001:db8:1:2:aaaa::1")),
+            limit_key(ip("2001:db8:1:2:ffff::9"))
+        );
+        assert_ne!(
+            limit_key(ip("2001:db8:1:2::1")),
+            limit_key(ip("2001:db8:1:3::1"))
+        );
     }
 
     #[test]
