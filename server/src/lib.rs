@@ -230,7 +230,11 @@ pub async fn start_with(
     let service = Service::new(store.clone(), bus.clone()).with_vocabulary(vocabulary);
     tokio::spawn(sla::run(service.clone(), cancel.clone()));
     let sessions = session_watch::SessionWatch::new(bus.clone());
-    tokio::spawn(sessions.clone().run(store.sessions(), cancel.clone()));
+    tokio::spawn(
+        sessions
+            .clone()
+            .run(store.sessions(), store.clone(), cancel.clone()),
+    );
     // Listening before serving: a change saved through any instance from now on reaches this
     // one's streams.
     match store.feed(store::Channel::Settings).await {

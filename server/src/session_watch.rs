@@ -1,6 +1,7 @@
-//! Ends the live streams of sessions that ended: signed out (on any instance) or expired.
+//! Ends the live streams of sessions that ended: signed out (on any instance) or expired, and of
+//! API tokens that were revoked.
 //!
-//! Each stream registers its session here. One task per instance looks the open streams'
+//! Each stream registers its session (or token) here. One task per instance looks the open streams'
 //! sessions up in the session store every [`CHECK_EVERY`] (and at once after a sign-out on this
 //! instance); for each one that is gone it raises the streams' flag and tells them over the bus.
 //! The store is the truth every instance shares, so nothing needs announcing between instances,
@@ -19,9 +20,17 @@ use tower_sessions::SessionStore;
 use crate::auth::SESSION_USER;
 use crate::bus::Bus;
 use crate::store::sessions::SessionBackend;
+use crate::store::Store;
 
 /// How often the open streams' sessions are looked up.
 pub const CHECK_EVERY: Duration = Duration::from_secs(2);
+
+/// What a stream was opened with: a sign-in session, or an API token (by its id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Holder {
+    Session(Id),
+    Token(i64),
+}
 
 struct Entry {
     ended: Arc<AtomicBool>,
@@ -30,7 +39,7 @@ struct Entry {
 
 #[derive(Clone)]
 pub struct SessionWatch {
-    open: Arc<Mutex<HashMap<Id, Entry>>>,
+    open: Arc<Mutex<HashMap<Holder, Entry>>>,
     wake: Arc<Notify>,
     bus: Bus,
 }
@@ -38,7 +47,7 @@ pub struct SessionWatch {
 /// A stream's hold on its session; dropped when the stream ends.
 pub struct Watching {
     watch: SessionWatch,
-    id: Id,
+    id: Holder,
     ended: Arc<AtomicBool>,
 }
 
@@ -70,13 +79,13 @@ impl SessionWatch {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Id, Entry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Holder, Entry>> {
         // Plain data: a panic while holding the lock leaves nothing half-done.
         self.open.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A stream of session `id` opened.
-    pub fn watch(&self, id: Id) -> Watching {
+    /// A stream of session (or token) `id` opened.
+    pub fn watch(&self, id: Holder) -> Watching {
         let mut open = self.lock();
         let entry = open.entry(id).or_insert_with(|| Entry {
             ended: Arc::new(AtomicBool::new(false)),
@@ -96,14 +105,19 @@ impl SessionWatch {
     }
 
     /// Looks the open streams' sessions up until `cancel` fires.
-    pub async fn run(self, sessions: SessionBackend, cancel: CancellationToken) {
+    pub async fn run(
+        self,
+        sessions: SessionBackend,
+        store: Arc<dyn Store>,
+        cancel: CancellationToken,
+    ) {
         loop {
             tokio::select! {
                 _ = cancel.cancelled() => break,
                 _ = tokio::time::sleep(CHECK_EVERY) => {}
                 _ = self.wake.notified() => {}
             }
-            let ids: Vec<Id> = self
+            let ids: Vec<Holder> = self
                 .lock()
                 .iter()
                 .filter(|(_, e)| !e.ended.load(Ordering::Relaxed))
@@ -111,15 +125,22 @@ impl SessionWatch {
                 .collect();
             let mut any = false;
             for id in ids {
-                let alive = match sessions.load(&id).await {
-                    Ok(Some(record)) => record.data.contains_key(SESSION_USER),
-                    Ok(None) => false,
-                    Err(err) => {
-                        // Unknown is not gone: look again next round.
-                        tracing::debug!(%err, "cannot look a session up");
-                        true
-                    }
+                let alive = match id {
+                    Holder::Session(session) => match sessions.load(&session).await {
+                        Ok(Some(record)) => Ok(record.data.contains_key(SESSION_USER)),
+                        Ok(None) => Ok(false),
+                        Err(err) => Err(err.to_string()),
+                    },
+                    Holder::Token(token) => match store.token(token).await {
+                        Ok(found) => Ok(found.is_some()),
+                        Err(err) => Err(err.to_string()),
+                    },
                 };
+                let alive = alive.unwrap_or_else(|err| {
+                    // Unknown is not gone: look again next round.
+                    tracing::debug!(%err, "cannot look a session or token up");
+                    true
+                });
                 if !alive {
                     if let Some(entry) = self.lock().get(&id) {
                         entry.ended.store(true, Ordering::Relaxed);

@@ -558,3 +558,39 @@ async fn the_openapi_document_describes_tokens() {
     assert!(doc["paths"]["/api/v1/tokens/{id}"]["delete"].is_object());
     assert!(doc["paths"]["/api/v1/session"]["post"]["responses"]["429"].is_object());
 }
+
+// A revoked token's open event stream ends within a few seconds, on this instance (and, by the
+// same look-up in the store every round, on every other).
+on_both_stores!(revoking_a_token_ends_its_streams, |db: Db| async move {
+    use futures::StreamExt;
+    let server = TestServer::start(db).await;
+    let sam = server.client(UserRole::Responder).await;
+    let created = create_token(&sam, "wallboard", "read").await;
+    let secret = created["token"].as_str().unwrap().to_owned();
+    let res = bearer(
+        &server.base,
+        reqwest::Method::GET,
+        "/api/v1/stream?topics=incidents",
+        &secret,
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut stream = res.bytes_stream();
+    // Still open: the settings frames arrive, then nothing ends it.
+    assert!(stream.next().await.is_some());
+    let id = created["id"].as_i64().unwrap();
+    let res = sam
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/tokens/{id}"),
+            None,
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(6), async {
+        while let Some(Ok(_)) = stream.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream outlived its token");
+});

@@ -220,7 +220,7 @@ pub(crate) fn is_public(method: &Method, path: &str) -> bool {
 /// How a request authenticated with `Authorization: Bearer` did, for handlers that care (the
 /// token routes: a token cannot manage tokens).
 #[derive(Clone, Copy, Debug)]
-pub struct ViaToken(pub TokenScope);
+pub struct ViaToken(pub TokenScope, pub i64);
 
 /// Token management needs a signed-in session: a leaked token must not mint tokens that outlive
 /// its revocation.
@@ -300,6 +300,7 @@ async fn with_token(state: &AppState, token: &str, mut request: Request, next: N
             AppError::forbidden("Manage API tokens while signed in, not with a token."),
         );
     }
+    let token_id = grant.token.id;
     let now = chrono::Utc::now();
     let stale = grant
         .token
@@ -314,7 +315,7 @@ async fn with_token(state: &AppState, token: &str, mut request: Request, next: N
         .extensions_mut()
         .insert(Viewer(Some(grant.owner.clone())));
     request.extensions_mut().insert(CurrentUser(grant.owner));
-    request.extensions_mut().insert(ViaToken(scope));
+    request.extensions_mut().insert(ViaToken(scope, token_id));
     next.run(request).await
 }
 

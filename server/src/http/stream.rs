@@ -83,6 +83,7 @@ impl Topics {
 pub async fn stream(
     State(state): State<AppState>,
     viewer: Option<axum::Extension<super::session::CurrentUser>>,
+    token: Option<axum::Extension<super::session::ViaToken>>,
     session: tower_sessions::Session,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<StreamQuery>,
@@ -131,8 +132,19 @@ pub async fn stream(
         closed: state.cancel.is_cancelled(),
         presence: state.presence.clone(),
         _here: here,
-        // Signing out (or the session expiring) ends the stream.
-        session: session.id().map(|id| state.sessions.watch(id)),
+        // Signing out (or the session expiring), or revoking the token, ends the stream.
+        session: match token {
+            Some(axum::Extension(super::session::ViaToken(_, id))) => Some(
+                state
+                    .sessions
+                    .watch(crate::session_watch::Holder::Token(id)),
+            ),
+            None => session.id().map(|id| {
+                state
+                    .sessions
+                    .watch(crate::session_watch::Holder::Session(id))
+            }),
+        },
     };
     // Read after subscribing: a change saved meanwhile comes live as well (twice is harmless).
     let settings: Vec<Bytes> = match state.service.settings_now().await {

@@ -64,5 +64,7 @@ pub async fn revoke_token(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     state.service.delete_token(&user, id).await?;
+    // Its open streams end now on this instance, and within a round on the others.
+    state.sessions.check_soon();
     Ok(StatusCode::NO_CONTENT)
 }
