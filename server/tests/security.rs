@@ -370,22 +370,11 @@ async fn every_response_carries_the_security_headers() {
     let site = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(site.path().join("pkg")).unwrap();
     std::fs::write(site.path().join("pkg/sitrep.css"), "body{}").unwrap();
-    let db = Db::sqlite();
-    let store = db.open().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let options = sitrep::Options {
         site_root: site.path().display().to_string(),
         ..Default::default()
     };
-    let running = sitrep::start_with(store.clone(), listener, options)
-        .await
-        .unwrap();
-    let server = TestServer {
-        db,
-        store,
-        base: format!("http://{}", running.addr),
-        running: Some(running),
-    };
+    let server = TestServer::start_with(Db::sqlite(), options).await;
     let me = server.client(UserRole::Responder).await;
     let id = me.declare("Headers", "sev2").await["id"].as_i64().unwrap();
 

@@ -21,14 +21,15 @@ fn limits(window_secs: u64) -> SignInLimits {
 
 /// A server on `db` with these sign-in limits and trusted proxies.
 async fn start(db: Db, sign_in: SignInLimits, trusted: &[&str]) -> TestServer {
-    let store = db.open().await;
-    let running = start_instance(&store, sign_in, trusted).await;
-    let base = format!("http://{}", running.addr);
-    TestServer {
-        db,
-        store,
-        running: Some(running),
-        base,
+    TestServer::start_with(db, options(sign_in, trusted)).await
+}
+
+fn options(sign_in: SignInLimits, trusted: &[&str]) -> sitrep::Options {
+    sitrep::Options {
+        site_root: "target/site".into(),
+        sign_in,
+        trusted_proxies: trusted.iter().map(|ip| ip.parse().unwrap()).collect(),
+        ..sitrep::Options::default()
     }
 }
 
@@ -40,13 +41,7 @@ async fn start_instance(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let options = sitrep::Options {
-        site_root: "target/site".into(),
-        sign_in,
-        trusted_proxies: trusted.iter().map(|ip| ip.parse().unwrap()).collect(),
-        ..sitrep::Options::default()
-    };
-    sitrep::start_with(store.clone(), listener, options)
+    sitrep::start_with(store.clone(), listener, options(sign_in, trusted))
         .await
         .expect("start")
 }

@@ -107,11 +107,20 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(db: Db) -> TestServer {
+        let options = sitrep::Options {
+            site_root: "target/site".into(),
+            ..sitrep::Options::default()
+        };
+        TestServer::start_with(db, options).await
+    }
+
+    /// A server on `db` configured by `options`.
+    pub async fn start_with(db: Db, options: sitrep::Options) -> TestServer {
         let store = db.open().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
-        let running = sitrep::start(store.clone(), listener, "target/site", false)
+        let running = sitrep::start_with(store.clone(), listener, options)
             .await
             .expect("start");
         let base = format!("http://{}", running.addr);
