@@ -68,12 +68,8 @@ pub async fn sign_in(
         return Err(wrong());
     }
     let store = state.service.store.as_ref();
-    // Counted by the address as typed, without the control characters no account has (and
-    // PostgreSQL cannot store): guessing with them counts as guessing that account.
-    let account: String = app::domain::normalize_email(email)
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
+    // Counted by the address as typed (no control characters: refused above).
+    let account = app::domain::normalize_email(email);
     if let Err(limited) = state.sign_in.begin(store, &account, client).await? {
         return Err(Refused::Limited(limited));
     }
