@@ -1,12 +1,11 @@
 //! The complete incident room through the REST API, on SQLite and on PostgreSQL: every command,
 //! the service catalog, merges, exports, and what stakeholders may not do.
 
-mod common;
 
 use std::time::Duration;
 
 use app::domain::UserRole;
-use common::{assert_problem, Client, Db, SseReader, TestServer};
+use crate::common::{assert_problem, Client, Db, SseReader, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
 

@@ -3,7 +3,6 @@
 //! command ever leaves an incident's version and its events apart. And commands without an
 //! expected version land however many people write at once.
 
-mod common;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -12,7 +11,7 @@ use app::domain::{
     Affected, ClockKind, Command, Milestone, Severity, Status, UserRole, Visibility,
 };
 use chrono::Utc;
-use common::{Client, Db, SseReader, TestServer};
+use crate::common::{Client, Db, SseReader, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -474,7 +473,7 @@ on_both_stores!(
                 json!({"title": "a\u{0}b", "severity": "sev2"}),
             )
             .await;
-        common::assert_problem(
+        crate::common::assert_problem(
             res,
             422,
             "Title contains an invisible control character (U+0000)",
@@ -490,7 +489,7 @@ on_both_stores!(
                 json!({"body": "bell \u{7} and escape \u{1b}[31m"}),
             )
             .await;
-        common::assert_problem(res, 422, "Note contains an invisible control character").await;
+        crate::common::assert_problem(res, 422, "Note contains an invisible control character").await;
         let res = admin
             .send(
                 Method::PUT,
@@ -500,7 +499,7 @@ on_both_stores!(
                 ),
             )
             .await;
-        common::assert_problem(res, 422, "Started must be between the years 1970 and 9999").await;
+        crate::common::assert_problem(res, 422, "Started must be between the years 1970 and 9999").await;
         // Newlines and tabs are text.
         admin.note(id, "line one\r\nline two\tindented").await;
         assert_in_step(&server, &[id]).await;
@@ -513,20 +512,20 @@ on_both_stores!(
                 json!({"email": "iris\u{0}@example.test", "password": "x"}),
             )
             .await;
-        common::assert_problem(res, 401, "Wrong email or password").await;
+        crate::common::assert_problem(res, 401, "Wrong email or password").await;
         // Nor is an address longer than any account's (PostgreSQL cannot index it).
         let long = format!("{}@example.test", "a".repeat(8_000));
         let res = anonymous
             .post_json("/api/v1/session", json!({"email": long, "password": "x"}))
             .await;
-        common::assert_problem(res, 401, "Wrong email or password").await;
+        crate::common::assert_problem(res, 401, "Wrong email or password").await;
         let res = admin
             .post_json(
                 "/api/v1/tokens",
                 json!({"name": "ci\u{0}bot", "scope": "read"}),
             )
             .await;
-        common::assert_problem(
+        crate::common::assert_problem(
             res,
             422,
             "The token's name contains an invisible control character",
@@ -542,7 +541,7 @@ on_both_stores!(
             let res = admin
                 .send(Method::PUT, "/api/v1/sla/policy", Some(policy.clone()))
                 .await;
-            common::assert_problem(res, 422, "a target can be at most 365 days").await;
+            crate::common::assert_problem(res, 422, "a target can be at most 365 days").await;
         }
 
         // The catalog refuses control characters too; decoding errors name the field in words.
@@ -552,20 +551,20 @@ on_both_stores!(
                 json!({"name": "Pay\u{0}ments", "owner_team": "Payments", "tier": 1}),
             )
             .await;
-        common::assert_problem(res, 422, "Name contains an invisible control character").await;
+        crate::common::assert_problem(res, 422, "Name contains an invisible control character").await;
         let res = admin
             .post_json(
                 "/api/v1/services",
                 json!({"name": "Payments", "owner_team": "Payments", "tier": "x"}),
             )
             .await;
-        let problem = common::assert_problem(res, 422, "\"tier\" should be a whole number").await;
+        let problem = crate::common::assert_problem(res, 422, "\"tier\" should be a whole number").await;
         assert!(
             !problem["detail"].as_str().unwrap().contains("u8"),
             "{problem}"
         );
         let res = admin.get("/api/v1/incidents/abc").await;
-        common::assert_problem(res, 400, "\"abc\" where a number").await;
+        crate::common::assert_problem(res, 400, "\"abc\" where a number").await;
     }
 );
 

@@ -2,12 +2,11 @@
 //! checklists, the roster and the role catalog; races on one role; live delivery; history that
 //! survives a restart.
 
-mod common;
 
 use std::time::Duration;
 
 use app::domain::UserRole;
-use common::{assert_problem, Client, Db, SseReader, TestServer};
+use crate::common::{assert_problem, Client, Db, SseReader, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
 

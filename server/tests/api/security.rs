@@ -2,12 +2,11 @@
 //! the security headers, signing out ends the session's streams, and server functions answer
 //! bad bodies with 4xx.
 
-mod common;
 
 use std::time::Duration;
 
 use app::domain::UserRole;
-use common::{Client, Db, SseReader, TestServer};
+use crate::common::{Client, Db, SseReader, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -62,7 +61,7 @@ async fn changing_routes(
 /// A body that would do something for an admin, whatever the route wants.
 fn body_for(path: &str, admin: &Client, svc: i64) -> Value {
     if path.starts_with("/auth/login") || path == "/api/v1/session" {
-        return json!({"email": admin.user.as_ref().unwrap().email, "password": common::PASSWORD});
+        return json!({"email": admin.user.as_ref().unwrap().email, "password": crate::common::PASSWORD});
     }
     json!({
         "title": "t", "severity": "sev1", "summary": "", "body": "hi", "reason": "r",
@@ -207,7 +206,7 @@ on_both_stores!(
             let res = admin
                 .post_json(
                     "/api/v1/session",
-                    json!({"email": admin.user.as_ref().unwrap().email, "password": common::PASSWORD}),
+                    json!({"email": admin.user.as_ref().unwrap().email, "password": crate::common::PASSWORD}),
                 )
                 .await;
             assert_eq!(res.status(), 200);
@@ -225,7 +224,7 @@ async fn login_from_a_foreign_page_makes_no_session() {
     let browser = Client::anonymous(&server.base);
     let form = [
         ("email", user.email.as_str()),
-        ("password", common::PASSWORD),
+        ("password", crate::common::PASSWORD),
         ("next", "/incidents"),
     ];
     let res = browser

@@ -448,11 +448,11 @@ macro_rules! on_both_stores {
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                ($body)(common::Db::sqlite()).await;
+                ($body)($crate::common::Db::sqlite()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                ($body)(common::Db::postgres().await).await;
+                ($body)($crate::common::Db::postgres().await).await;
             }
         }
     };

@@ -1,11 +1,10 @@
 //! Sign-in limits and API tokens against a real server, on SQLite and on PostgreSQL.
 
-mod common;
 
 use std::time::Duration;
 
 use app::domain::UserRole;
-use common::{assert_problem, Client, Db, TestServer, PASSWORD};
+use crate::common::{assert_problem, Client, Db, TestServer, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sitrep::http::sign_in::SignInLimits;

@@ -1,10 +1,9 @@
 //! One store suite, run against SQLite and PostgreSQL.
 
-mod common;
 
 use app::domain::{apply, Actor, EventPayload, EventRecord, Incident, Severity, Status, UserRole};
 use chrono::{SubsecRound, Utc};
-use common::Db;
+use crate::common::Db;
 use sitrep::store::{NewUser, Store, StoreError};
 
 fn event(

@@ -1,11 +1,10 @@
 //! SLA clocks through the REST API, on SQLite and on PostgreSQL: the policy (defaults, admin
 //! edits, bad input) and an incident's clocks following its milestones.
 
-mod common;
 
 use app::domain::UserRole;
 use chrono::{DateTime, Duration, Utc};
-use common::{assert_problem, Db, TestServer};
+use crate::common::{assert_problem, Db, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -140,12 +139,12 @@ on_both_stores!(the_policy_and_an_incidents_clocks, |db: Db| async move {
     server.stop().await;
 });
 
-async fn breaches(client: &common::Client, id: i64) -> Vec<Value> {
+async fn breaches(client: &crate::common::Client, id: i64) -> Vec<Value> {
     entries_of(&timeline(client, id).await, "sla_breached")
 }
 
 /// Moves detection back so the acknowledge clock (5 min for a SEV1) is due in `due_in`.
-async fn due_soon_after(client: &common::Client, id: i64, due_in: Duration) -> DateTime<Utc> {
+async fn due_soon_after(client: &crate::common::Client, id: i64, due_in: Duration) -> DateTime<Utc> {
     let now = Utc::now();
     for (milestone, at) in [
         ("started", now - Duration::minutes(20)),
@@ -169,7 +168,7 @@ async fn due_soon_after(client: &common::Client, id: i64, due_in: Duration) -> D
     instant(&clock(&sla, "acknowledge")["deadline"])
 }
 
-async fn wait_for_breaches(client: &common::Client, id: i64, n: usize) -> Vec<Value> {
+async fn wait_for_breaches(client: &crate::common::Client, id: i64, n: usize) -> Vec<Value> {
     for _ in 0..100 {
         let found = breaches(client, id).await;
         if found.len() >= n {
@@ -218,7 +217,7 @@ on_both_stores!(
         "started_at": incident["detected_at"], "deadline": incident["detected_at"]}});
         let res = iris.send(Method::POST, "/fn/act", Some(act)).await;
         assert_eq!(res.status().as_u16(), 403);
-        let res = common::Client::anonymous(&server.url(""))
+        let res = crate::common::Client::anonymous(&server.url(""))
             .post_json(
                 "/api/v1/session",
                 json!({"email": "sitrep@system.invalid", "password": "!"}),
@@ -288,7 +287,7 @@ fn entries_of(timeline: &Value, kind: &str) -> Vec<Value> {
         .collect()
 }
 
-async fn timeline(client: &common::Client, id: i64) -> Value {
+async fn timeline(client: &crate::common::Client, id: i64) -> Value {
     client
         .ok(
             Method::GET,
@@ -355,7 +354,7 @@ on_both_stores!(
             .unwrap();
         assert_eq!(row["sla"], got["sla"]);
 
-        let mut watcher = common::SseReader::open(
+        let mut watcher = crate::common::SseReader::open(
             &sam,
             &format!("/api/v1/stream?topics=incident:{sev1_id}"),
             None,
@@ -487,7 +486,7 @@ on_both_stores!(
 
 /// `sitrep_sla_breaches_total{clock=…,severity=…}` from `/metrics`, if present.
 async fn breach_metric(server: &TestServer, clock: &str, severity: &str) -> Option<f64> {
-    let text = common::Client::anonymous(&server.url(""))
+    let text = crate::common::Client::anonymous(&server.url(""))
         .get("/metrics")
         .await
         .text()
@@ -563,9 +562,9 @@ on_both_stores!(every_stream_hears_of_a_policy_change, |db: Db| async move {
     let id = iris.declare("Quiet SEV3", "sev3").await["id"]
         .as_i64()
         .unwrap();
-    let mut list = common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
+    let mut list = crate::common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
     let mut room =
-        common::SseReader::open(&sam, &format!("/api/v1/stream?topics=incident:{id}"), None).await;
+        crate::common::SseReader::open(&sam, &format!("/api/v1/stream?topics=incident:{id}"), None).await;
     // On connect: the policy as it is (never edited: revision 0).
     let wait = std::time::Duration::from_secs(1);
     assert_eq!(list.settings_revision("sla_policy", wait).await, Some(0));
@@ -583,7 +582,7 @@ on_both_stores!(every_stream_hears_of_a_policy_change, |db: Db| async move {
     assert_eq!(list.settings_revision("sla_policy", wait).await, None);
     // A stream that (re)connects hears the current revision first: a page that missed the
     // change while loading or disconnected refetches.
-    let mut late = common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
+    let mut late = crate::common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
     assert_eq!(late.settings_revision("sla_policy", wait).await, Some(1));
     server.stop().await;
 });
@@ -597,8 +596,8 @@ async fn a_policy_change_reaches_streams_on_every_instance() {
     let iris = first.client(UserRole::Admin).await;
     let sam = first.client(UserRole::Responder).await;
     let there = sam.signed_in_at(&format!("http://{}", second.addr)).await;
-    let mut far = common::SseReader::open(&there, "/api/v1/stream?topics=incidents", None).await;
-    let mut near = common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
+    let mut far = crate::common::SseReader::open(&there, "/api/v1/stream?topics=incidents", None).await;
+    let mut near = crate::common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
     let wait = std::time::Duration::from_secs(1);
     assert_eq!(far.settings_revision("sla_policy", wait).await, Some(0));
     assert_eq!(near.settings_revision("sla_policy", wait).await, Some(0));
@@ -620,7 +619,7 @@ async fn a_policy_change_reaches_streams_on_every_instance() {
 
 /// PUT /api/v1/sla/policy with `If-Match: "<revision>"`.
 async fn put_policy_if(
-    client: &common::Client,
+    client: &crate::common::Client,
     policy: &Value,
     if_match: &str,
 ) -> reqwest::Response {

@@ -1,9 +1,8 @@
 //! The REST API against a real server, on SQLite and on PostgreSQL.
 
-mod common;
 
 use app::domain::UserRole;
-use common::{assert_problem, Client, Db, TestServer};
+use crate::common::{assert_problem, Client, Db, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -36,7 +35,7 @@ on_both_stores!(session_sign_in_me_and_sign_out, |db: Db| async move {
     let res = client
         .post_json(
             "/api/v1/session",
-            json!({"email": "ADA@example.test", "password": common::PASSWORD}),
+            json!({"email": "ADA@example.test", "password": crate::common::PASSWORD}),
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -474,7 +473,7 @@ on_both_stores!(data_survives_a_restart, |db: Db| async move {
     let res = client
         .post_json(
             "/api/v1/session",
-            json!({"email": email, "password": common::PASSWORD}),
+            json!({"email": email, "password": crate::common::PASSWORD}),
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);

@@ -1,14 +1,13 @@
 //! The live stream, read by a real SSE client.
 
-mod common;
 
 use std::time::Duration;
 
 use app::domain::{LiveEvent, UserRole};
-use common::{assert_problem, Db, SseReader, TestServer};
+use crate::common::{assert_problem, Db, SseReader, TestServer};
 use serde_json::json;
 
-fn live(sse: &common::Sse) -> LiveEvent {
+fn live(sse: &crate::common::Sse) -> LiveEvent {
     serde_json::from_str(&sse.data).expect("LiveEvent JSON")
 }
 

@@ -1,0 +1,16 @@
+//! Sitrep's integration tests: one binary (linking the server once), a module per area. Each
+//! test starts a real server on an ephemeral port over a real database: a temporary SQLite file
+//! or a fresh PostgreSQL database (see `common`).
+
+#[macro_use]
+mod common;
+
+mod commands;
+mod rest;
+mod roles;
+mod room;
+mod security;
+mod sla;
+mod store;
+mod stream;
+mod tokens;
