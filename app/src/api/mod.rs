@@ -112,14 +112,14 @@ pub async fn declare_incident(
     severity: String,
     summary: String,
 ) -> Result<Incident, AppError> {
-    use crate::domain::{Command, Severity};
+    use crate::domain::{Command, Declaration, Severity};
     crate::backend::handle(|viewer, backend| async move {
         let severity = Severity::parse(&severity).map_err(AppError::unprocessable)?;
-        let command = Command::Declare {
+        let command = Command::Declare(Declaration {
             title,
             severity,
             summary,
-        };
+        });
         let (incident, _) = backend.execute(&viewer, None, command).await?;
         Ok(incident)
     })
@@ -128,10 +128,14 @@ pub async fn declare_incident(
 
 #[server(prefix = "/fn", endpoint = "note")]
 pub async fn post_note(incident_id: i64, body: String) -> Result<EventRecord, AppError> {
-    use crate::domain::Command;
+    use crate::domain::{Command, TimelineCommand};
     crate::backend::handle(|viewer, backend| async move {
         let (_, mut events) = backend
-            .execute(&viewer, Some(incident_id), Command::PostNote { body })
+            .execute(
+                &viewer,
+                Some(incident_id),
+                Command::Timeline(TimelineCommand::PostNote { body }),
+            )
             .await?;
         events
             .pop()
@@ -146,13 +150,13 @@ pub async fn change_status(
     status: String,
     expected_version: i64,
 ) -> Result<Incident, AppError> {
-    use crate::domain::{Command, Status};
+    use crate::domain::{Command, LifecycleCommand, Status};
     crate::backend::handle(|viewer, backend| async move {
         let status = Status::parse(&status).map_err(AppError::unprocessable)?;
-        let command = Command::ChangeStatus {
+        let command = Command::Lifecycle(LifecycleCommand::ChangeStatus {
             status,
             expected_version,
-        };
+        });
         let (incident, _) = backend.execute(&viewer, Some(incident_id), command).await?;
         Ok(incident)
     })

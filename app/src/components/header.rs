@@ -1,11 +1,11 @@
 use leptos::prelude::*;
 
 use super::LiveBadge;
-use crate::domain::User;
+use crate::domain::{Action as Right, User};
 
 #[component]
 pub fn AppHeader(viewer: User) -> impl IntoView {
-    let read_only = !viewer.can_write();
+    let read_only = !viewer.may(Right::ChangeIncidents);
     view! {
         <header class="app-header">
             <a class="brand" href="/incidents">"Sitrep"</a>

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::Status;
+use super::incident::values::Status;
 
 /// Why the domain refused a command. Every variant carries enough to tell a person what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,6 +23,11 @@ pub enum DomainError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+}
+
+/// Refuses with `message` as [`DomainError::Invalid`].
+pub(crate) fn invalid<T>(message: impl Into<String>) -> Result<T, DomainError> {
+    Err(DomainError::Invalid(message.into()))
 }
 
 fn illegal_transition_message(from: Status, to: Status) -> String {

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::Actor;
+use super::user::Actor;
 
 /// Who has an incident's room open right now. Sent live (SSE `event: presence`) whenever
 /// someone arrives or leaves; never stored.

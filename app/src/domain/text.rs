@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
-use super::DomainError;
+use super::error::DomainError;
 
 /// The first year a time may fall in.
 pub const EARLIEST_YEAR: i32 = 1970;

@@ -1,4 +1,8 @@
+//! Who people are, and what they may do.
+
 use serde::{Deserialize, Serialize};
+
+use super::error::DomainError;
 
 /// What a person may do in Sitrep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -33,13 +37,32 @@ impl UserRole {
     }
 
     pub fn parse(input: &str) -> Result<UserRole, String> {
-        super::parse_key(input, "role", &UserRole::ALL, UserRole::key)
+        super::keys::parse_key(input, "role", &UserRole::ALL, UserRole::key)
     }
 
-    /// May this role change incidents? Stakeholders are read-only.
-    pub fn can_write(self) -> bool {
-        !matches!(self, UserRole::Stakeholder)
+    /// May someone in this role do `action`? Stakeholders change nothing; settings and the
+    /// roster are the admins'. The one place these rights are written: the server refuses what
+    /// this refuses, and the screens offer only what it allows.
+    pub fn may(self, action: Action) -> bool {
+        match action {
+            Action::ChangeIncidents
+            | Action::ChangeServices
+            | Action::HoldRole
+            | Action::IssueWriteTokens => self != UserRole::Stakeholder,
+            Action::ChangeSlaPolicy
+            | Action::ChangeRoleCatalog
+            | Action::ChangeRoster
+            | Action::ManageEveryonesTokens => self == UserRole::Admin,
+        }
     }
+}
+
+/// Who did it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Actor {
+    pub id: i64,
+    pub name: String,
 }
 
 /// A person who can sign in.
@@ -58,9 +81,60 @@ pub struct User {
     pub on_call: bool,
 }
 
+/// What someone may be allowed to do, beyond reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Declare, write on and change incidents.
+    ChangeIncidents,
+    /// Add and edit services in the catalog.
+    ChangeServices,
+    /// Be given a role on an incident.
+    HoldRole,
+    /// Create API tokens that can change things.
+    IssueWriteTokens,
+    ChangeSlaPolicy,
+    ChangeRoleCatalog,
+    /// Set people's teams and who is on call.
+    ChangeRoster,
+    /// See and revoke everyone's API tokens, not only one's own.
+    ManageEveryonesTokens,
+}
+
+impl Action {
+    /// Why someone who may not do it is refused.
+    pub fn refusal(self) -> &'static str {
+        match self {
+            Action::ChangeIncidents => {
+                "Your role (stakeholder) can read incidents but not change them."
+            }
+            Action::ChangeServices => {
+                "Your role (stakeholder) can read the service catalog but not change it."
+            }
+            Action::HoldRole => "A stakeholder (read-only) cannot hold a role.",
+            Action::IssueWriteTokens => {
+                "Stakeholders can create read tokens only: they cannot change anything."
+            }
+            Action::ChangeSlaPolicy => "Only an admin can change the SLA policy.",
+            Action::ChangeRoleCatalog => "Only an admin can change the role catalog.",
+            Action::ChangeRoster => "Only an admin can change the roster.",
+            Action::ManageEveryonesTokens => "Only an admin can manage everyone's API tokens.",
+        }
+    }
+}
+
 impl User {
-    pub fn can_write(&self) -> bool {
-        self.role.can_write()
+    /// May this person do `action`? See [`UserRole::may`].
+    pub fn may(&self, action: Action) -> bool {
+        self.role.may(action)
+    }
+
+    /// [`User::may`], refused in words.
+    pub fn require(&self, action: Action) -> Result<(), DomainError> {
+        if self.may(action) {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden(action.refusal().to_owned()))
+        }
     }
 
     /// Initials for avatars: "Iris Chen" -> "IC".
@@ -78,4 +152,22 @@ impl User {
 /// the same on every database.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stakeholders_change_nothing_and_settings_are_the_admins() {
+        for role in UserRole::ALL {
+            let writes = role != UserRole::Stakeholder;
+            assert_eq!(role.may(Action::ChangeIncidents), writes, "{role:?}");
+            assert_eq!(role.may(Action::HoldRole), writes, "{role:?}");
+            let admin = role == UserRole::Admin;
+            assert_eq!(role.may(Action::ChangeSlaPolicy), admin, "{role:?}");
+            assert_eq!(role.may(Action::ChangeRoleCatalog), admin, "{role:?}");
+            assert_eq!(role.may(Action::ChangeRoster), admin, "{role:?}");
+        }
+    }
 }

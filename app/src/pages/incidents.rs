@@ -10,8 +10,8 @@ use crate::components::{
     SeverityBadge, StatusBadge,
 };
 use crate::domain::{
-    apply, human_duration, thousands, EventPayload, Incident, Service, Severity, Status,
-    SUMMARY_MAX_CHARS, TITLE_MAX_CHARS,
+    apply, human_duration, thousands, Action as Right, EventPayload, Incident, Service, Severity,
+    Status, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS,
 };
 use crate::live::{use_live, LiveMessage};
 
@@ -104,7 +104,7 @@ fn IncidentsView(
         }
     });
 
-    let can_write = viewer.can_write();
+    let can_write = viewer.may(Right::ChangeIncidents);
     view! {
         <AppHeader viewer=viewer/>
         <main class="page">

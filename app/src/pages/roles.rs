@@ -6,7 +6,7 @@ use leptos_meta::Title;
 
 use crate::api::{get_role_catalog, save_role_catalog, RolesSnapshot};
 use crate::components::{AppHeader, ErrorNotice, LoadError};
-use crate::domain::{AppError, RoleCatalog, RoleDef, UserRole};
+use crate::domain::{Action as Right, AppError, RoleCatalog, RoleDef};
 
 #[component]
 pub fn RolesPage() -> impl IntoView {
@@ -77,7 +77,7 @@ fn RolesView(snapshot: RolesSnapshot) -> impl IntoView {
     } = snapshot;
     let live = crate::live::use_live();
     Effect::new(move |_| live.stop());
-    let admin = viewer.role == UserRole::Admin;
+    let admin = viewer.may(Right::ChangeRoleCatalog);
     let drafts = RwSignal::new(catalog.roles.into_iter().map(Draft::of).collect::<Vec<_>>());
     let error = RwSignal::new(None::<AppError>);
     let saved = RwSignal::new(false);

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::api::{list_services, SaveService, ServicesSnapshot};
 use crate::components::{AppHeader, ErrorNotice, LoadError};
-use crate::domain::{tier_label, Service};
+use crate::domain::{tier_label, Action as Right, Service};
 
 #[component]
 pub fn ServicesPage() -> impl IntoView {
@@ -30,7 +30,7 @@ fn CatalogView(snapshot: ServicesSnapshot) -> impl IntoView {
     let live = crate::live::use_live();
     Effect::new(move |_| live.stop());
     let services = RwSignal::new(services);
-    let can_write = viewer.can_write();
+    let can_write = viewer.may(Right::ChangeServices);
     let editing = RwSignal::new(None::<i64>);
     let saved = move |s: Service| {
         services.update(|all| {

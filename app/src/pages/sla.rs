@@ -9,8 +9,8 @@ use leptos_meta::Title;
 use crate::api::{get_sla_policy, save_sla_policy, SlaPolicySaved, SlaSnapshot};
 use crate::components::{AppHeader, ErrorNotice, LoadError};
 use crate::domain::{
-    AppError, Calendar, ClockKind, ErrorKind, Severity, SeverityTargets, SlaPolicy, Target, Unit,
-    UserRole, Vocabulary,
+    Action as Right, AppError, Calendar, ClockKind, ErrorKind, Severity, SeverityTargets,
+    SlaPolicy, Target, Unit, Vocabulary,
 };
 
 #[component]
@@ -218,7 +218,7 @@ fn SlaView(snapshot: SlaSnapshot) -> impl IntoView {
     } = snapshot;
     let live = crate::live::use_live();
     Effect::new(move |_| live.stop());
-    let admin = viewer.role == UserRole::Admin;
+    let admin = viewer.may(Right::ChangeSlaPolicy);
     let draft = RwSignal::new(Draft::of(&policy.policy));
     // The revision the draft was loaded from: a save made on an older one is refused.
     let revision = RwSignal::new(policy.revision);

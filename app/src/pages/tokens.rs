@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
 use crate::api::{ApiToken, CreatedToken, TokensSnapshot};
 use crate::components::{format_datetime, AppHeader, ErrorNotice, LoadError};
-use crate::domain::UserRole;
+use crate::domain::Action as Right;
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
@@ -32,8 +32,8 @@ fn TokensView(snapshot: TokensSnapshot) -> impl IntoView {
     let live = crate::live::use_live();
     Effect::new(move |_| live.stop());
     let tokens = RwSignal::new(tokens);
-    let admin = viewer.role == UserRole::Admin;
-    let can_write = viewer.can_write();
+    let admin = viewer.may(Right::ManageEveryonesTokens);
+    let can_write = viewer.may(Right::IssueWriteTokens);
 
     let create = ServerAction::<CreateToken>::new();
     let created = RwSignal::new(None::<CreatedToken>);

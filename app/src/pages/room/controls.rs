@@ -5,14 +5,15 @@ use leptos::prelude::*;
 use super::{action_error, Room};
 use crate::api::{ChangeStatus, PostNote};
 use crate::components::{use_vocabulary, ErrorNotice};
-use crate::domain::{thousands, Command, Severity, Status, NOTE_MAX_CHARS, REASON_MAX_CHARS};
+use crate::domain::{
+    thousands, Command, LifecycleCommand, Severity, Status, NOTE_MAX_CHARS, REASON_MAX_CHARS,
+};
 
 const ACK_ID: &str = "acknowledge";
 
 #[component]
 pub fn Controls(room: Room) -> impl IntoView {
-    let incident = room.incident;
-    let can_ack = move || incident.with(|i| i.acknowledged_at.is_none() && i.status.is_active());
+    let can_ack = move || room.accepts(LifecycleCommand::Acknowledge);
     // The Acknowledge button goes once it has done its work; had it focus, the focus would fall
     // to the page body. It moves on to the status, the next thing a responder does.
     let status_select = NodeRef::<leptos::html::Select>::new();
@@ -55,7 +56,7 @@ fn Acknowledge(room: Room, acknowledging: StoredValue<bool>) -> impl IntoView {
                 disabled=move || action.pending().get()
                 on:click=move |_| {
                     acknowledging.set_value(true);
-                    action.dispatch(Command::Acknowledge);
+                    action.dispatch(Command::Lifecycle(LifecycleCommand::Acknowledge));
                 }
             >
                 "Acknowledge"
@@ -174,11 +175,11 @@ fn SeverityForm(room: Room) -> impl IntoView {
         let severity = choice
             .get_untracked()
             .unwrap_or_else(|| current.get_untracked());
-        action.dispatch(Command::ChangeSeverity {
+        action.dispatch(Command::Lifecycle(LifecycleCommand::ChangeSeverity {
             severity,
             reason: reason.get_untracked(),
             expected_version: seen.get_untracked().unwrap_or_else(|| room.version()),
-        });
+        }));
         seen.set(None);
     };
     let options = move || {
@@ -195,7 +196,13 @@ fn SeverityForm(room: Room) -> impl IntoView {
             .collect_view()
     };
     view! {
-        <Show when=move || room.incident.with(|i| i.status != Status::Closed)>
+        <Show when=move || {
+            room.takes(LifecycleCommand::ChangeSeverity {
+                severity: room.incident.with(|i| i.severity),
+                reason: String::new(),
+                expected_version: 0,
+            })
+        }>
             <div class="control">
                 <form class="inline-form severity-form" aria-label="Change severity" on:submit=submit>
                     <label for="severity-select">"Severity"</label>
@@ -244,10 +251,10 @@ fn MergeForm(room: Room) -> impl IntoView {
         match digits.parse::<i64>() {
             Ok(target_id) => {
                 local_error.set(None);
-                action.dispatch(Command::MergeInto {
+                action.dispatch(Command::Lifecycle(LifecycleCommand::MergeInto {
                     target_id,
                     expected_version: room.version(),
-                });
+                }));
             }
             Err(_) => local_error.set(Some(crate::domain::AppError::unprocessable(format!(
                 "\"{raw}\" is not an incident reference: give its number, e.g. INC-12 or 12."
@@ -256,7 +263,12 @@ fn MergeForm(room: Room) -> impl IntoView {
     };
     let error = Signal::derive(move || local_error.get().or_else(|| action_error(action).get()));
     view! {
-        <Show when=move || room.incident.with(|i| !i.status.is_final())>
+        <Show when=move || {
+            room.takes(LifecycleCommand::MergeInto {
+                target_id: 0,
+                expected_version: 0,
+            })
+        }>
             <details class="control merge">
                 <summary>"Merge as duplicate…"</summary>
                 <form class="inline-form" aria-label="Merge into another incident" on:submit=submit>

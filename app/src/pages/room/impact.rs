@@ -5,7 +5,16 @@ use leptos::prelude::*;
 
 use super::{action_error, Room};
 use crate::components::ErrorNotice;
-use crate::domain::{tier_label, Affected, Command, Service, IMPACT_MAX_CHARS};
+use crate::domain::{tier_label, Affected, Command, ImpactCommand, Service, IMPACT_MAX_CHARS};
+
+/// An impact update, as far as showing its control goes (what it says is typed later).
+fn update_impact() -> ImpactCommand {
+    ImpactCommand::Update {
+        customer_impact: String::new(),
+        affected: Affected::Unknown,
+        expected_version: 0,
+    }
+}
 
 #[component]
 pub fn ImpactPanel(room: Room) -> impl IntoView {
@@ -24,7 +33,7 @@ pub fn ImpactPanel(room: Room) -> impl IntoView {
         <section class="panel impact" aria-label="Impact">
             <div class="panel-head">
                 <h2>"Impact"</h2>
-                <Show when=move || room.writable() && !editing.get()>
+                <Show when=move || room.takes(update_impact()) && !editing.get()>
                     <button type="button" class="link" on:click=move |_| editing.set(true)>
                         "Edit impact"
                     </button>
@@ -68,7 +77,7 @@ pub fn ImpactPanel(room: Room) -> impl IntoView {
             <Show when=move || incident.with(|i| i.services.is_empty())>
                 <p class="empty">"No services linked yet."</p>
             </Show>
-            <Show when=move || room.writable()>
+            <Show when=move || room.takes(ImpactCommand::LinkService { service_id: 0 })>
                 <LinkService room=room/>
             </Show>
         </section>
@@ -94,12 +103,12 @@ fn ImpactForm(room: Room, editing: RwSignal<bool>) -> impl IntoView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        action.dispatch(Command::UpdateImpact {
+        action.dispatch(Command::Impact(ImpactCommand::Update {
             customer_impact: text.get_untracked(),
             affected: affected.get_untracked(),
             // The version the form was opened on: an impact edited meanwhile is a conflict.
             expected_version: version0,
-        });
+        }));
     };
     view! {
         <form class="stack" aria-label="Edit impact" on:submit=submit>
@@ -167,13 +176,13 @@ fn LinkedService(room: Room, id: i64, name: String, facts: Option<Service>) -> i
         <li class="service" data-service-id=id>
             <strong>{name}</strong>
             {details}
-            <Show when=move || room.writable()>
+            <Show when=move || room.takes(ImpactCommand::UnlinkService { service_id: id })>
                 <button
                     type="button"
                     class="link"
                     aria-label=label.clone()
                     on:click=move |_| {
-                        action.dispatch(Command::UnlinkService { service_id: id });
+                        action.dispatch(Command::Impact(ImpactCommand::UnlinkService { service_id: id }));
                     }
                 >
                     "Unlink"
@@ -207,7 +216,7 @@ fn LinkService(room: Room) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if let Ok(service_id) = choice.get_untracked().parse::<i64>() {
-            action.dispatch(Command::LinkService { service_id });
+            action.dispatch(Command::Impact(ImpactCommand::LinkService { service_id }));
         }
     };
     view! {

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::{action_error, Room};
 use crate::components::{format_datetime, ErrorNotice};
-use crate::domain::{AppError, Command, Milestone, REASON_MAX_CHARS};
+use crate::domain::{AppError, Command, LifecycleCommand, Milestone, REASON_MAX_CHARS};
 
 /// Reads a `datetime-local` value, taken as UTC.
 fn parse_utc(raw: &str) -> Result<DateTime<Utc>, AppError> {
@@ -66,12 +66,12 @@ fn MilestoneRow(room: Room, milestone: Milestone) -> impl IntoView {
         match parse_utc(&at.get_untracked()) {
             Ok(when) => {
                 local_error.set(None);
-                action.dispatch(Command::SetTimestamp {
+                action.dispatch(Command::Lifecycle(LifecycleCommand::SetTimestamp {
                     milestone,
                     at: when,
                     reason: reason.get_untracked(),
                     expected_version: seen_version.get_value(),
-                });
+                }));
             }
             Err(e) => local_error.set(Some(e)),
         }
@@ -87,7 +87,16 @@ fn MilestoneRow(room: Room, milestone: Milestone) -> impl IntoView {
                     Some(v) => view! { <time datetime=v.to_rfc3339()>{format_datetime(v)}</time> }.into_any(),
                     None => view! { <span class="not-yet">"—"</span> }.into_any(),
                 }}
-                <Show when=move || room.writable() && value.get().is_some() && !editing.get()>
+                <Show when=move || {
+                    value.get().is_some_and(|at| {
+                        room.takes(LifecycleCommand::SetTimestamp {
+                            milestone,
+                            at,
+                            reason: String::new(),
+                            expected_version: 0,
+                        })
+                    }) && !editing.get()
+                }>
                     <button
                         type="button"
                         class="link"

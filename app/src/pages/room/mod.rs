@@ -19,8 +19,9 @@ use crate::components::{
     StatusBadge, Vocab,
 };
 use crate::domain::{
-    apply, human_duration, Actor, AppError, Clock, Command, EventPayload, EventRecord, Incident,
-    Person, RevisedPolicy, Service, Status, INCIDENT_COMMANDER,
+    apply, decide, human_duration, Action as Right, Actor, AppError, Clock, Command, Context,
+    EventPayload, EventRecord, Incident, Person, RevisedPolicy, Service, TimelineCommand,
+    INCIDENT_COMMANDER,
 };
 use crate::live::{use_live, LiveMessage};
 
@@ -210,9 +211,32 @@ impl Room {
         action
     }
 
-    /// May the viewer change this incident now? (Not a stakeholder, not merged away.)
+    /// Would the domain take `command` from the viewer on this incident as it stands (leaving
+    /// aside what they type)? A control is shown exactly when it would.
+    fn takes(&self, command: impl Into<Command>) -> bool {
+        let command = command.into();
+        self.can_write && self.incident.with(|i| i.takes(&command))
+    }
+
+    /// Would the domain accept `command` from the viewer now, as it is (for controls that send
+    /// a command with nothing to type, such as Acknowledge)?
+    fn accepts(&self, command: impl Into<Command>) -> bool {
+        let command = command.into();
+        let ctx = Context {
+            actor_id: self.viewer_id,
+            ..Context::default()
+        };
+        self.can_write
+            && self
+                .incident
+                .with(|i| decide(Some(i), &command, &ctx).is_ok())
+    }
+
+    /// May the viewer write on this incident now (a note, say)?
     fn writable(&self) -> bool {
-        self.can_write && self.incident.with(|i| i.status != Status::Merged)
+        self.takes(TimelineCommand::PostNote {
+            body: String::new(),
+        })
     }
 
     fn version(&self) -> i64 {
@@ -265,7 +289,7 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
     let room = Room {
         id: incident.with_untracked(|i| i.id),
         viewer_id: viewer.id,
-        can_write: viewer.can_write(),
+        can_write: viewer.may(Right::ChangeIncidents),
         incident,
         timeline: RwSignal::new(entries),
         services: RwSignal::new(services),

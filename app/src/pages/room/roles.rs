@@ -11,8 +11,8 @@ use super::Room;
 use crate::clock::use_clock;
 use crate::components::{format_datetime, use_live_vocabulary, ErrorNotice};
 use crate::domain::{
-    describe_payload, Actor, AppError, Command, EventPayload, Person, RoleBoard, RoleDef,
-    INCIDENT_COMMANDER,
+    describe_payload, Actor, AppError, Command, EventPayload, Person, RoleBoard, RoleCommand,
+    RoleDef, INCIDENT_COMMANDER,
 };
 
 /// A card being moved: who, and from which role (`None`: from the roster).
@@ -295,10 +295,11 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
         None => {}
     });
     let editable = Signal::derive(move || {
-        room.writable()
-            && room
-                .incident
-                .with(|i| i.status != crate::domain::Status::Closed)
+        room.takes(RoleCommand::Relieve {
+            role: String::new(),
+            person_id: 0,
+            expected_version: 0,
+        })
     });
     let targets = Memo::new(move |_| {
         let mut targets = vec![None];
@@ -756,13 +757,17 @@ fn Checklist(board: Board, role: String, items: Vec<String>) -> impl IntoView {
     let room = board.room;
     let tick = room.action();
     let role = StoredValue::new(role);
-    // The role's holders and the commander tick.
+    // Whom the board lets tick (its holders and the commander), while the incident takes ticks.
     let may_tick = move || {
-        board.editable.get()
-            && board.shown.with(|b| {
-                role.with_value(|r| b.holds(r, room.viewer_id))
-                    || b.holds(INCIDENT_COMMANDER, room.viewer_id)
-            })
+        let sample = RoleCommand::TickChecklist {
+            role: String::new(),
+            item: String::new(),
+            done: true,
+        };
+        room.takes(sample)
+            && board
+                .shown
+                .with(|b| role.with_value(|r| b.may_tick(r, room.viewer_id)))
     };
     // A refused tick puts the box back as the board has it.
     let reverted = RwSignal::new(0u32);
@@ -795,11 +800,11 @@ fn Checklist(board: Board, role: String, items: Vec<String>) -> impl IntoView {
                             }
                             disabled=move || !may_tick() || tick.pending().get()
                             on:change=move |ev| {
-                                tick.dispatch(Command::TickChecklist {
+                                tick.dispatch(Command::Roles(RoleCommand::TickChecklist {
                                     role: role.get_value(),
                                     item: item.get_value(),
                                     done: event_target_checked(&ev),
-                                });
+                                }));
                             }
                         />
                         {item.get_value()}

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use super::{action_error, Room};
 use crate::components::{format_day, format_time, use_vocabulary, ErrorNotice, RoleName};
 use crate::domain::{
-    timeline_view, Category, Command, Entry, EventPayload, Visibility, NOTE_MAX_CHARS,
+    timeline_view, Category, Command, Entry, EventPayload, TimelineCommand, Visibility,
+    NOTE_MAX_CHARS,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -358,7 +359,7 @@ fn TimelineEntry(room: Room, entry: Entry) -> impl IntoView {
                     {format_time(event.at)}
                 </time>
                 {pinned.then(|| view! { <span class="badge key-moment">"Key moment"</span> })}
-                <Show when=move || room.writable() && !deleted>
+                <Show when=move || room.takes(TimelineCommand::Pin { event_id: id }) && !deleted>
                     <EntryActions room=room id=id pinned=pinned own_note=own_note editing=editing/>
                 </Show>
             </div>
@@ -388,9 +389,9 @@ fn EntryActions(
                 disabled=move || action.pending().get()
                 on:click=move |_| {
                     action.dispatch(if pinned {
-                        Command::Unpin { event_id: id }
+                        Command::Timeline(TimelineCommand::Unpin { event_id: id })
                     } else {
-                        Command::Pin { event_id: id }
+                        Command::Timeline(TimelineCommand::Pin { event_id: id })
                     });
                 }
             >
@@ -408,7 +409,7 @@ fn EntryActions(
                         type="button"
                         class="link danger"
                         on:click=move |_| {
-                            action.dispatch(Command::DeleteNote { event_id: id });
+                            action.dispatch(Command::Timeline(TimelineCommand::DeleteNote { event_id: id }));
                         }
                     >
                         "Confirm delete"
@@ -432,10 +433,10 @@ fn EditNote(room: Room, id: i64, body: String, editing: RwSignal<bool>) -> impl 
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        action.dispatch(Command::EditNote {
+        action.dispatch(Command::Timeline(TimelineCommand::EditNote {
             event_id: id,
             body: text.get_untracked(),
-        });
+        }));
     };
     let field = format!("edit-note-{id}");
     view! {

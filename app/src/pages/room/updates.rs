@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::{action_error, Room};
 use crate::clock::use_clock;
 use crate::components::{relative, use_vocabulary, ErrorNotice};
-use crate::domain::{thousands, ClockKind, Command, Visibility, UPDATE_MAX_CHARS};
+use crate::domain::{thousands, ClockKind, Command, TimelineCommand, Visibility, UPDATE_MAX_CHARS};
 
 #[component]
 pub fn UpdatesPanel(room: Room) -> impl IntoView {
@@ -56,7 +56,12 @@ pub fn UpdatesPanel(room: Room) -> impl IntoView {
                 <dt>"Next update due"</dt>
                 <dd data-testid="next-update-due" class:overdue=overdue>{due_text}</dd>
             </dl>
-            <Show when=move || room.writable() && incident.with(|i| !i.status.is_final())>
+            <Show when=move || {
+                room.takes(TimelineCommand::PublishUpdate {
+                    visibility: Visibility::Internal,
+                    body: String::new(),
+                })
+            }>
                 <UpdateForm room=room/>
             </Show>
         </section>
@@ -82,10 +87,10 @@ fn UpdateForm(room: Room) -> impl IntoView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        action.dispatch(Command::PublishUpdate {
+        action.dispatch(Command::Timeline(TimelineCommand::PublishUpdate {
             visibility: visibility.get_untracked(),
             body: body.get_untracked(),
-        });
+        }));
     };
     view! {
         <form class="stack" aria-label="Write a status update" on:submit=submit>

@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Category, EventPayload, EventRecord, Incident, Vocabulary};
+use super::event::{Category, EventPayload, EventRecord};
+use super::state::Incident;
+use super::values::Milestone;
+use crate::domain::vocabulary::Vocabulary;
 
 /// The latest text of an edited note.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,7 +220,7 @@ pub fn to_markdown(incident: &Incident, entries: &[Entry], vocab: &Vocabulary) -
         let names: Vec<&str> = incident.services.iter().map(|s| s.name.as_str()).collect();
         out.push_str(&format!("- Services: {}\n", names.join(", ")));
     }
-    for m in super::Milestone::ALL {
+    for m in Milestone::ALL {
         out.push_str(&format!("- {}: {}\n", m.label(), ts(incident.milestone(m))));
     }
     out.push_str("\n## Timeline\n\n");

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{DomainError, ServiceRef};
+use super::error::DomainError;
+use super::incident::values::ServiceRef;
 
 pub const SERVICE_NAME_MAX_CHARS: usize = 100;
 pub const SERVICE_TEAM_MAX_CHARS: usize = 100;

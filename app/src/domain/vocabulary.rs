@@ -8,7 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{RoleCatalog, Severity, Status};
+use super::incident::values::{Severity, Status};
+use super::roles::catalog::RoleCatalog;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

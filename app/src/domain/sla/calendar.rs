@@ -1,4 +1,4 @@
-//! SLA clock arithmetic: how long a target is, when it falls due, and how much of it has been
+//! SLA time arithmetic: when a length of counted time falls due, and how much of it has been
 //! used — in wall-clock time, or in business time (working days and hours in a named time zone,
 //! minus holidays), with pauses (a clock that stops while a condition holds, such as a ticket
 //! waiting on its requester).
@@ -59,7 +59,7 @@ impl Calendar {
     pub fn validate(&self) -> Result<(), String> {
         self.zone()?;
         for day in &self.holidays {
-            super::text::check_date("A holiday", *day).map_err(|e| e.to_string())?;
+            crate::domain::text::check_date("A holiday", *day).map_err(|e| e.to_string())?;
         }
         if self.working_days.is_empty() {
             return Err("Pick at least one working day.".into());
@@ -245,168 +245,10 @@ impl<'a> Counting<'a> {
     }
 }
 
-/// How long a target is, in the unit an admin thinks in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Unit {
-    Minutes,
-    Hours,
-    Days,
-    BusinessHours,
-    /// Working days of the calendar (a working day is its opening hours long).
-    BusinessDays,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Target {
-    pub amount: u32,
-    pub unit: Unit,
-}
-
-impl Target {
-    pub const fn minutes(amount: u32) -> Target {
-        Target {
-            amount,
-            unit: Unit::Minutes,
-        }
-    }
-    pub const fn hours(amount: u32) -> Target {
-        Target {
-            amount,
-            unit: Unit::Hours,
-        }
-    }
-    pub const fn days(amount: u32) -> Target {
-        Target {
-            amount,
-            unit: Unit::Days,
-        }
-    }
-    pub const fn business_hours(amount: u32) -> Target {
-        Target {
-            amount,
-            unit: Unit::BusinessHours,
-        }
-    }
-    pub const fn business_days(amount: u32) -> Target {
-        Target {
-            amount,
-            unit: Unit::BusinessDays,
-        }
-    }
-
-    /// Refuses a target longer than [`Target::MAX_DAYS`] days in its unit: a clock that long
-    /// measures nothing, and a longer one would overflow the deadline arithmetic.
-    /// Business hours count against `calendar`'s working day: a year of them is 365 working
-    /// days, not 365 × 24 hours (which a short working day would stretch past any deadline).
-    pub fn check(&self, calendar: &Calendar) -> Result<(), String> {
-        let days = Self::MAX_DAYS as usize;
-        let working_hours = (calendar.day_length().num_hours().max(1)) as usize;
-        let (most, unit) = match self.unit {
-            Unit::Minutes => (days * 24 * 60, "minutes"),
-            Unit::Hours => (days * 24, "hours"),
-            Unit::BusinessHours => (days * working_hours, "business hours"),
-            Unit::Days => (days, "days"),
-            Unit::BusinessDays => (days, "business days"),
-        };
-        if self.amount as usize > most {
-            return Err(format!(
-                "{} is too long: a target can be at most {} days ({} {unit}).",
-                self.label(),
-                Self::MAX_DAYS,
-                super::thousands(most)
-            ));
-        }
-        Ok(())
-    }
-
-    /// The longest target, in days of its unit.
-    pub const MAX_DAYS: u32 = 365;
-
-    /// Counted in business time (by the calendar) rather than wall-clock time?
-    pub fn is_business(&self) -> bool {
-        matches!(self.unit, Unit::BusinessHours | Unit::BusinessDays)
-    }
-
-    /// The target as a length of counted time, with `calendar` for business days.
-    pub fn length(&self, calendar: &Calendar) -> Duration {
-        let n = i64::from(self.amount);
-        match self.unit {
-            Unit::Minutes => Duration::minutes(n),
-            Unit::Hours | Unit::BusinessHours => Duration::hours(n),
-            Unit::Days => Duration::days(n),
-            Unit::BusinessDays => calendar.day_length() * self.amount as i32,
-        }
-    }
-
-    /// "30 min", "4 h", "3 days", "5 business days".
-    pub fn label(&self) -> String {
-        let n = self.amount;
-        let plural = |one: &str, many: &str| {
-            if n == 1 {
-                one.to_owned()
-            } else {
-                many.to_owned()
-            }
-        };
-        match self.unit {
-            Unit::Minutes => format!("{n} min"),
-            Unit::Hours => format!("{n} h"),
-            Unit::Days => format!("{n} {}", plural("day", "days")),
-            Unit::BusinessHours => format!("{n} business {}", plural("hour", "hours")),
-            Unit::BusinessDays => format!("{n} business {}", plural("day", "days")),
-        }
-    }
-}
-
-/// Where a running clock stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ClockState {
-    OnTrack,
-    /// In the last 20 % of the target.
-    DueSoon,
-    Breached,
-    /// Stopped for now (the deadline moves on when it resumes).
-    Paused,
-    /// Its goal was reached (in time or late: see `Clock::breached`).
-    Met,
-}
-
-/// The state of a clock due at `deadline` that becomes due soon at `due_soon_at`, at `now`.
-pub fn state_at(
-    now: DateTime<Utc>,
-    due_soon_at: DateTime<Utc>,
-    deadline: DateTime<Utc>,
-) -> ClockState {
-    if now >= deadline {
-        ClockState::Breached
-    } else if now >= due_soon_at {
-        ClockState::DueSoon
-    } else {
-        ClockState::OnTrack
-    }
-}
-
-/// The share of a target after which a clock is due soon.
-pub const DUE_SOON_AFTER: f64 = 0.8;
-
-/// When a clock started at `start` with `length` of counted time becomes due soon (80 % used).
-pub fn due_soon(
-    counting: &Counting<'_>,
-    start: DateTime<Utc>,
-    length: Duration,
-) -> Result<Option<DateTime<Utc>>, String> {
-    let used = Duration::milliseconds((length.num_milliseconds() as f64 * DUE_SOON_AFTER) as i64);
-    counting.deadline(start, used)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::sla::policy::Target;
     use proptest::prelude::*;
 
     fn berlin(holidays: &[(i32, u32, u32)]) -> Calendar {
@@ -524,28 +366,6 @@ mod tests {
         c.closes = c.opens;
         assert!(c.validate().unwrap_err().contains("open before they close"));
         assert!(Calendar::default().validate().is_ok());
-    }
-
-    #[test]
-    fn states_and_labels() {
-        let start = utc(2026, 1, 5, 9, 0);
-        let length = Duration::minutes(30);
-        let soon = due_soon(&Counting::wall_clock(), start, length)
-            .unwrap()
-            .unwrap();
-        assert_eq!(soon, utc(2026, 1, 5, 9, 24));
-        let deadline = start + length;
-        assert_eq!(
-            state_at(utc(2026, 1, 5, 9, 10), soon, deadline),
-            ClockState::OnTrack
-        );
-        assert_eq!(
-            state_at(utc(2026, 1, 5, 9, 24), soon, deadline),
-            ClockState::DueSoon
-        );
-        assert_eq!(state_at(deadline, soon, deadline), ClockState::Breached);
-        assert_eq!(Target::business_days(1).label(), "1 business day");
-        assert_eq!(Target::minutes(5).label(), "5 min");
     }
 
     const ZONES: [&str; 4] = [

@@ -1,0 +1,35 @@
+//! The incident aggregate: what can be asked of it (`command`), what happened to it (`event`),
+//! the one `decide` with the rules of each area beside it, the one `apply`, and the read model
+//! and timeline everyone sees.
+
+pub mod apply;
+pub mod breaches;
+pub mod command;
+pub mod decide;
+pub mod event;
+pub mod impact;
+pub mod lifecycle;
+pub mod notes;
+pub mod roles;
+pub mod state;
+pub mod timeline;
+pub mod updates;
+pub mod values;
+
+#[cfg(test)]
+mod testing;
+
+pub use apply::apply;
+pub use command::{
+    Command, Declaration, Expected, ImpactCommand, LifecycleCommand, Needs, Refers, Requires,
+    RoleCommand, Sender, SlaCommand, TimelineCommand,
+};
+pub use decide::{decide, Context};
+pub use event::{Category, EventPayload, EventRecord, LiveEvent};
+pub use impact::IMPACT_MAX_CHARS;
+pub use lifecycle::{counterpart, REASON_MAX_CHARS, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS};
+pub use notes::NOTE_MAX_CHARS;
+pub use state::{Breach, Incident};
+pub use timeline::{describe, describe_payload, timeline_view, to_markdown, Entry};
+pub use updates::UPDATE_MAX_CHARS;
+pub use values::{Affected, Impact, Milestone, ServiceRef, Severity, Status, Visibility};

@@ -1,0 +1,12 @@
+//! Service levels: the calendar time is counted by, the policy (a setting admins edit), one
+//! clock, and the clocks a policy puts on an incident.
+
+pub mod calendar;
+pub mod clock;
+pub mod clocks;
+pub mod policy;
+
+pub use calendar::{Calendar, Counting, Pause};
+pub use clock::{due_soon, state_at, Clock, ClockChange, ClockKind, ClockState, DUE_SOON_AFTER};
+pub use clocks::{clocks, policy_changes, ClockFacts, Clocked};
+pub use policy::{RevisedPolicy, SeverityTargets, SlaPolicy, Target, Unit};
