@@ -2,40 +2,13 @@
 //! says it needs of the incident (that it exists, was not merged, is open, is at the version the
 //! sender saw), then the rules of its area.
 
-use chrono::{DateTime, Utc};
-
 use super::command::{Command, Expected, Needs, Requires};
-use super::event::{EventPayload, EventRecord};
+use super::context::Context;
+use super::event::EventPayload;
 use super::state::Incident;
-use super::values::{ServiceRef, Status};
+use super::values::Status;
 use super::{breaches, impact, lifecycle, notes, roles};
 use crate::domain::error::DomainError;
-use crate::domain::roles::catalog::RoleCatalog;
-use crate::domain::user::User;
-
-/// What `decide` needs besides the incident: who asks, when, and what the command refers to
-/// (looked up by the server; `None` when it does not exist).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Context<'a> {
-    pub actor_id: i64,
-    pub now: DateTime<Utc>,
-    pub entry: Option<&'a EventRecord>,
-    pub service: Option<&'a ServiceRef>,
-    pub target: Option<&'a Incident>,
-    /// The person a role is given to.
-    pub person: Option<&'a User>,
-    /// The role catalog (the defaults when `None`).
-    pub roles: Option<&'a RoleCatalog>,
-}
-
-impl Context<'_> {
-    /// The role catalog to decide by.
-    pub fn catalog(&self) -> &RoleCatalog {
-        static DEFAULT: std::sync::LazyLock<RoleCatalog> =
-            std::sync::LazyLock::new(Default::default);
-        self.roles.unwrap_or(&DEFAULT)
-    }
-}
 
 /// Turns a command into events, or refuses it. `state` is the incident the command targets
 /// (`None` when declaring a new one).

@@ -2,7 +2,7 @@
 //! catalog the incident touches.
 
 use super::command::ImpactCommand;
-use super::decide::Context;
+use super::context::Context;
 use super::event::EventPayload;
 use super::state::Incident;
 use super::values::ServiceRef;

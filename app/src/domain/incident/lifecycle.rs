@@ -2,7 +2,7 @@
 //! correcting when things happened, merging a duplicate into another incident.
 
 use super::command::{Declaration, LifecycleCommand};
-use super::decide::Context;
+use super::context::Context;
 use super::event::EventPayload;
 use super::state::Incident;
 use super::values::{Milestone, Severity, Status};

@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod breaches;
 pub mod command;
+pub mod context;
 pub mod decide;
 pub mod event;
 pub mod impact;
@@ -24,7 +25,8 @@ pub use command::{
     Command, Declaration, Expected, ImpactCommand, LifecycleCommand, Needs, Refers, Requires,
     RoleCommand, Sender, SlaCommand, TimelineCommand,
 };
-pub use decide::{decide, Context};
+pub use context::Context;
+pub use decide::decide;
 pub use event::{Category, EventPayload, EventRecord, LiveEvent};
 pub use impact::IMPACT_MAX_CHARS;
 pub use lifecycle::{counterpart, REASON_MAX_CHARS, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS};

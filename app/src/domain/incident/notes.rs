@@ -2,7 +2,7 @@
 //! key moments, and status updates.
 
 use super::command::TimelineCommand;
-use super::decide::Context;
+use super::context::Context;
 use super::event::{Category, EventPayload, EventRecord};
 use super::state::Incident;
 use super::updates;

@@ -2,7 +2,7 @@
 //! and checklist ticks, by the board's rules.
 
 use super::command::RoleCommand;
-use super::decide::Context;
+use super::context::Context;
 use super::event::EventPayload;
 use super::state::Incident;
 use crate::domain::error::{invalid, DomainError};

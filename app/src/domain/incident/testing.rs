@@ -5,7 +5,8 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::apply::apply;
 use super::command::{Command, Declaration, RoleCommand, TimelineCommand};
-use super::decide::{decide, Context};
+use super::context::Context;
+use super::decide::decide;
 use super::event::{EventPayload, EventRecord};
 use super::state::Incident;
 use super::values::Severity;

@@ -248,7 +248,7 @@ impl<'a> Counting<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::sla::policy::Target;
+    use crate::domain::sla::target::Target;
     use proptest::prelude::*;
 
     fn berlin(holidays: &[(i32, u32, u32)]) -> Calendar {

@@ -218,7 +218,11 @@ mod tests {
         );
 
         // Acknowledged at minute 3: that clock is met, the others run on.
-        run(&mut state, Command::Lifecycle(LifecycleCommand::Acknowledge), 3);
+        run(
+            &mut state,
+            Command::Lifecycle(LifecycleCommand::Acknowledge),
+            3,
+        );
         let all = clocks(state.as_ref().unwrap(), &policy, at(10));
         let ack = find(&all, ClockKind::Acknowledge).unwrap();
         assert_eq!((ack.state, ack.stopped_at), (ClockState::Met, Some(at(3))));
@@ -274,7 +278,11 @@ mod tests {
             }),
             0,
         );
-        run(&mut state, Command::Lifecycle(LifecycleCommand::Acknowledge), 3);
+        run(
+            &mut state,
+            Command::Lifecycle(LifecycleCommand::Acknowledge),
+            3,
+        );
         let inc = state.clone().unwrap();
         let now = at(10);
         assert!(policy_changes(&inc, &before, &before, now).is_empty());

@@ -5,8 +5,10 @@ pub mod calendar;
 pub mod clock;
 pub mod clocks;
 pub mod policy;
+pub mod target;
 
 pub use calendar::{Calendar, Counting, Pause};
 pub use clock::{due_soon, state_at, Clock, ClockChange, ClockKind, ClockState, DUE_SOON_AFTER};
 pub use clocks::{clocks, policy_changes, ClockFacts, Clocked};
-pub use policy::{RevisedPolicy, SeverityTargets, SlaPolicy, Target, Unit};
+pub use policy::{RevisedPolicy, SeverityTargets, SlaPolicy};
+pub use target::{Target, Unit};
