@@ -8,41 +8,42 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use app::domain::{
-    Affected, ClockKind, Command, Milestone, Severity, Status, UserRole, Visibility,
+    Affected, ClockKind, Command, Declaration, ImpactCommand, LifecycleCommand, Milestone,
+    RoleCommand, Severity, SlaCommand, Status, TimelineCommand, UserRole, Visibility,
 };
 use chrono::Utc;
 use crate::common::{Client, Db, SseReader, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-/// How many variants `Command` has; `variant` must name each once.
+/// How many commands there are (variants of `Command`'s areas); `variant` must name each once.
 const VARIANTS: usize = 21;
 
 /// A number per variant. Exhaustive on purpose: a new command does not compile here until it
 /// has a number, and the table test below fails until it has a sample.
 fn variant(command: &Command) -> usize {
     match command {
-        Command::Declare { .. } => 0,
-        Command::PostNote { .. } => 1,
-        Command::ChangeStatus { .. } => 2,
-        Command::Acknowledge => 3,
-        Command::ChangeSeverity { .. } => 4,
-        Command::UpdateImpact { .. } => 5,
-        Command::LinkService { .. } => 6,
-        Command::UnlinkService { .. } => 7,
-        Command::SetTimestamp { .. } => 8,
-        Command::PublishUpdate { .. } => 9,
-        Command::Pin { .. } => 10,
-        Command::Unpin { .. } => 11,
-        Command::EditNote { .. } => 12,
-        Command::DeleteNote { .. } => 13,
-        Command::MergeInto { .. } => 14,
-        Command::AssignRole { .. } => 15,
-        Command::RelieveRole { .. } => 16,
-        Command::MoveRole { .. } => 17,
-        Command::SwapRoles { .. } => 18,
-        Command::TickChecklist { .. } => 19,
-        Command::RecordBreach { .. } => 20,
+        Command::Declare(_) => 0,
+        Command::Timeline(TimelineCommand::PostNote { .. }) => 1,
+        Command::Lifecycle(LifecycleCommand::ChangeStatus { .. }) => 2,
+        Command::Lifecycle(LifecycleCommand::Acknowledge) => 3,
+        Command::Lifecycle(LifecycleCommand::ChangeSeverity { .. }) => 4,
+        Command::Impact(ImpactCommand::Update { .. }) => 5,
+        Command::Impact(ImpactCommand::LinkService { .. }) => 6,
+        Command::Impact(ImpactCommand::UnlinkService { .. }) => 7,
+        Command::Lifecycle(LifecycleCommand::SetTimestamp { .. }) => 8,
+        Command::Timeline(TimelineCommand::PublishUpdate { .. }) => 9,
+        Command::Timeline(TimelineCommand::Pin { .. }) => 10,
+        Command::Timeline(TimelineCommand::Unpin { .. }) => 11,
+        Command::Timeline(TimelineCommand::EditNote { .. }) => 12,
+        Command::Timeline(TimelineCommand::DeleteNote { .. }) => 13,
+        Command::Lifecycle(LifecycleCommand::MergeInto { .. }) => 14,
+        Command::Roles(RoleCommand::Assign { .. }) => 15,
+        Command::Roles(RoleCommand::Relieve { .. }) => 16,
+        Command::Roles(RoleCommand::Move { .. }) => 17,
+        Command::Roles(RoleCommand::Swap { .. }) => 18,
+        Command::Roles(RoleCommand::TickChecklist { .. }) => 19,
+        Command::Sla(SlaCommand::RecordBreach { .. }) => 20,
     }
 }
 
@@ -61,93 +62,93 @@ struct Refs {
 fn every_command(version: i64, board: i64, at: chrono::DateTime<Utc>, refs: &Refs) -> Vec<Command> {
     let tech_lead = || "tech_lead".to_owned();
     vec![
-        Command::Declare {
+        Command::Declare(Declaration {
             title: "A second beginning".into(),
             severity: Severity::Sev4,
             summary: String::new(),
-        },
-        Command::PostNote {
+        }),
+        Command::Timeline(TimelineCommand::PostNote {
             body: "A note".into(),
-        },
-        Command::ChangeStatus {
+        }),
+        Command::Lifecycle(LifecycleCommand::ChangeStatus {
             status: Status::Investigating,
             expected_version: version,
-        },
-        Command::Acknowledge,
-        Command::ChangeSeverity {
+        }),
+        Command::Lifecycle(LifecycleCommand::Acknowledge),
+        Command::Lifecycle(LifecycleCommand::ChangeSeverity {
             severity: Severity::Sev1,
             reason: "Worse than thought".into(),
             expected_version: version,
-        },
-        Command::UpdateImpact {
+        }),
+        Command::Impact(ImpactCommand::Update {
             customer_impact: "Checkout fails".into(),
             affected: Affected::Some,
             expected_version: version,
-        },
-        Command::LinkService {
+        }),
+        Command::Impact(ImpactCommand::LinkService {
             service_id: refs.service,
-        },
-        Command::UnlinkService {
+        }),
+        Command::Impact(ImpactCommand::UnlinkService {
             service_id: refs.service,
-        },
-        Command::SetTimestamp {
+        }),
+        Command::Lifecycle(LifecycleCommand::SetTimestamp {
             milestone: Milestone::Started,
             at,
             reason: "It began earlier".into(),
             expected_version: version,
-        },
-        Command::PublishUpdate {
+        }),
+        Command::Timeline(TimelineCommand::PublishUpdate {
             visibility: Visibility::Internal,
             body: "We are on it".into(),
-        },
-        Command::Pin {
+        }),
+        Command::Timeline(TimelineCommand::Pin {
             event_id: refs.entry,
-        },
-        Command::Unpin {
+        }),
+        Command::Timeline(TimelineCommand::Unpin {
             event_id: refs.entry,
-        },
-        Command::EditNote {
+        }),
+        Command::Timeline(TimelineCommand::EditNote {
             event_id: refs.entry,
             body: "Edited".into(),
-        },
-        Command::DeleteNote {
+        }),
+        Command::Timeline(TimelineCommand::DeleteNote {
             event_id: refs.entry,
-        },
-        Command::MergeInto {
+        }),
+        Command::Lifecycle(LifecycleCommand::MergeInto {
             target_id: refs.merge_target,
             expected_version: version,
-        },
-        Command::AssignRole {
+        }),
+        Command::Roles(RoleCommand::Assign {
             role: tech_lead(),
             person_id: refs.person,
             expected_version: board,
-        },
-        Command::RelieveRole {
+        }),
+        Command::Roles(RoleCommand::Relieve {
             role: tech_lead(),
             person_id: refs.person,
             expected_version: board,
-        },
-        Command::MoveRole {
+        }),
+        Command::Roles(RoleCommand::Move {
             person_id: refs.person,
             from: tech_lead(),
             to: "scribe".into(),
             expected_version: board,
-        },
-        Command::SwapRoles {
+        }),
+        Command::Roles(RoleCommand::Swap {
             first_role: tech_lead(),
             second_role: "scribe".into(),
             expected_version: board,
-        },
-        Command::TickChecklist {
+        }),
+        Command::Roles(RoleCommand::TickChecklist {
             role: "incident_commander".into(),
             item: "Confirm severity and impact".into(),
             done: true,
-        },
-        Command::RecordBreach {
+        }),
+        Command::Sla(SlaCommand::RecordBreach {
             clock: ClockKind::Acknowledge,
             started_at: at,
             deadline: at,
-        },
+        }),
     ]
 }
 
@@ -218,10 +219,10 @@ on_both_stores!(every_command_against_every_target, |db: Db| async move {
         notes.insert(id, note_id(&admin.note(id, "Own note").await));
     }
     let foreign_note = note_id(&admin.note(elsewhere, "Someone else's note").await);
-    let merge = Command::MergeInto {
+    let merge = Command::Lifecycle(LifecycleCommand::MergeInto {
         target_id: survivor,
         expected_version: 2,
-    };
+    });
     assert_eq!(act(&admin, merged, &merge).await.0, 200);
     for status in [Status::Resolved, Status::Closed] {
         let version = server
@@ -231,10 +232,10 @@ on_both_stores!(every_command_against_every_target, |db: Db| async move {
             .unwrap()
             .unwrap()
             .version;
-        let to_status = Command::ChangeStatus {
+        let to_status = Command::Lifecycle(LifecycleCommand::ChangeStatus {
             status,
             expected_version: version,
-        };
+        });
         assert_eq!(act(&admin, closed, &to_status).await.0, 200);
     }
     let missing = 999_999;
@@ -337,13 +338,13 @@ on_both_stores!(every_command_against_every_target, |db: Db| async move {
 /// The refusal a command must get on a target of this kind, whatever else it holds, if any: in
 /// the order the checks apply.
 fn expected_refusal(command: &Command, target: Target, foreign_entry: bool) -> Option<u16> {
-    let refers_to_entry = command.entry_id().is_some();
+    let refers_to_entry = command.refers().entry.is_some();
     match (command, target) {
         // Only Sitrep itself records breaches: refused before anything is looked up.
-        (Command::RecordBreach { .. }, _) => Some(403),
+        (Command::Sla(SlaCommand::RecordBreach { .. }), _) => Some(403),
         (_, Target::Missing) => Some(404),
         // Declaring starts a new incident: never on an existing one.
-        (Command::Declare { .. }, _) => Some(422),
+        (Command::Declare(Declaration { .. }), _) => Some(422),
         // A merged incident takes no more changes.
         (_, Target::Merged) => Some(409),
         // Another incident's entry is not in this one.
@@ -361,13 +362,13 @@ fn expected_on_open(command: &Command, foreign_entry: bool) -> u16 {
     }
     match command {
         // Nothing linked, pinned or held yet: nothing to take back or move.
-        Command::UnlinkService { .. }
-        | Command::Unpin { .. }
-        | Command::RelieveRole { .. }
-        | Command::MoveRole { .. }
-        | Command::SwapRoles { .. } => 422,
+        Command::Impact(ImpactCommand::UnlinkService { .. })
+        | Command::Timeline(TimelineCommand::Unpin { .. })
+        | Command::Roles(RoleCommand::Relieve { .. })
+        | Command::Roles(RoleCommand::Move { .. })
+        | Command::Roles(RoleCommand::Swap { .. }) => 422,
         // The commander's checklist is the commander's; the sender is not one.
-        Command::TickChecklist { .. } => 403,
+        Command::Roles(RoleCommand::TickChecklist { .. }) => 403,
         _ => 200,
     }
 }

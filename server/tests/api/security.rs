@@ -68,7 +68,7 @@ fn body_for(path: &str, admin: &Client, svc: i64) -> Value {
         "status": "investigating", "customer_impact": "x", "affected": "all", "service_id": svc,
         "visibility": "public", "name": "Renamed", "owner_team": "T", "tier": 1,
         "role": "scribe", "person": admin.user.as_ref().unwrap().id, "team": "T", "on_call": true,
-        "incident_id": 1, "command": {"type": "acknowledge"}
+        "incident_id": 1, "command": {"lifecycle": {"type": "acknowledge"}}
     })
 }
 
