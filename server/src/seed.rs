@@ -4,7 +4,7 @@
 use app::domain::{Affected, Command, ServiceInput, Severity, Status, User, UserRole};
 
 use crate::auth::hash_password;
-use crate::service::Service;
+use crate::application::Service;
 use crate::store::NewUser;
 
 pub const DEMO_PASSWORD: &str = "sitrep-demo";
