@@ -20,8 +20,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
-use crate::live::bus::Bus;
 use crate::application::Service;
+use crate::live::bus::Bus;
 use crate::store::Store;
 
 /// Everything a request handler may need.

@@ -5,10 +5,9 @@ use app::api::{
 };
 use app::backend::Backend;
 use app::domain::{
-    AppError, Command, EventRecord, Incident, RevisedCatalog, RoleCatalog,
-    Service as CatalogService, ServiceInput, SlaPolicy, User,
+    AppError, Command, EventRecord, Incident, RoleCatalog, Service as CatalogService, ServiceInput,
+    SlaPolicy, User,
 };
-use chrono::Utc;
 
 use super::Service;
 

@@ -74,7 +74,7 @@ impl Service {
             bus,
             vocabulary: Arc::new(Vocabulary::default()),
             metrics: Arc::new(Metrics::default()),
-            pub(super) settings_relayed: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            settings_relayed: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             writer: Arc::new(tokio::sync::Mutex::new(())),
         }
     }

@@ -3,8 +3,8 @@
 
 use app::api::SlaPolicySaved;
 use app::domain::{
-    policy_changes, AppError, ClockFacts, ErrorKind, EventPayload, RevisedPolicy, SlaPolicy, Status,
-    User,
+    policy_changes, AppError, ClockFacts, ErrorKind, EventPayload, RevisedPolicy, SlaPolicy,
+    Status, User,
 };
 use chrono::{SubsecRound, Utc};
 

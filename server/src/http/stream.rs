@@ -286,8 +286,8 @@ mod tests {
     use futures::StreamExt;
 
     use super::{frames, Topics};
-    use crate::live::bus::{Bus, Published};
     use crate::application::Service;
+    use crate::live::bus::{Bus, Published};
     use crate::AppState;
 
     #[tokio::test]
