@@ -1,7 +1,10 @@
 //! Demo data: one user per role and a few incidents, written through the service like any other
 //! change, so they have real timelines.
 
-use app::domain::{Affected, Command, ServiceInput, Severity, Status, User, UserRole};
+use app::domain::{
+    Affected, Command, Declaration, ImpactCommand, LifecycleCommand, RoleCommand, ServiceInput,
+    Severity, Status, TimelineCommand, User, UserRole,
+};
 
 use crate::application::Service;
 use crate::auth::hash_password;
@@ -156,49 +159,49 @@ pub async fn demo(service: &Service) -> Result<(), String> {
     let (checkout, _) = run(
         iris,
         None,
-        Command::Declare {
+        Command::Declare(Declaration {
             title: "Checkout fails with 502 for EU customers".into(),
             severity: Severity::Sev1,
             summary: "Payments API returns 502 behind the EU load balancer since the 14:05 deploy."
                 .into(),
-        },
+        }),
     )
     .await?;
     let (checkout, _) = run(
         iris,
         Some(checkout.id),
-        Command::ChangeStatus {
+        Command::Lifecycle(LifecycleCommand::ChangeStatus {
             status: Status::Investigating,
             expected_version: checkout.version,
-        },
+        }),
     )
     .await?;
     run(
         sam,
         Some(checkout.id),
-        Command::PostNote {
+        Command::Timeline(TimelineCommand::PostNote {
             body: "Error rate on `payments-api` jumped to **38%** at 14:06. Rolling back deploy `#4812`."
                 .into(),
-        },
+        }),
     )
     .await?;
     let (checkout, _) = run(
         iris,
         Some(checkout.id),
-        Command::LinkService {
+        Command::Impact(ImpactCommand::LinkService {
             service_id: catalog[0].id,
-        },
+        }),
     )
     .await?;
     run(
         iris,
         Some(checkout.id),
-        Command::UpdateImpact {
+        Command::Impact(ImpactCommand::Update {
             customer_impact:
                 "EU customers see \"Payment failed\" at checkout; cards are not charged.".into(),
             affected: Affected::Some,
             expected_version: checkout.version,
-        },
+        }),
     )
     .await?;
     for (version, (role, person)) in [("incident_commander", iris), ("tech_lead", sam)]
@@ -208,11 +211,11 @@ pub async fn demo(service: &Service) -> Result<(), String> {
         run(
             iris,
             Some(checkout.id),
-            Command::AssignRole {
+            Command::Roles(RoleCommand::Assign {
                 role: role.into(),
                 person_id: person.id,
                 expected_version: version as i64,
-            },
+            }),
         )
         .await?;
     }
@@ -220,41 +223,41 @@ pub async fn demo(service: &Service) -> Result<(), String> {
     let (search, _) = run(
         riley,
         None,
-        Command::Declare {
+        Command::Declare(Declaration {
             title: "Search results are slow".into(),
             severity: Severity::Sev3,
             summary:
                 "p95 latency of search is 4 s (normally 300 ms). Workaround: filters still work."
                     .into(),
-        },
+        }),
     )
     .await?;
     run(
         riley,
         Some(search.id),
-        Command::PostNote {
+        Command::Timeline(TimelineCommand::PostNote {
             body: "Index rebuild is running; expect recovery within the hour.".into(),
-        },
+        }),
     )
     .await?;
 
     let (typo, _) = run(
         sam,
         None,
-        Command::Declare {
+        Command::Declare(Declaration {
             title: "Typo on the pricing page".into(),
             severity: Severity::Sev4,
             summary: String::new(),
-        },
+        }),
     )
     .await?;
     run(
         sam,
         Some(typo.id),
-        Command::ChangeStatus {
+        Command::Lifecycle(LifecycleCommand::ChangeStatus {
             status: Status::Resolved,
             expected_version: typo.version,
-        },
+        }),
     )
     .await?;
     Ok(())

@@ -5,7 +5,7 @@
 
 use std::time::Duration as StdDuration;
 
-use app::domain::{clocks, Command};
+use app::domain::{clocks, Command, SlaCommand};
 use chrono::{DateTime, Utc};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
@@ -82,11 +82,11 @@ pub async fn sweep(
             let Some(actor) = system.as_ref() else {
                 continue;
             };
-            let command = Command::RecordBreach {
+            let command = Command::Sla(SlaCommand::RecordBreach {
                 clock: clock.kind,
                 started_at: clock.started_at,
                 deadline,
-            };
+            });
             match service.execute(actor, Some(incident.id), command).await {
                 Ok(_) => {
                     service.metrics.sla_breached(clock.kind, incident.severity);

@@ -1,9 +1,9 @@
 //! The role catalog an admin edits, and the vocabulary it completes.
 
-use app::domain::{AppError, ErrorKind, RevisedCatalog, RoleCatalog, User, Vocabulary};
+use app::domain::{Action, AppError, ErrorKind, RevisedCatalog, RoleCatalog, User, Vocabulary};
 
 use super::settings::{parse_revised, RETRIES, ROLE_CATALOG};
-use super::{internal, require_admin, Service};
+use super::{internal, Service};
 use crate::store::{SettingChange, StoreError};
 
 impl Service {
@@ -48,7 +48,7 @@ impl Service {
         actor: &User,
         catalog: RoleCatalog,
     ) -> Result<RoleCatalog, AppError> {
-        require_admin(actor, "change the role catalog")?;
+        actor.require(Action::ChangeRoleCatalog)?;
         catalog.validate().map_err(AppError::unprocessable)?;
         for _ in 0..RETRIES {
             let writing = self.writer.lock().await;
@@ -87,44 +87,19 @@ impl Service {
         ))
     }
 
-    /// Refuses a catalog that would lose history or break an open incident: roles are never
-    /// removed, only retired, and a role becoming one-holder must not have several holders on an
-    /// open incident. (That last check reads the incidents before the write, not in it: a second
-    /// holder assigned in the same instant can slip through; the board still shows both, and
-    /// relieving one is the fix.)
+    /// Refuses a catalog that would lose history or break an open incident, by the domain's
+    /// rules. (The open incidents are read before the write, not in it: a second holder assigned
+    /// in the same instant can slip through; the board still shows both, and relieving one is
+    /// the fix.)
     pub(super) async fn check_catalog_change(
         &self,
         current: &RoleCatalog,
         catalog: &RoleCatalog,
     ) -> Result<(), AppError> {
-        if let Some(gone) = current.roles.iter().find(|r| catalog.get(&r.key).is_none()) {
-            return Err(AppError::unprocessable(format!(
-                "{} cannot be removed: retire it instead, so its history stays.",
-                gone.label
-            )));
-        }
-        let narrowed: Vec<_> = catalog
-            .roles
-            .iter()
-            .filter(|r| r.single && current.get(&r.key).is_some_and(|old| !old.single))
-            .collect();
-        if narrowed.is_empty() {
-            return Ok(());
-        }
-        for incident in self.store.incidents().await? {
-            if !incident.status.is_active() {
-                continue;
-            }
-            if let Some(role) = narrowed
-                .iter()
-                .find(|r| incident.roles.holders(&r.key).count() > 1)
-            {
-                return Err(AppError::unprocessable(format!(
-                    "{} has several holders on {}: relieve all but one there before making it \
-                     a one-holder role.",
-                    role.label,
-                    incident.reference()
-                )));
+        let change = current.change_to(catalog)?;
+        if change.narrows() {
+            for incident in self.store.incidents().await? {
+                change.check(&incident)?;
             }
         }
         Ok(())

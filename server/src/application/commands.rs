@@ -2,7 +2,7 @@
 //! the bus. One retry policy for a race lost to another instance.
 
 use app::domain::{
-    apply, counterpart, decide, Actor, AppError, Command, Context, DomainError, ErrorKind,
+    apply, counterpart, decide, Action, Actor, AppError, Command, Context, DomainError, ErrorKind,
     EventPayload, EventRecord, Incident, User,
 };
 use chrono::{DateTime, SubsecRound, Utc};
@@ -72,11 +72,10 @@ impl Service {
                 "Only Sitrep itself records SLA breaches."
             }));
         }
-        if !system && !actor.can_write() {
-            return Err(AppError::forbidden(
-                "Your role (stakeholder) can read incidents but not change them.",
-            ));
+        if !system {
+            actor.require(Action::ChangeIncidents)?;
         }
+        let refers = command.refers();
         // Counted from the first race lost, not from the wait for this instance's writers.
         let mut racing_since: Option<std::time::Instant> = None;
         let mut attempt = 0u32;
@@ -91,23 +90,23 @@ impl Service {
                 None => None,
             };
             // What the command refers to; `decide` says what to do when it does not exist.
-            let entry = match command.entry_id() {
+            let entry = match refers.entry {
                 Some(id) => self.store.event(id).await?,
                 None => None,
             };
-            let service = match command.service_id() {
+            let service = match refers.service {
                 Some(id) => self.store.service(id).await?.map(|s| s.reference()),
                 None => None,
             };
-            let other = match command.target_id() {
+            let other = match refers.incident {
                 Some(id) if Some(id) != target => self.store.incident(id).await?,
                 _ => None,
             };
-            let person = match command.person_id() {
+            let person = match refers.person {
                 Some(id) => self.store.user(id).await?,
                 None => None,
             };
-            let roles = match command.needs_roles() {
+            let roles = match refers.roles {
                 true => Some(self.role_catalog().await?),
                 false => None,
             };

@@ -16,7 +16,7 @@ mod tokens;
 
 use std::sync::Arc;
 
-use app::domain::{AppError, ErrorKind, User, UserRole, Vocabulary};
+use app::domain::{AppError, ErrorKind, Vocabulary};
 
 use crate::live::bus::Bus;
 use crate::metrics::Metrics;
@@ -39,15 +39,6 @@ pub struct Service {
     /// has one writer, PostgreSQL appends take an advisory lock). Fair: first come, first
     /// served. Not re-entrant: nothing that holds it may call `execute` or a save.
     pub(super) writer: Arc<tokio::sync::Mutex<()>>,
-}
-
-/// Admins only: `what` says what the actor tried.
-pub(super) fn require_admin(actor: &User, what: &str) -> Result<(), AppError> {
-    if actor.role == UserRole::Admin {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(format!("Only an admin can {what}.")))
-    }
 }
 
 pub fn internal(err: impl std::fmt::Display) -> AppError {

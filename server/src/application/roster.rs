@@ -1,8 +1,8 @@
 //! The people who can hold roles: teams, on-call, who holds what; and Sitrep's own user.
 
-use app::domain::{AppError, Incident, Person, User};
+use app::domain::{Action, AppError, Incident, Person, User};
 
-use super::{internal, require_admin, Service};
+use super::{internal, Service};
 
 impl Service {
     /// Everyone who can hold a role (not stakeholders), with the open incidents they hold roles
@@ -18,7 +18,7 @@ impl Service {
             .collect();
         Ok(users
             .into_iter()
-            .filter(|u| u.can_write())
+            .filter(|u| u.may(Action::HoldRole))
             .map(|u| Person {
                 holding: open
                     .iter()
@@ -43,7 +43,7 @@ impl Service {
         team: Option<String>,
         on_call: Option<bool>,
     ) -> Result<User, AppError> {
-        require_admin(actor, "change the roster")?;
+        actor.require(Action::ChangeRoster)?;
         let current = self
             .store
             .user(id)

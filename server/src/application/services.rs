@@ -1,6 +1,6 @@
 //! The service catalog: what incidents can affect.
 
-use app::domain::{AppError, Service as CatalogService, ServiceInput, User};
+use app::domain::{Action, AppError, Service as CatalogService, ServiceInput, User};
 
 use super::Service;
 use crate::store::StoreError;
@@ -24,11 +24,7 @@ impl Service {
         id: Option<i64>,
         input: ServiceInput,
     ) -> Result<CatalogService, AppError> {
-        if !actor.can_write() {
-            return Err(AppError::forbidden(
-                "Your role (stakeholder) can read the service catalog but not change it.",
-            ));
-        }
+        actor.require(Action::ChangeServices)?;
         let input = input.validate().map_err(AppError::from)?;
         match self.store.save_service(id, &input).await {
             Err(StoreError::NotFound) => Err(AppError::not_found(format!(

@@ -3,13 +3,13 @@
 
 use app::api::SlaPolicySaved;
 use app::domain::{
-    policy_changes, AppError, ClockFacts, ErrorKind, EventPayload, RevisedPolicy, SlaPolicy,
-    Status, User,
+    policy_changes, Action, AppError, ClockFacts, ErrorKind, EventPayload, RevisedPolicy,
+    SlaPolicy, User,
 };
 use chrono::{SubsecRound, Utc};
 
 use super::commands::record;
-use super::{internal, require_admin, Service};
+use super::{internal, Service};
 use crate::store::{Change, SettingChange, StoreError};
 
 /// How often a settings save is retried when it races another writer.
@@ -71,7 +71,7 @@ impl Service {
         policy: SlaPolicy,
         expected_revision: Option<&[u64]>,
     ) -> Result<SlaPolicySaved, AppError> {
-        require_admin(actor, "change the SLA policy")?;
+        actor.require(Action::ChangeSlaPolicy)?;
         policy.validate().map_err(AppError::unprocessable)?;
         for attempt in 0..RETRIES {
             if attempt > 0 {
@@ -109,7 +109,7 @@ impl Service {
                 if moved.is_empty() {
                     // Had its clocks moved meanwhile (escalated, say), it might need a note:
                     // the commit checks they have not.
-                    if !incident.status.is_final() && incident.status != Status::Declined {
+                    if incident.status.clocks_can_run() {
                         decided_on.push((incident.id, ClockFacts::of(&incident)));
                     }
                     continue;

@@ -1,7 +1,7 @@
 //! API tokens: who may create, see and revoke which (the one place these rules live).
 
 use app::api::{ApiToken, CreatedToken, TokenScope};
-use app::domain::{AppError, User, UserRole};
+use app::domain::{Action, AppError, User};
 use chrono::{SubsecRound, Utc};
 
 use super::Service;
@@ -13,7 +13,7 @@ pub const MAX_TOKEN_NAME_CHARS: usize = 100;
 impl Service {
     /// The viewer's tokens; admins see everyone's.
     pub async fn list_tokens(&self, viewer: &User) -> Result<Vec<ApiToken>, AppError> {
-        let owner = (viewer.role != UserRole::Admin).then_some(viewer.id);
+        let owner = (!viewer.may(Action::ManageEveryonesTokens)).then_some(viewer.id);
         Ok(self.store.tokens(owner).await?)
     }
 
@@ -27,10 +27,8 @@ impl Service {
         let name = name.trim();
         app::domain::check_len("The token's name", name, 1, MAX_TOKEN_NAME_CHARS)
             .map_err(AppError::from)?;
-        if scope == TokenScope::Write && !viewer.can_write() {
-            return Err(AppError::forbidden(
-                "Stakeholders can create read tokens only: they cannot change anything.",
-            ));
+        if scope == TokenScope::Write {
+            viewer.require(Action::IssueWriteTokens)?;
         }
         let token = crate::auth::new_token();
         let info = self
@@ -51,7 +49,7 @@ impl Service {
     pub async fn delete_token(&self, viewer: &User, id: i64) -> Result<(), AppError> {
         let not_found = || AppError::not_found(format!("You have no API token {id}."));
         let token = self.store.token(id).await?.ok_or_else(not_found)?;
-        if token.owner_id != viewer.id && viewer.role != UserRole::Admin {
+        if token.owner_id != viewer.id && !viewer.may(Action::ManageEveryonesTokens) {
             return Err(not_found());
         }
         self.store.delete_token(id).await?;

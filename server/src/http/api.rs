@@ -1,7 +1,8 @@
 //! REST `/api/v1`: JSON in and out, for integrations and tests. Documented in `openapi.json`.
 
 use app::domain::{
-    clocks, Clock, Command, EventRecord, Incident, Severity, SlaPolicy, Status, User,
+    clocks, Clock, Command, Declaration, EventRecord, Incident, LifecycleCommand, Severity,
+    SlaPolicy, Status, TimelineCommand, User,
 };
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -137,11 +138,11 @@ pub async fn declare(
     ApiJson(body): ApiJson<DeclareRequest>,
 ) -> ApiResult<impl IntoResponse> {
     let severity = Severity::parse(&body.severity).map_err(app::domain::AppError::unprocessable)?;
-    let command = Command::Declare {
+    let command = Command::Declare(Declaration {
         title: body.title,
         severity,
         summary: body.summary,
-    };
+    });
     let (incident, _) = state.service.execute(&user, None, command).await?;
     Ok((StatusCode::CREATED, Json(incident)))
 }
@@ -180,7 +181,11 @@ pub async fn post_note(
 ) -> ApiResult<impl IntoResponse> {
     let (_, mut events) = state
         .service
-        .execute(&user, Some(id), Command::PostNote { body: body.body })
+        .execute(
+            &user,
+            Some(id),
+            Command::Timeline(TimelineCommand::PostNote { body: body.body }),
+        )
         .await?;
     let event = events
         .pop()
@@ -200,10 +205,10 @@ pub async fn change_status(
     ApiJson(body): ApiJson<StatusRequest>,
 ) -> ApiResult<Json<Incident>> {
     let status = Status::parse(&body.status).map_err(app::domain::AppError::unprocessable)?;
-    let command = Command::ChangeStatus {
+    let command = Command::Lifecycle(LifecycleCommand::ChangeStatus {
         status,
         expected_version: body.expected_version,
-    };
+    });
     let (incident, _) = state.service.execute(&user, Some(id), command).await?;
     Ok(Json(incident))
 }

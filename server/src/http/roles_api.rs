@@ -2,7 +2,7 @@
 //! roster of people who can be given roles, and the role catalog.
 
 use app::api::Acted;
-use app::domain::{Command, Person, RoleCatalog, RoleView, User};
+use app::domain::{Command, Person, RoleCatalog, RoleCommand, RoleView, User};
 use axum::extract::State;
 use axum::routing::{get, patch, post};
 use axum::{Extension, Json, Router};
@@ -116,11 +116,11 @@ pub async fn assign(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AssignRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::AssignRole {
+    let command = Command::Roles(RoleCommand::Assign {
         role: body.role,
         person_id: body.person,
         expected_version: body.expected_version,
-    };
+    });
     run(&state, &user, id, command).await
 }
 
@@ -134,11 +134,11 @@ pub async fn relieve(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AssignRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::RelieveRole {
+    let command = Command::Roles(RoleCommand::Relieve {
         role: body.role,
         person_id: body.person,
         expected_version: body.expected_version,
-    };
+    });
     run(&state, &user, id, command).await
 }
 
@@ -152,12 +152,12 @@ pub async fn move_role(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<MoveRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::MoveRole {
+    let command = Command::Roles(RoleCommand::Move {
         person_id: body.person,
         from: body.from,
         to: body.to,
         expected_version: body.expected_version,
-    };
+    });
     run(&state, &user, id, command).await
 }
 
@@ -171,11 +171,11 @@ pub async fn swap(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<SwapRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::SwapRoles {
+    let command = Command::Roles(RoleCommand::Swap {
         first_role: body.first_role,
         second_role: body.second_role,
         expected_version: body.expected_version,
-    };
+    });
     run(&state, &user, id, command).await
 }
 
@@ -190,11 +190,11 @@ pub async fn tick(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TickRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::TickChecklist {
+    let command = Command::Roles(RoleCommand::TickChecklist {
         role: body.role,
         item: body.item,
         done: body.done,
-    };
+    });
     run(&state, &user, id, command).await
 }
 

@@ -3,8 +3,8 @@
 
 use app::api::Acted;
 use app::domain::{
-    Affected, AppError, Command, Milestone, Service, ServiceInput, Severity, User, Visibility,
-    Vocabulary,
+    Affected, AppError, Command, ImpactCommand, LifecycleCommand, Milestone, Service, ServiceInput,
+    Severity, TimelineCommand, User, Visibility, Vocabulary,
 };
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -142,7 +142,13 @@ pub async fn acknowledge(
     Extension(CurrentUser(user)): Me,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Acted>> {
-    run(&state, &user, id, Command::Acknowledge).await
+    run(
+        &state,
+        &user,
+        id,
+        Command::Lifecycle(LifecycleCommand::Acknowledge),
+    )
+    .await
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/severity", tag = "incidents",
@@ -155,11 +161,11 @@ pub async fn change_severity(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<SeverityRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::ChangeSeverity {
+    let command = Command::Lifecycle(LifecycleCommand::ChangeSeverity {
         severity: parse(Severity::parse(&body.severity))?,
         reason: body.reason,
         expected_version: body.expected_version,
-    };
+    });
     run(&state, &user, id, command).await
 }
 
@@ -173,11 +179,11 @@ pub async fn update_impact(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ImpactRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::UpdateImpact {
+    let command = Command::Impact(ImpactCommand::Update {
         customer_impact: body.customer_impact,
         affected: parse(Affected::parse(&body.affected))?,
         expected_version: body.expected_version,
-    };
+    });
     run(&state, &user, id, command).await
 }
 
@@ -191,9 +197,9 @@ pub async fn link_service(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<LinkServiceRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::LinkService {
+    let command = Command::Impact(ImpactCommand::LinkService {
         service_id: body.service_id,
-    };
+    });
     run(&state, &user, id, command).await
 }
 
@@ -206,7 +212,13 @@ pub async fn unlink_service(
     Extension(CurrentUser(user)): Me,
     ApiPath((id, service_id)): ApiPath<(i64, i64)>,
 ) -> ApiResult<Json<Acted>> {
-    run(&state, &user, id, Command::UnlinkService { service_id }).await
+    run(
+        &state,
+        &user,
+        id,
+        Command::Impact(ImpactCommand::UnlinkService { service_id }),
+    )
+    .await
 }
 
 #[utoipa::path(put, path = "/api/v1/incidents/{id}/timestamps/{milestone}", tag = "incidents",
@@ -222,12 +234,12 @@ pub async fn set_timestamp(
     ApiPath((id, milestone)): ApiPath<(i64, String)>,
     ApiJson(body): ApiJson<TimestampRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::SetTimestamp {
+    let command = Command::Lifecycle(LifecycleCommand::SetTimestamp {
         milestone: parse(Milestone::parse(&milestone))?,
         at: body.at,
         reason: body.reason,
         expected_version: body.expected_version,
-    };
+    });
     run(&state, &user, id, command).await
 }
 
@@ -241,10 +253,10 @@ pub async fn publish_update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<UpdateRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::PublishUpdate {
+    let command = Command::Timeline(TimelineCommand::PublishUpdate {
         visibility: parse(Visibility::parse(&body.visibility))?,
         body: body.body,
-    };
+    });
     run(&state, &user, id, command).await
 }
 
@@ -257,7 +269,13 @@ pub async fn pin(
     Extension(CurrentUser(user)): Me,
     ApiPath((id, event_id)): ApiPath<(i64, i64)>,
 ) -> ApiResult<Json<Acted>> {
-    run(&state, &user, id, Command::Pin { event_id }).await
+    run(
+        &state,
+        &user,
+        id,
+        Command::Timeline(TimelineCommand::Pin { event_id }),
+    )
+    .await
 }
 
 #[utoipa::path(delete, path = "/api/v1/incidents/{id}/pins/{event_id}", tag = "incidents",
@@ -269,7 +287,13 @@ pub async fn unpin(
     Extension(CurrentUser(user)): Me,
     ApiPath((id, event_id)): ApiPath<(i64, i64)>,
 ) -> ApiResult<Json<Acted>> {
-    run(&state, &user, id, Command::Unpin { event_id }).await
+    run(
+        &state,
+        &user,
+        id,
+        Command::Timeline(TimelineCommand::Unpin { event_id }),
+    )
+    .await
 }
 
 #[utoipa::path(patch, path = "/api/v1/incidents/{id}/notes/{event_id}", tag = "incidents",
@@ -283,10 +307,10 @@ pub async fn edit_note(
     ApiPath((id, event_id)): ApiPath<(i64, i64)>,
     ApiJson(body): ApiJson<EditNoteRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::EditNote {
+    let command = Command::Timeline(TimelineCommand::EditNote {
         event_id,
         body: body.body,
-    };
+    });
     run(&state, &user, id, command).await
 }
 
@@ -299,7 +323,13 @@ pub async fn delete_note(
     Extension(CurrentUser(user)): Me,
     ApiPath((id, event_id)): ApiPath<(i64, i64)>,
 ) -> ApiResult<Json<Acted>> {
-    run(&state, &user, id, Command::DeleteNote { event_id }).await
+    run(
+        &state,
+        &user,
+        id,
+        Command::Timeline(TimelineCommand::DeleteNote { event_id }),
+    )
+    .await
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/merge", tag = "incidents",
@@ -312,10 +342,10 @@ pub async fn merge(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<MergeRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::MergeInto {
+    let command = Command::Lifecycle(LifecycleCommand::MergeInto {
         target_id: body.target_id,
         expected_version: body.expected_version,
-    };
+    });
     run(&state, &user, id, command).await
 }
 

@@ -445,12 +445,14 @@ macro_rules! impl_store {
                         // One read, under this transaction's write lock, of the incidents whose
                         // clocks can still run (one that left them has moved: it is missing).
                         use app::domain::Status;
+                        let stopped: Vec<String> = Status::CLOCKS_STOPPED
+                            .iter()
+                            .map(|s| format!("'{}'", s.key()))
+                            .collect();
                         let sql = format!(
-                            "{} WHERE i.status NOT IN ('{}', '{}', '{}')",
+                            "{} WHERE i.status NOT IN ({})",
                             $crate::store::common::INCIDENT_SELECT,
-                            Status::Closed.key(),
-                            Status::Merged.key(),
-                            Status::Declined.key()
+                            stopped.join(", ")
                         );
                         let rows: Vec<$crate::store::common::IncidentRow> =
                             sqlx::query_as(&sql).fetch_all(&mut *tx).await?;
