@@ -593,7 +593,7 @@ on_both_stores!(
         assert!(walked.len() >= 25, "walked only {walked:?}");
 
         // The screens' server functions.
-        let act = json!({"incident_id": id, "command": {"type": "acknowledge"}});
+        let act = json!({"incident_id": id, "command": {"lifecycle": {"type": "acknowledge"}}});
         let res = stakeholder.send(Method::POST, "/fn/act", Some(act)).await;
         assert_eq!(res.status().as_u16(), 403, "/fn/act");
         for (path, form) in [

@@ -216,8 +216,9 @@ on_both_stores!(
             .await;
         assert_eq!(incident["breaches"].as_array().unwrap().len(), 1);
         // Nobody else may claim a breach, and Sitrep's user cannot sign in.
-        let act = json!({"incident_id": id, "command": {"type": "record_breach", "clock": "resolve",
-        "started_at": incident["detected_at"], "deadline": incident["detected_at"]}});
+        let act = json!({"incident_id": id, "command": {"sla": {"type": "record_breach",
+        "clock": "resolve", "started_at": incident["detected_at"],
+        "deadline": incident["detected_at"]}}});
         let res = iris.send(Method::POST, "/fn/act", Some(act)).await;
         assert_eq!(res.status().as_u16(), 403);
         let res = crate::common::Client::anonymous(&server.url(""))
