@@ -128,6 +128,140 @@ mod tests {
     use super::super::testing::*;
     use crate::domain::*;
     use proptest::prelude::*;
+
+    /// One sample of every command but the declaration, at these versions.
+    fn every_command(version: i64, board: i64) -> Vec<Command> {
+        let role = || "scribe".to_owned();
+        [
+            LifecycleCommand::Acknowledge.into(),
+            LifecycleCommand::ChangeStatus {
+                status: Status::Investigating,
+                expected_version: version,
+            }
+            .into(),
+            LifecycleCommand::ChangeSeverity {
+                severity: Severity::Sev2,
+                reason: "r".into(),
+                expected_version: version,
+            }
+            .into(),
+            LifecycleCommand::SetTimestamp {
+                milestone: Milestone::Started,
+                at: at(-5),
+                reason: "r".into(),
+                expected_version: version,
+            }
+            .into(),
+            LifecycleCommand::MergeInto {
+                target_id: 8,
+                expected_version: version,
+            }
+            .into(),
+            TimelineCommand::PostNote { body: "x".into() }.into(),
+            TimelineCommand::EditNote {
+                event_id: 1,
+                body: "x".into(),
+            }
+            .into(),
+            TimelineCommand::DeleteNote { event_id: 1 }.into(),
+            TimelineCommand::Pin { event_id: 1 }.into(),
+            TimelineCommand::Unpin { event_id: 1 }.into(),
+            TimelineCommand::PublishUpdate {
+                visibility: Visibility::Public,
+                body: "x".into(),
+            }
+            .into(),
+            ImpactCommand::Update {
+                customer_impact: "x".into(),
+                affected: Affected::All,
+                expected_version: version,
+            }
+            .into(),
+            ImpactCommand::LinkService { service_id: 1 }.into(),
+            ImpactCommand::UnlinkService { service_id: 1 }.into(),
+            RoleCommand::Assign {
+                role: role(),
+                person_id: 1,
+                expected_version: board,
+            }
+            .into(),
+            RoleCommand::Relieve {
+                role: role(),
+                person_id: 1,
+                expected_version: board,
+            }
+            .into(),
+            RoleCommand::Move {
+                person_id: 1,
+                from: role(),
+                to: "tech_lead".into(),
+                expected_version: board,
+            }
+            .into(),
+            RoleCommand::Swap {
+                first_role: role(),
+                second_role: "tech_lead".into(),
+                expected_version: board,
+            }
+            .into(),
+            RoleCommand::TickChecklist {
+                role: role(),
+                item: "Pin key moments".into(),
+                done: true,
+            }
+            .into(),
+            SlaCommand::RecordBreach {
+                clock: ClockKind::Acknowledge,
+                started_at: at(0),
+                deadline: at(5),
+            }
+            .into(),
+        ]
+        .into()
+    }
+
+    /// What the room shows a control for (`Incident::takes`) is what `decide` lets through to
+    /// the command's own rules: on an open, a closed and a merged incident.
+    #[test]
+    fn the_room_offers_exactly_what_the_gate_lets_through() {
+        let mut state = declared();
+        for status in [Status::Resolved, Status::Closed] {
+            let cmd = LifecycleCommand::ChangeStatus {
+                status,
+                expected_version: version(&state),
+            };
+            run(&mut state, &cmd.into(), &ctx(1)).unwrap();
+        }
+        let closed = state.unwrap();
+        let open = declared().unwrap();
+        let mut merged = declared().unwrap();
+        merged.status = Status::Merged;
+        merged.merged_into = Some(8);
+        let mut refused_on_closed = 0;
+        for incident in [&open, &closed, &merged] {
+            for cmd in every_command(incident.version, incident.roles.version) {
+                let gate_refused = matches!(
+                    decide(Some(incident), &cmd, &ctx(2)),
+                    Err(DomainError::ReadOnly(_))
+                );
+                assert_eq!(
+                    incident.takes(&cmd),
+                    !gate_refused,
+                    "{cmd:?} on {incident:?}"
+                );
+                if incident.status == Status::Closed && gate_refused {
+                    refused_on_closed += 1;
+                }
+            }
+        }
+        assert_eq!(
+            refused_on_closed, 11,
+            "the commands that need an open incident"
+        );
+        assert!(open.takes(&LifecycleCommand::Acknowledge.into()));
+        assert!(!merged.takes(&TimelineCommand::PostNote { body: "x".into() }.into()));
+    }
+
     #[test]
     fn a_declaration_never_lands_on_an_existing_incident() {
         let mut state = declared();
