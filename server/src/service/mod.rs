@@ -30,10 +30,10 @@ const RETRIES: usize = 8;
 /// Twenty responders typing into one room is the normal case: such a command must land.
 const RACE_FOR: std::time::Duration = std::time::Duration::from_secs(20);
 
-/// The settings key of the role catalog an admin edited.
-const ROLE_CATALOG: &str = "role_catalog";
+/// The settings key of the role catalog an admin edited (the live protocol's: the browser's too).
+const ROLE_CATALOG: &str = app::live::protocol::SettingKey::RoleCatalog.as_str();
 /// The settings key of the incident SLA policy an admin edited.
-const SLA_POLICY: &str = "sla_policy";
+const SLA_POLICY: &str = app::live::protocol::SettingKey::SlaPolicy.as_str();
 
 #[derive(Clone)]
 pub struct Service {
