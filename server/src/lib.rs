@@ -1,16 +1,14 @@
 //! The `sitrep` server: everything with I/O. See `main.rs` for the command line.
 #![recursion_limit = "512"]
 
+pub mod application;
 pub mod auth;
-pub mod bus;
 pub mod config;
 pub mod http;
+pub mod live;
 pub mod markdown;
 pub mod metrics;
-pub mod presence;
 pub mod seed;
-pub mod service;
-pub mod session_watch;
 pub mod sla;
 pub mod store;
 
@@ -22,8 +20,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
-use crate::bus::Bus;
-use crate::service::Service;
+use crate::application::Service;
+use crate::live::bus::Bus;
 use crate::store::Store;
 
 /// Everything a request handler may need.
@@ -32,7 +30,7 @@ pub struct AppState {
     pub service: Service,
     pub bus: Bus,
     /// Who is in which room.
-    pub presence: presence::Presence,
+    pub presence: live::presence::Presence,
     pub leptos: LeptosOptions,
     /// Ends every live stream on shutdown.
     pub cancel: CancellationToken,
@@ -41,7 +39,7 @@ pub struct AppState {
     /// The origin browsers reach us at, when configured (behind a proxy); else `Host` says.
     pub public_origin: Option<Arc<http::security::Origin>>,
     /// Ends the streams of sessions that ended.
-    pub sessions: session_watch::SessionWatch,
+    pub sessions: live::session_watch::SessionWatch,
     /// How long a client may take to send a request's body.
     pub body_timeout: std::time::Duration,
     /// How many failed sign-ins, within what window.
@@ -225,11 +223,11 @@ pub async fn start_with(
     let bus = Bus::new();
     tokio::spawn(bus.clone().run(store.clone(), cursor, cancel.clone()));
     tokio::spawn(delete_expired_sessions(store.clone(), cancel.clone()));
-    let presence = presence::Presence::new(bus.clone());
+    let presence = live::presence::Presence::new(bus.clone());
     tokio::spawn(presence.clone().run(store.clone(), cancel.clone()));
     let service = Service::new(store.clone(), bus.clone()).with_vocabulary(vocabulary);
     tokio::spawn(sla::run(service.clone(), cancel.clone()));
-    let sessions = session_watch::SessionWatch::new(bus.clone());
+    let sessions = live::session_watch::SessionWatch::new(bus.clone());
     tokio::spawn(
         sessions
             .clone()

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use sitrep::config::{Cli, Commands, SeedArgs, ServeArgs, UserCommand};
 use sitrep::store::{self, NewUser, Store};
-use sitrep::{auth, bus::Bus, seed, service::Service};
+use sitrep::{application::Service, auth, live::bus::Bus, seed};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]

@@ -1,6 +1,7 @@
 //! Notes are Markdown, rendered on the server to HTML that is safe to insert into the page:
 //! pulldown-cmark renders, ammonia removes scripts, event handlers and `javascript:` links.
 
+use app::domain::EventRecord;
 use pulldown_cmark::{html, Options, Parser};
 
 pub fn render(markdown: &str) -> String {
@@ -14,6 +15,13 @@ pub fn render(markdown: &str) -> String {
         .link_rel(Some("noopener noreferrer nofollow"))
         .clean(&unsafe_html)
         .to_string()
+}
+
+/// Renders what the browser shows but the store does not keep (the HTML of notes and updates).
+pub fn render_event(event: &mut EventRecord) {
+    if let Some(markdown) = event.payload.markdown() {
+        event.html = Some(render(markdown));
+    }
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 
 use app::domain::{Affected, Command, ServiceInput, Severity, Status, User, UserRole};
 
+use crate::application::Service;
 use crate::auth::hash_password;
-use crate::service::Service;
 use crate::store::NewUser;
 
 pub const DEMO_PASSWORD: &str = "sitrep-demo";

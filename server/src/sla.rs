@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
-use crate::bus::Message;
-use crate::service::Service;
+use crate::application::Service;
+use crate::live::bus::Message;
 
 /// The longest the recorder sleeps without looking (it is woken by changes and deadlines).
 const IDLE: StdDuration = StdDuration::from_secs(60);

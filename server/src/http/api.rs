@@ -184,7 +184,7 @@ pub async fn post_note(
         .await?;
     let event = events
         .pop()
-        .ok_or_else(|| crate::service::internal("a note produced no event"))?;
+        .ok_or_else(|| crate::application::internal("a note produced no event"))?;
     Ok((StatusCode::CREATED, Json(event)))
 }
 
@@ -222,7 +222,7 @@ pub async fn metrics(State(state): State<AppState>) -> ApiResult<impl IntoRespon
         .service
         .metrics
         .render()
-        .map_err(crate::service::internal)?;
+        .map_err(crate::application::internal)?;
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,

@@ -21,7 +21,7 @@ use crate::AppState;
 pub struct CurrentUser(pub User);
 
 fn session_error(err: impl std::fmt::Display) -> AppError {
-    crate::service::internal(format!("session store: {err}"))
+    crate::application::internal(format!("session store: {err}"))
 }
 
 /// Why a sign-in did not happen.

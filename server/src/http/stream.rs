@@ -18,7 +18,7 @@ use tokio::sync::broadcast::error::RecvError;
 use app::live::protocol::{FrameName, Topic, TopicList};
 
 use super::problem::{ApiError, ApiQuery};
-use crate::bus::{publishable, Message};
+use crate::live::bus::{publishable, Message};
 use crate::AppState;
 
 /// Tells the client it missed events and must refetch its snapshot.
@@ -103,7 +103,7 @@ pub async fn stream(
         None => (newest, false),
     };
     // Following a room is being in it: the guards live as long as the stream.
-    let here: Vec<crate::presence::Here> = match viewer {
+    let here: Vec<crate::live::presence::Here> = match viewer {
         Some(axum::Extension(super::session::CurrentUser(user))) => topics
             .incident_ids
             .iter()
@@ -129,18 +129,18 @@ pub async fn stream(
             Some(axum::Extension(super::session::ViaToken(_, id))) => Some(
                 state
                     .sessions
-                    .watch(crate::session_watch::Holder::Token(id)),
+                    .watch(crate::live::session_watch::Holder::Token(id)),
             ),
             None => session.id().map(|id| {
                 state
                     .sessions
-                    .watch(crate::session_watch::Holder::Session(id))
+                    .watch(crate::live::session_watch::Holder::Session(id))
             }),
         },
     };
     // Read after subscribing: a change saved meanwhile comes live as well (twice is harmless).
     let settings: Vec<Bytes> = match state.service.settings_now().await {
-        Ok(words) => words.iter().map(crate::bus::settings_frame).collect(),
+        Ok(words) => words.iter().map(crate::live::bus::settings_frame).collect(),
         Err(err) => {
             tracing::warn!(message = %err.message, "stream starts without the settings revisions");
             Vec::new()
@@ -169,11 +169,11 @@ pub async fn stream(
 struct Live {
     rx: tokio::sync::broadcast::Receiver<Message>,
     closed: bool,
-    presence: crate::presence::Presence,
+    presence: crate::live::presence::Presence,
     /// Held until the stream ends: then this viewer leaves the rooms.
-    _here: Vec<crate::presence::Here>,
+    _here: Vec<crate::live::presence::Here>,
     /// The session the stream was opened with (none for API tokens).
-    session: Option<crate::session_watch::Watching>,
+    session: Option<crate::live::session_watch::Watching>,
 }
 
 impl Live {
@@ -278,8 +278,8 @@ mod tests {
     use futures::StreamExt;
 
     use super::{frames, Topics};
-    use crate::bus::{Bus, Published};
-    use crate::service::Service;
+    use crate::application::Service;
+    use crate::live::bus::{Bus, Published};
     use crate::AppState;
 
     #[tokio::test]
@@ -292,12 +292,12 @@ mod tests {
         let state = AppState {
             service: Service::new(store.clone(), bus.clone()),
             bus: bus.clone(),
-            presence: crate::presence::Presence::new(bus.clone()),
+            presence: crate::live::presence::Presence::new(bus.clone()),
             leptos: crate::leptos_options("target/site"),
             cancel: tokio_util::sync::CancellationToken::new(),
             secure_cookies: false,
             public_origin: None,
-            sessions: crate::session_watch::SessionWatch::new(bus.clone()),
+            sessions: crate::live::session_watch::SessionWatch::new(bus.clone()),
             body_timeout: crate::http::limits::BODY_TIMEOUT,
             sign_in: Default::default(),
             trusted_proxies: Vec::new().into(),

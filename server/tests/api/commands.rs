@@ -3,15 +3,14 @@
 //! command ever leaves an incident's version and its events apart. And commands without an
 //! expected version land however many people write at once.
 
-
 use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::common::{Client, Db, SseReader, TestServer};
 use app::domain::{
     Affected, ClockKind, Command, Milestone, Severity, Status, UserRole, Visibility,
 };
 use chrono::Utc;
-use crate::common::{Client, Db, SseReader, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -489,7 +488,8 @@ on_both_stores!(
                 json!({"body": "bell \u{7} and escape \u{1b}[31m"}),
             )
             .await;
-        crate::common::assert_problem(res, 422, "Note contains an invisible control character").await;
+        crate::common::assert_problem(res, 422, "Note contains an invisible control character")
+            .await;
         let res = admin
             .send(
                 Method::PUT,
@@ -499,7 +499,8 @@ on_both_stores!(
                 ),
             )
             .await;
-        crate::common::assert_problem(res, 422, "Started must be between the years 1970 and 9999").await;
+        crate::common::assert_problem(res, 422, "Started must be between the years 1970 and 9999")
+            .await;
         // Newlines and tabs are text.
         admin.note(id, "line one\r\nline two\tindented").await;
         assert_in_step(&server, &[id]).await;
@@ -551,14 +552,16 @@ on_both_stores!(
                 json!({"name": "Pay\u{0}ments", "owner_team": "Payments", "tier": 1}),
             )
             .await;
-        crate::common::assert_problem(res, 422, "Name contains an invisible control character").await;
+        crate::common::assert_problem(res, 422, "Name contains an invisible control character")
+            .await;
         let res = admin
             .post_json(
                 "/api/v1/services",
                 json!({"name": "Payments", "owner_team": "Payments", "tier": "x"}),
             )
             .await;
-        let problem = crate::common::assert_problem(res, 422, "\"tier\" should be a whole number").await;
+        let problem =
+            crate::common::assert_problem(res, 422, "\"tier\" should be a whole number").await;
         assert!(
             !problem["detail"].as_str().unwrap().contains("u8"),
             "{problem}"

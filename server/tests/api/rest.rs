@@ -1,8 +1,7 @@
 //! The REST API against a real server, on SQLite and on PostgreSQL.
 
-
-use app::domain::UserRole;
 use crate::common::{assert_problem, Client, Db, TestServer};
+use app::domain::UserRole;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

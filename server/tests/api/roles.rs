@@ -2,11 +2,10 @@
 //! checklists, the roster and the role catalog; races on one role; live delivery; history that
 //! survives a restart.
 
-
 use std::time::Duration;
 
-use app::domain::UserRole;
 use crate::common::{assert_problem, Client, Db, SseReader, TestServer};
+use app::domain::UserRole;
 use reqwest::Method;
 use serde_json::{json, Value};
 

@@ -1,11 +1,10 @@
 //! The complete incident room through the REST API, on SQLite and on PostgreSQL: every command,
 //! the service catalog, merges, exports, and what stakeholders may not do.
 
-
 use std::time::Duration;
 
-use app::domain::UserRole;
 use crate::common::{assert_problem, Client, Db, SseReader, TestServer};
+use app::domain::UserRole;
 use reqwest::Method;
 use serde_json::{json, Value};
 

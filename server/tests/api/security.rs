@@ -2,11 +2,10 @@
 //! the security headers, signing out ends the session's streams, and server functions answer
 //! bad bodies with 4xx.
 
-
 use std::time::Duration;
 
-use app::domain::UserRole;
 use crate::common::{Client, Db, SseReader, TestServer};
+use app::domain::UserRole;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

@@ -1,10 +1,9 @@
 //! SLA clocks through the REST API, on SQLite and on PostgreSQL: the policy (defaults, admin
 //! edits, bad input) and an incident's clocks following its milestones.
 
-
+use crate::common::{assert_problem, Db, TestServer};
 use app::domain::UserRole;
 use chrono::{DateTime, Duration, Utc};
-use crate::common::{assert_problem, Db, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -144,7 +143,11 @@ async fn breaches(client: &crate::common::Client, id: i64) -> Vec<Value> {
 }
 
 /// Moves detection back so the acknowledge clock (5 min for a SEV1) is due in `due_in`.
-async fn due_soon_after(client: &crate::common::Client, id: i64, due_in: Duration) -> DateTime<Utc> {
+async fn due_soon_after(
+    client: &crate::common::Client,
+    id: i64,
+    due_in: Duration,
+) -> DateTime<Utc> {
     let now = Utc::now();
     for (milestone, at) in [
         ("started", now - Duration::minutes(20)),
@@ -562,9 +565,11 @@ on_both_stores!(every_stream_hears_of_a_policy_change, |db: Db| async move {
     let id = iris.declare("Quiet SEV3", "sev3").await["id"]
         .as_i64()
         .unwrap();
-    let mut list = crate::common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
+    let mut list =
+        crate::common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
     let mut room =
-        crate::common::SseReader::open(&sam, &format!("/api/v1/stream?topics=incident:{id}"), None).await;
+        crate::common::SseReader::open(&sam, &format!("/api/v1/stream?topics=incident:{id}"), None)
+            .await;
     // On connect: the policy as it is (never edited: revision 0).
     let wait = std::time::Duration::from_secs(1);
     assert_eq!(list.settings_revision("sla_policy", wait).await, Some(0));
@@ -582,7 +587,8 @@ on_both_stores!(every_stream_hears_of_a_policy_change, |db: Db| async move {
     assert_eq!(list.settings_revision("sla_policy", wait).await, None);
     // A stream that (re)connects hears the current revision first: a page that missed the
     // change while loading or disconnected refetches.
-    let mut late = crate::common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
+    let mut late =
+        crate::common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
     assert_eq!(late.settings_revision("sla_policy", wait).await, Some(1));
     server.stop().await;
 });
@@ -596,8 +602,10 @@ async fn a_policy_change_reaches_streams_on_every_instance() {
     let iris = first.client(UserRole::Admin).await;
     let sam = first.client(UserRole::Responder).await;
     let there = sam.signed_in_at(&format!("http://{}", second.addr)).await;
-    let mut far = crate::common::SseReader::open(&there, "/api/v1/stream?topics=incidents", None).await;
-    let mut near = crate::common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
+    let mut far =
+        crate::common::SseReader::open(&there, "/api/v1/stream?topics=incidents", None).await;
+    let mut near =
+        crate::common::SseReader::open(&sam, "/api/v1/stream?topics=incidents", None).await;
     let wait = std::time::Duration::from_secs(1);
     assert_eq!(far.settings_revision("sla_policy", wait).await, Some(0));
     assert_eq!(near.settings_revision("sla_policy", wait).await, Some(0));

@@ -1,9 +1,8 @@
 //! One store suite, run against SQLite and PostgreSQL.
 
-
+use crate::common::Db;
 use app::domain::{apply, Actor, EventPayload, EventRecord, Incident, Severity, Status, UserRole};
 use chrono::{SubsecRound, Utc};
-use crate::common::Db;
 use sitrep::store::{NewUser, Store, StoreError};
 
 fn event(

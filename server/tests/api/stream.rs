@@ -1,10 +1,9 @@
 //! The live stream, read by a real SSE client.
 
-
 use std::time::Duration;
 
-use app::domain::{LiveEvent, UserRole};
 use crate::common::{assert_problem, Db, SseReader, TestServer};
+use app::domain::{LiveEvent, UserRole};
 use serde_json::json;
 
 fn live(sse: &crate::common::Sse) -> LiveEvent {

@@ -1,10 +1,9 @@
 //! Sign-in limits and API tokens against a real server, on SQLite and on PostgreSQL.
 
-
 use std::time::Duration;
 
-use app::domain::UserRole;
 use crate::common::{assert_problem, Client, Db, TestServer, PASSWORD};
+use app::domain::UserRole;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sitrep::http::sign_in::SignInLimits;

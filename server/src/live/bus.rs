@@ -196,7 +196,7 @@ pub fn settings_frame(word: &SettingChanged) -> Bytes {
 
 /// Renders an event (Markdown included) and serialises it once into its SSE frame.
 pub fn publishable(mut event: EventRecord) -> Published {
-    crate::service::render(&mut event);
+    crate::markdown::render_event(&mut event);
     let id = event.id;
     let incident_id = event.incident_id;
     let summary = event.payload.changes_summary();

@@ -18,7 +18,7 @@ use tower_sessions::session::Id;
 use tower_sessions::SessionStore;
 
 use crate::auth::SESSION_USER;
-use crate::bus::Bus;
+use crate::live::bus::Bus;
 use crate::store::sessions::SessionBackend;
 use crate::store::Store;
 

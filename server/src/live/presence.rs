@@ -17,7 +17,7 @@ use axum::body::Bytes;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use crate::bus::Bus;
+use crate::live::bus::Bus;
 use crate::store::Store;
 
 pub const HEARTBEAT: Duration = Duration::from_secs(10);
@@ -339,7 +339,7 @@ mod tests {
         // Frames only for changes: Iris, Iris+Sam, Sam, nobody.
         let mut seen = Vec::new();
         while let Ok(message) = frames.try_recv() {
-            if let crate::bus::Message::Presence { incident_id, frame } = message {
+            if let crate::live::bus::Message::Presence { incident_id, frame } = message {
                 assert_eq!(incident_id, 7);
                 seen.push(String::from_utf8_lossy(&frame).into_owned());
             }

@@ -1,0 +1,132 @@
+//! The role catalog an admin edits, and the vocabulary it completes.
+
+use app::domain::{AppError, ErrorKind, RevisedCatalog, RoleCatalog, User, Vocabulary};
+
+use super::settings::{parse_revised, RETRIES, ROLE_CATALOG};
+use super::{internal, require_admin, Service};
+use crate::store::{SettingChange, StoreError};
+
+impl Service {
+    /// The role catalog: an admin's edit, or the configured one.
+    pub async fn role_catalog(&self) -> Result<RoleCatalog, AppError> {
+        Ok(self.revised_role_catalog().await?.catalog)
+    }
+
+    /// The role catalog with its revision.
+    pub async fn revised_role_catalog(&self) -> Result<RevisedCatalog, AppError> {
+        let stored = self.store.setting(ROLE_CATALOG).await?;
+        self.parse_catalog(stored.as_deref())
+    }
+
+    /// The stored role catalog (`None`: never edited, the configured one). Values saved before
+    /// catalogs had revisions are a bare catalog: revision 0.
+    pub(super) fn parse_catalog(&self, stored: Option<&str>) -> Result<RevisedCatalog, AppError> {
+        let at_zero = |catalog| RevisedCatalog {
+            revision: 0,
+            catalog,
+        };
+        parse_revised(stored, || at_zero(self.vocabulary.roles.clone()), at_zero)
+    }
+
+    /// The configured vocabulary with the current role catalog.
+    pub async fn vocabulary_now(&self) -> Result<Vocabulary, AppError> {
+        Ok(self.revised_vocabulary().await?.0)
+    }
+
+    /// The configured vocabulary with the current role catalog, and the catalog's revision.
+    pub(super) async fn revised_vocabulary(&self) -> Result<(Vocabulary, u64), AppError> {
+        let RevisedCatalog { revision, catalog } = self.revised_role_catalog().await?;
+        let mut vocabulary = (*self.vocabulary).clone();
+        vocabulary.roles = catalog;
+        Ok((vocabulary, revision))
+    }
+
+    /// Replaces the role catalog (admins only). Roles are never removed, only retired, so every
+    /// hand-over in every history keeps its role.
+    pub async fn save_role_catalog(
+        &self,
+        actor: &User,
+        catalog: RoleCatalog,
+    ) -> Result<RoleCatalog, AppError> {
+        require_admin(actor, "change the role catalog")?;
+        catalog.validate().map_err(AppError::unprocessable)?;
+        for _ in 0..RETRIES {
+            let writing = self.writer.lock().await;
+            let stored = self.store.setting(ROLE_CATALOG).await?;
+            let current = self.parse_catalog(stored.as_deref())?;
+            self.check_catalog_change(&current.catalog, &catalog)
+                .await?;
+            let saved = RevisedCatalog {
+                revision: current.revision + 1,
+                catalog: catalog.clone(),
+            };
+            let setting = SettingChange {
+                key: ROLE_CATALOG.to_owned(),
+                expected: stored,
+                value: serde_json::to_string(&saved).map_err(internal)?,
+                decided_on: Vec::new(),
+            };
+            let committed = self.store.commit(&[], Some(&setting)).await;
+            drop(writing);
+            match committed {
+                Ok(_) => {
+                    // Open rooms fetch the new catalog: their boards and labels follow.
+                    self.setting_changed(ROLE_CATALOG, saved.revision).await;
+                    return Ok(catalog);
+                }
+                // Another admin saved meanwhile: check against theirs (the last save wins, as
+                // on the screen, but never one that removes a role theirs added).
+                Err(StoreError::SettingChanged(_)) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(AppError::new(
+            ErrorKind::Unavailable,
+            "The role catalog is changing too fast to save now; nothing was saved. Please save \
+             again in a moment.",
+        ))
+    }
+
+    /// Refuses a catalog that would lose history or break an open incident: roles are never
+    /// removed, only retired, and a role becoming one-holder must not have several holders on an
+    /// open incident. (That last check reads the incidents before the write, not in it: a second
+    /// holder assigned in the same instant can slip through; the board still shows both, and
+    /// relieving one is the fix.)
+    pub(super) async fn check_catalog_change(
+        &self,
+        current: &RoleCatalog,
+        catalog: &RoleCatalog,
+    ) -> Result<(), AppError> {
+        if let Some(gone) = current.roles.iter().find(|r| catalog.get(&r.key).is_none()) {
+            return Err(AppError::unprocessable(format!(
+                "{} cannot be removed: retire it instead, so its history stays.",
+                gone.label
+            )));
+        }
+        let narrowed: Vec<_> = catalog
+            .roles
+            .iter()
+            .filter(|r| r.single && current.get(&r.key).is_some_and(|old| !old.single))
+            .collect();
+        if narrowed.is_empty() {
+            return Ok(());
+        }
+        for incident in self.store.incidents().await? {
+            if !incident.status.is_active() {
+                continue;
+            }
+            if let Some(role) = narrowed
+                .iter()
+                .find(|r| incident.roles.holders(&r.key).count() > 1)
+            {
+                return Err(AppError::unprocessable(format!(
+                    "{} has several holders on {}: relieve all but one there before making it \
+                     a one-holder role.",
+                    role.label,
+                    incident.reference()
+                )));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,86 @@
+//! The application layer: every door (REST, server functions, the SLA watcher) calls it. A
+//! command is loaded, decided by the domain, appended by the store and woken onto the bus
+//! (`commands.rs`); settings, the role catalog, the roster, the service catalog and reads each
+//! have their file; `backend.rs` is what the screens' server functions see.
+
+mod backend;
+mod catalog;
+mod commands;
+mod export;
+mod incidents;
+mod roster;
+mod services;
+mod settings;
+mod snapshots;
+mod tokens;
+
+use std::sync::Arc;
+
+use app::domain::{AppError, ErrorKind, User, UserRole, Vocabulary};
+
+use crate::live::bus::Bus;
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreError};
+
+pub use settings::{ROLE_CATALOG, SLA_POLICY};
+
+#[derive(Clone)]
+pub struct Service {
+    pub store: Arc<dyn Store>,
+    pub bus: Bus,
+    /// Labels and templates, from configuration.
+    pub vocabulary: Arc<Vocabulary>,
+    pub metrics: Arc<Metrics>,
+    /// Does this instance hear settings changes from the store (`relay_settings` runs)? If not,
+    /// it tells its own streams itself.
+    pub(super) settings_relayed: Arc<std::sync::atomic::AtomicBool>,
+    /// Held from reading what a command decides on until its events are committed, so this
+    /// instance's writers never race each other (the store serialises commits anyway: SQLite
+    /// has one writer, PostgreSQL appends take an advisory lock). Fair: first come, first
+    /// served. Not re-entrant: nothing that holds it may call `execute` or a save.
+    pub(super) writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// Admins only: `what` says what the actor tried.
+pub(super) fn require_admin(actor: &User, what: &str) -> Result<(), AppError> {
+    if actor.role == UserRole::Admin {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!("Only an admin can {what}.")))
+    }
+}
+
+pub fn internal(err: impl std::fmt::Display) -> AppError {
+    tracing::error!(%err, "internal error");
+    AppError::internal("Something went wrong on the server. It has been logged; please retry.")
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => AppError::not_found("Not found."),
+            StoreError::Duplicate(what) => {
+                AppError::new(ErrorKind::Conflict, format!("{what} already exists."))
+            }
+            other => internal(other),
+        }
+    }
+}
+
+impl Service {
+    pub fn new(store: Arc<dyn Store>, bus: Bus) -> Self {
+        Self {
+            store,
+            bus,
+            vocabulary: Arc::new(Vocabulary::default()),
+            metrics: Arc::new(Metrics::default()),
+            settings_relayed: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    pub fn with_vocabulary(mut self, vocabulary: Vocabulary) -> Self {
+        self.vocabulary = Arc::new(vocabulary);
+        self
+    }
+}
