@@ -13,7 +13,7 @@ use crate::domain::{
     apply, human_duration, thousands, Action as Right, EventPayload, Incident, Service, Severity,
     Status, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS,
 };
-use crate::live::{use_live, LiveMessage};
+use crate::live::{use_live, LiveMessage, SettingKey, Topic};
 
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
@@ -55,7 +55,7 @@ fn IncidentsView(
 
     Effect::new(move |_| {
         clock.sync(server_time);
-        live.follow(vec!["incidents".into()], last_event_id);
+        live.follow(vec![Topic::Incidents], last_event_id);
     });
     let reload = std::sync::Arc::new(reload);
     live.subscribe({
@@ -65,7 +65,7 @@ fn IncidentsView(
             LiveMessage::Presence(_) => {}
             // Rows are drawn when their incident changes: new and changed rows count to it.
             msg if sla_policy
-                .try_with_value(|p| msg.newer(crate::live::SLA_POLICY, p.revision))
+                .try_with_value(|p| msg.newer(SettingKey::SlaPolicy, p.revision))
                 .unwrap_or(false) =>
             {
                 leptos::task::spawn_local(async move {

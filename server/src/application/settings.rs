@@ -15,10 +15,10 @@ use crate::store::{Change, SettingChange, StoreError};
 /// How often a settings save is retried when it races another writer.
 pub(super) const RETRIES: usize = 8;
 
-/// The settings key of the role catalog an admin edited.
-pub const ROLE_CATALOG: &str = "role_catalog";
+/// The settings key of the role catalog an admin edited (the live protocol's: the browser's too).
+pub const ROLE_CATALOG: &str = app::live::protocol::SettingKey::RoleCatalog.as_str();
 /// The settings key of the incident SLA policy an admin edited.
-pub const SLA_POLICY: &str = "sla_policy";
+pub const SLA_POLICY: &str = app::live::protocol::SettingKey::SlaPolicy.as_str();
 
 /// A stored setting with its revision (`R`); `unset` when it was never edited. Values saved
 /// before settings had revisions are the bare value (`V`), which `bare` makes revision 0.

@@ -15,12 +15,16 @@ use serde::Deserialize;
 use smallvec::SmallVec;
 use tokio::sync::broadcast::error::RecvError;
 
+use app::live::protocol::{FrameName, Topic, TopicList};
+
 use super::problem::{ApiError, ApiQuery};
 use crate::live::bus::{publishable, Message};
 use crate::AppState;
 
 /// Tells the client it missed events and must refetch its snapshot.
-const RESYNC: &[u8] = b"event: resync\ndata: {}\n\n";
+fn resync() -> Bytes {
+    Bytes::from(format!("event: {}\ndata: {{}}\n\n", FrameName::Resync))
+}
 /// Events replayed per query while catching up.
 const REPLAY_BATCH: i64 = 500;
 
@@ -43,28 +47,16 @@ pub struct Topics {
 }
 
 impl Topics {
+    /// `?topics=` as the shared protocol reads it; the error is the 400's message.
     pub fn parse(raw: &str) -> Result<Topics, String> {
+        let list: TopicList = raw.parse().map_err(|err| format!("{err}"))?;
         let mut topics = Topics::default();
-        for t in raw.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-            if t == "incidents" {
-                topics.incidents = true;
-            } else if let Some(id) = t.strip_prefix("incident:") {
-                let id = id.parse::<i64>().map_err(|_| {
-                    format!("Invalid topic \"{t}\": the incident id must be a number.")
-                })?;
-                if !topics.incident_ids.contains(&id) {
-                    topics.incident_ids.push(id);
-                }
-            } else {
-                return Err(format!(
-                    "Unknown topic \"{t}\": use \"incidents\" or \"incident:<id>\"."
-                ));
+        for topic in &list {
+            match *topic {
+                Topic::Incidents => topics.incidents = true,
+                Topic::Incident(id) if topics.incident_ids.contains(&id) => {}
+                Topic::Incident(id) => topics.incident_ids.push(id),
             }
-        }
-        if !topics.incidents && topics.incident_ids.is_empty() {
-            return Err(
-                "Name at least one topic: ?topics=incidents or ?topics=incident:<id>.".into(),
-            );
         }
         Ok(topics)
     }
@@ -213,7 +205,7 @@ fn frames(
         // Tell the client to retry quickly after a drop.
         yield Ok(Bytes::from_static(b"retry: 1000\n\n"));
         if start.resync_first {
-            yield Ok(Bytes::from_static(RESYNC));
+            yield Ok(resync());
         }
         // What the settings are at now: a page that missed a change refetches it.
         for frame in start.settings {
@@ -268,7 +260,7 @@ fn frames(
                 Err(RecvError::Lagged(_)) if live.session_ended() => break,
                 Err(RecvError::Lagged(missed)) => {
                     tracing::debug!(missed, "slow subscriber; asking it to resync");
-                    yield Ok(Bytes::from_static(RESYNC));
+                    yield Ok(resync());
                     // Presence frames may have been among the missed: send the current ones.
                     for id in &topics.incident_ids {
                         yield Ok(live.presence.frame(*id));

@@ -178,7 +178,7 @@ impl Bus {
 /// streams send as `event: settings` (with the server's time).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SettingChanged {
-    /// `sla_policy` or `role_catalog`.
+    /// A `SettingKey`'s name.
     pub key: String,
     pub revision: u64,
 }
@@ -190,7 +190,8 @@ pub fn settings_frame(word: &SettingChanged) -> Bytes {
         "revision": word.revision,
         "server_time": chrono::Utc::now(),
     });
-    Bytes::from(format!("event: settings\ndata: {data}\n\n"))
+    let name = app::live::protocol::FrameName::Settings;
+    Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
 }
 
 /// Renders an event (Markdown included) and serialises it once into its SSE frame.

@@ -285,7 +285,8 @@ fn encode(incident_id: i64, viewers: Vec<Actor>) -> Bytes {
         viewers,
     })
     .unwrap_or_else(|_| "{}".to_owned());
-    Bytes::from(format!("event: presence\ndata: {data}\n\n"))
+    let name = app::live::protocol::FrameName::Presence;
+    Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
 }
 
 /// Being in a room: dropping it is leaving.

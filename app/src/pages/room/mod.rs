@@ -23,7 +23,7 @@ use crate::domain::{
     EventPayload, EventRecord, Incident, Person, RevisedPolicy, Service, TimelineCommand,
     INCIDENT_COMMANDER,
 };
-use crate::live::{use_live, LiveMessage};
+use crate::live::{use_live, LiveMessage, SettingKey, Topic};
 
 #[component]
 pub fn IncidentRoomPage() -> impl IntoView {
@@ -307,7 +307,7 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
     Effect::new(move |_| {
         clock.sync(server_time);
         live.follow(
-            vec!["incidents".into(), format!("incident:{}", room.id)],
+            vec![Topic::Incidents, Topic::Incident(room.id)],
             last_event_id,
         );
     });
@@ -321,17 +321,14 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
         LiveMessage::Resync => room.reload(),
         msg if !room.gone()
             && msg.newer(
-                crate::live::SLA_POLICY,
+                SettingKey::SlaPolicy,
                 room.sla_policy.with_untracked(|p| p.revision),
             ) =>
         {
             room.refresh_policy()
         }
         msg if !room.gone()
-            && msg.newer(
-                crate::live::ROLE_CATALOG,
-                room.roles_revision.get_untracked(),
-            ) =>
+            && msg.newer(SettingKey::RoleCatalog, room.roles_revision.get_untracked()) =>
         {
             room.refresh_roles()
         }

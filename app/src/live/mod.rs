@@ -1,8 +1,13 @@
 //! The browser side of the event stream: one `EventSource` per tab, automatic reconnection with
 //! `Last-Event-ID`, and `resync` when the server says we fell behind. Pages subscribe to the
-//! messages; nothing here runs on the server.
+//! messages; nothing here runs on the server. What travels on the stream is defined once, for
+//! both ends, in `protocol`.
+
+pub mod protocol;
 
 use leptos::prelude::*;
+
+pub use protocol::{FrameName, SettingKey, Topic, TopicList};
 
 use crate::domain::{LiveEvent, Presence};
 
@@ -24,25 +29,20 @@ pub enum LiveMessage {
     Presence(Presence),
     /// We missed events: refetch the snapshot.
     Resync,
-    /// The setting `key` (`sla_policy`, `role_catalog`) is at `revision`: sent when the stream (re)connects
-    /// and whenever an admin changes it. Pages holding an older revision refetch it.
+    /// The setting `key` is at `revision`: sent when the stream (re)connects and whenever an
+    /// admin changes it. Pages holding an older revision refetch it.
     Settings {
-        key: String,
+        key: SettingKey,
         revision: u64,
     },
 }
 
 impl LiveMessage {
     /// Is the setting `key` newer than the `revision` a page holds?
-    pub fn newer(&self, key: &str, revision: u64) -> bool {
-        matches!(self, LiveMessage::Settings { key: k, revision: r } if k == key && *r > revision)
+    pub fn newer(&self, key: SettingKey, revision: u64) -> bool {
+        matches!(self, LiveMessage::Settings { key: k, revision: r } if *k == key && *r > revision)
     }
 }
-
-/// The settings key of the incident SLA policy.
-pub const SLA_POLICY: &str = "sla_policy";
-/// The settings key of the role catalog.
-pub const ROLE_CATALOG: &str = "role_catalog";
 
 #[cfg(feature = "hydrate")]
 type Subscriber = std::rc::Rc<dyn Fn(&LiveMessage)>;
@@ -130,7 +130,8 @@ impl Live {
 
     /// Stream `topics`, starting after event `after` (the snapshot's `last_event_id`). Replaces the
     /// tab's current stream: one connection per tab. Browser only: call from an effect.
-    pub fn follow(&self, topics: Vec<String>, after: i64) {
+    pub fn follow(&self, topics: impl Into<TopicList>, after: i64) {
+        let topics = topics.into();
         #[cfg(feature = "hydrate")]
         imp::follow(*self, topics, after);
         #[cfg(not(feature = "hydrate"))]
@@ -153,7 +154,7 @@ mod imp {
 
     pub struct Connection {
         source: EventSource,
-        topics: Vec<String>,
+        topics: TopicList,
         last_id: i64,
         retry_ms: u32,
         _handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
@@ -165,18 +166,18 @@ mod imp {
         }
     }
 
-    pub fn follow(live: Live, topics: Vec<String>, after: i64) {
+    pub fn follow(live: Live, topics: TopicList, after: i64) {
         live.status.set(LiveStatus::Connecting);
         live.generation.update_value(|g| *g += 1);
         live.conn.update_value(|c| *c = None);
         open(live, topics, after, RETRY_FIRST_MS);
     }
 
-    fn open(live: Live, topics: Vec<String>, after: i64, retry_ms: u32) {
+    fn open(live: Live, topics: TopicList, after: i64, retry_ms: u32) {
         let generation = live.generation.get_value();
         let url = format!(
             "/api/v1/stream?topics={}&after={after}",
-            js_sys::encode_uri_component(&topics.join(","))
+            js_sys::encode_uri_component(&topics.to_string())
         );
         let source = match EventSource::new(&url) {
             Ok(s) => s,
@@ -265,14 +266,16 @@ mod imp {
                 live.dispatch(&LiveMessage::Presence(p));
             }
         });
-        let _ = source
-            .add_event_listener_with_callback("presence", on_presence.as_ref().unchecked_ref());
+        let _ = source.add_event_listener_with_callback(
+            FrameName::Presence.as_str(),
+            on_presence.as_ref().unchecked_ref(),
+        );
         handlers.push(on_presence);
 
         let on_settings = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
             #[derive(serde::Deserialize)]
             struct Changed {
-                key: String,
+                key: SettingKey,
                 revision: u64,
                 server_time: chrono::DateTime<chrono::Utc>,
             }
@@ -287,8 +290,10 @@ mod imp {
                 });
             }
         });
-        let _ = source
-            .add_event_listener_with_callback("settings", on_settings.as_ref().unchecked_ref());
+        let _ = source.add_event_listener_with_callback(
+            FrameName::Settings.as_str(),
+            on_settings.as_ref().unchecked_ref(),
+        );
         handlers.push(on_settings);
 
         let on_resync = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
@@ -305,8 +310,10 @@ mod imp {
             }
             live.dispatch(&LiveMessage::Resync);
         });
-        let _ =
-            source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
+        let _ = source.add_event_listener_with_callback(
+            FrameName::Resync.as_str(),
+            on_resync.as_ref().unchecked_ref(),
+        );
         handlers.push(on_resync);
 
         live.conn.update_value(|c| {
