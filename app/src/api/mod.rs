@@ -1,100 +1,16 @@
 //! Server functions: thin — who is asking -> Backend call -> result.
 
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
+pub mod requests;
+pub mod snapshots;
 pub mod tokens;
-pub use tokens::{ApiToken, CreatedToken, TokenScope, TokensSnapshot};
-
-use crate::domain::{
-    AppError, Command, EventRecord, Incident, Person, RevisedPolicy, RoleCatalog, Service,
-    SlaPolicy, User, Vocabulary,
+pub use snapshots::{
+    Acted, ApiToken, CreatedToken, IncidentsSnapshot, RolesSnapshot, RoomSnapshot,
+    ServicesSnapshot, SlaPolicySaved, SlaSnapshot, TokenScope, TokensSnapshot,
 };
 
-/// The incidents list, as of `server_time`, with the id of the last event it includes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct IncidentsSnapshot {
-    pub incidents: Vec<Incident>,
-    pub viewer: User,
-    pub server_time: DateTime<Utc>,
-    /// Resume the live stream after this event id.
-    pub last_event_id: i64,
-    pub vocabulary: Vocabulary,
-    /// The service catalog (to filter by service).
-    pub services: Vec<Service>,
-    /// What the SLA clocks count to.
-    pub sla_policy: RevisedPolicy,
-}
-
-/// Everything the incident room shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct RoomSnapshot {
-    pub incident: Incident,
-    pub timeline: Vec<EventRecord>,
-    pub viewer: User,
-    pub server_time: DateTime<Utc>,
-    pub last_event_id: i64,
-    pub vocabulary: Vocabulary,
-    /// The revision of the vocabulary's role catalog (a newer one is fetched when announced).
-    pub roles_revision: u64,
-    /// The whole service catalog: the linked services' facts, and what can be linked.
-    pub services: Vec<Service>,
-    /// Who can be given a role.
-    pub roster: Vec<Person>,
-    /// What the SLA clocks count to.
-    pub sla_policy: RevisedPolicy,
-}
-
-/// The service catalog screen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ServicesSnapshot {
-    pub services: Vec<Service>,
-    pub viewer: User,
-}
-
-/// The role catalog's settings screen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct RolesSnapshot {
-    pub catalog: RoleCatalog,
-    /// Each save adds one.
-    pub revision: u64,
-    pub viewer: User,
-}
-
-/// The SLA policy's settings screen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct SlaSnapshot {
-    pub policy: RevisedPolicy,
-    pub viewer: User,
-    /// The severities' labels.
-    pub vocabulary: Vocabulary,
-}
-
-/// A saved SLA policy, and the incidents whose running clocks it moved (each has a timeline
-/// entry saying how).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct SlaPolicySaved {
-    pub policy: SlaPolicy,
-    /// The policy's revision now (send it back with the next edit).
-    pub revision: u64,
-    /// Ids of the incidents whose deadlines moved.
-    pub moved: Vec<i64>,
-}
-
-/// What a command did: the incident after it, and the events it recorded (on this incident).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Acted {
-    pub incident: Incident,
-    pub events: Vec<EventRecord>,
-}
+use crate::domain::{AppError, Command, EventRecord, Incident, RoleCatalog, Service, SlaPolicy};
 
 #[server(prefix = "/fn", endpoint = "incidents")]
 pub async fn list_incidents() -> Result<IncidentsSnapshot, AppError> {
@@ -112,14 +28,13 @@ pub async fn declare_incident(
     severity: String,
     summary: String,
 ) -> Result<Incident, AppError> {
-    use crate::domain::{Command, Severity};
     crate::backend::handle(|viewer, backend| async move {
-        let severity = Severity::parse(&severity).map_err(AppError::unprocessable)?;
-        let command = Command::Declare {
+        let command = requests::DeclareRequest {
             title,
             severity,
             summary,
-        };
+        }
+        .command()?;
         let (incident, _) = backend.execute(&viewer, None, command).await?;
         Ok(incident)
     })
@@ -128,10 +43,10 @@ pub async fn declare_incident(
 
 #[server(prefix = "/fn", endpoint = "note")]
 pub async fn post_note(incident_id: i64, body: String) -> Result<EventRecord, AppError> {
-    use crate::domain::Command;
     crate::backend::handle(|viewer, backend| async move {
+        let command = requests::NoteRequest { body }.command();
         let (_, mut events) = backend
-            .execute(&viewer, Some(incident_id), Command::PostNote { body })
+            .execute(&viewer, Some(incident_id), command)
             .await?;
         events
             .pop()
@@ -146,13 +61,12 @@ pub async fn change_status(
     status: String,
     expected_version: i64,
 ) -> Result<Incident, AppError> {
-    use crate::domain::{Command, Status};
     crate::backend::handle(|viewer, backend| async move {
-        let status = Status::parse(&status).map_err(AppError::unprocessable)?;
-        let command = Command::ChangeStatus {
+        let command = requests::StatusRequest {
             status,
             expected_version,
-        };
+        }
+        .command()?;
         let (incident, _) = backend.execute(&viewer, Some(incident_id), command).await?;
         Ok(incident)
     })
@@ -163,12 +77,8 @@ pub async fn change_status(
 #[server(prefix = "/fn", endpoint = "act", input = leptos::server_fn::codec::Json)]
 pub async fn act(incident_id: i64, command: Command) -> Result<Acted, AppError> {
     crate::backend::handle(|viewer, backend| async move {
-        let (incident, events) = backend.execute(&viewer, Some(incident_id), command).await?;
-        let events = events
-            .into_iter()
-            .filter(|e| e.incident_id == incident_id)
-            .collect();
-        Ok(Acted { incident, events })
+        let done = backend.execute(&viewer, Some(incident_id), command).await?;
+        Ok(Acted::on(incident_id, done))
     })
     .await
 }
