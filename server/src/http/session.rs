@@ -11,14 +11,11 @@ use axum::Form;
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use super::extract::CurrentUser;
 use super::problem::ApiError;
 use super::sign_in::{ClientAddr, Limited};
 use crate::auth::{verify_off_thread, SESSION_TOUCHED, SESSION_USER};
 use crate::AppState;
-
-/// The signed-in user, for handlers behind `require_session`.
-#[derive(Clone, Debug)]
-pub struct CurrentUser(pub User);
 
 fn session_error(err: impl std::fmt::Display) -> AppError {
     crate::application::internal(format!("session store: {err}"))

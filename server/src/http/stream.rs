@@ -15,7 +15,8 @@ use serde::Deserialize;
 use smallvec::SmallVec;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::problem::{ApiError, ApiQuery};
+use super::extract::ApiQuery;
+use super::problem::ApiError;
 use crate::live::bus::{publishable, Message};
 use crate::AppState;
 
@@ -82,7 +83,7 @@ impl Topics {
         (status = 400, body = super::problem::Problem), (status = 401, body = super::problem::Problem)))]
 pub async fn stream(
     State(state): State<AppState>,
-    viewer: Option<axum::Extension<super::session::CurrentUser>>,
+    viewer: Option<axum::Extension<super::extract::CurrentUser>>,
     token: Option<axum::Extension<super::session::ViaToken>>,
     session: tower_sessions::Session,
     headers: HeaderMap,
@@ -112,7 +113,7 @@ pub async fn stream(
     };
     // Following a room is being in it: the guards live as long as the stream.
     let here: Vec<crate::live::presence::Here> = match viewer {
-        Some(axum::Extension(super::session::CurrentUser(user))) => topics
+        Some(axum::Extension(super::extract::CurrentUser(user))) => topics
             .incident_ids
             .iter()
             .map(|id| {
