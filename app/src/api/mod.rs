@@ -1,7 +1,10 @@
-//! Server functions: thin — who is asking -> Backend call -> result.
+//! The screens' way to the server: server functions (thin — who is asking -> `Backend` call ->
+//! result), the `Backend` seam the server implements, and the data that crosses it.
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
+pub mod backend;
 pub mod requests;
 pub mod snapshots;
 pub mod tokens;
@@ -14,12 +17,12 @@ use crate::domain::{AppError, Command, EventRecord, Incident, RoleCatalog, Servi
 
 #[server(prefix = "/fn", endpoint = "incidents")]
 pub async fn list_incidents() -> Result<IncidentsSnapshot, AppError> {
-    crate::backend::handle(|viewer, backend| async move { backend.incidents(&viewer).await }).await
+    backend::handle(|viewer, backend| async move { backend.incidents(&viewer).await }).await
 }
 
 #[server(prefix = "/fn", endpoint = "room")]
 pub async fn get_room(id: i64) -> Result<RoomSnapshot, AppError> {
-    crate::backend::handle(|viewer, backend| async move { backend.room(&viewer, id).await }).await
+    backend::handle(|viewer, backend| async move { backend.room(&viewer, id).await }).await
 }
 
 #[server(prefix = "/fn", endpoint = "declare")]
@@ -28,7 +31,7 @@ pub async fn declare_incident(
     severity: String,
     summary: String,
 ) -> Result<Incident, AppError> {
-    crate::backend::handle(|viewer, backend| async move {
+    backend::handle(|viewer, backend| async move {
         let command = requests::DeclareRequest {
             title,
             severity,
@@ -43,7 +46,7 @@ pub async fn declare_incident(
 
 #[server(prefix = "/fn", endpoint = "note")]
 pub async fn post_note(incident_id: i64, body: String) -> Result<EventRecord, AppError> {
-    crate::backend::handle(|viewer, backend| async move {
+    backend::handle(|viewer, backend| async move {
         let command = requests::NoteRequest { body }.command();
         let (_, mut events) = backend
             .execute(&viewer, Some(incident_id), command)
@@ -61,7 +64,7 @@ pub async fn change_status(
     status: String,
     expected_version: i64,
 ) -> Result<Incident, AppError> {
-    crate::backend::handle(|viewer, backend| async move {
+    backend::handle(|viewer, backend| async move {
         let command = requests::StatusRequest {
             status,
             expected_version,
@@ -76,7 +79,7 @@ pub async fn change_status(
 /// Any change to an incident, as a command (JSON in).
 #[server(prefix = "/fn", endpoint = "act", input = leptos::server_fn::codec::Json)]
 pub async fn act(incident_id: i64, command: Command) -> Result<Acted, AppError> {
-    crate::backend::handle(|viewer, backend| async move {
+    backend::handle(|viewer, backend| async move {
         let done = backend.execute(&viewer, Some(incident_id), command).await?;
         Ok(Acted::on(incident_id, done))
     })
@@ -85,7 +88,7 @@ pub async fn act(incident_id: i64, command: Command) -> Result<Acted, AppError> 
 
 #[server(prefix = "/fn", endpoint = "services")]
 pub async fn list_services() -> Result<ServicesSnapshot, AppError> {
-    crate::backend::handle(|viewer, backend| async move { backend.services(&viewer).await }).await
+    backend::handle(|viewer, backend| async move { backend.services(&viewer).await }).await
 }
 
 /// Adds a service (`id` empty) or edits one. Form-encoded, so it works before hydration too.
@@ -99,7 +102,7 @@ pub async fn save_service(
     contacts: String,
     description: String,
 ) -> Result<Service, AppError> {
-    crate::backend::handle(|viewer, backend| async move {
+    backend::handle(|viewer, backend| async move {
         let id = match id.trim() {
             "" => None,
             raw => Some(
@@ -125,14 +128,14 @@ pub async fn save_service(
 
 #[server(prefix = "/fn", endpoint = "roles")]
 pub async fn get_role_catalog() -> Result<RolesSnapshot, AppError> {
-    crate::backend::handle(|viewer, backend| async move { backend.role_catalog(&viewer).await })
+    backend::handle(|viewer, backend| async move { backend.role_catalog(&viewer).await })
         .await
 }
 
 /// Replaces the role catalog (admins only; roles are retired, never removed).
 #[server(prefix = "/fn", endpoint = "save-roles", input = leptos::server_fn::codec::Json)]
 pub async fn save_role_catalog(catalog: RoleCatalog) -> Result<RoleCatalog, AppError> {
-    crate::backend::handle(|viewer, backend| async move {
+    backend::handle(|viewer, backend| async move {
         backend.save_role_catalog(&viewer, catalog).await
     })
     .await
@@ -140,14 +143,14 @@ pub async fn save_role_catalog(catalog: RoleCatalog) -> Result<RoleCatalog, AppE
 
 #[server(prefix = "/fn", endpoint = "sla-policy")]
 pub async fn get_sla_policy() -> Result<SlaSnapshot, AppError> {
-    crate::backend::handle(|viewer, backend| async move { backend.sla_policy(&viewer).await }).await
+    backend::handle(|viewer, backend| async move { backend.sla_policy(&viewer).await }).await
 }
 
 /// Replaces the incident SLA policy (admins only) if it is still at `revision` (what the editor
 /// loaded; 409 otherwise); open incidents' deadlines follow.
 #[server(prefix = "/fn", endpoint = "save-sla-policy", input = leptos::server_fn::codec::Json)]
 pub async fn save_sla_policy(policy: SlaPolicy, revision: u64) -> Result<SlaPolicySaved, AppError> {
-    crate::backend::handle(|viewer, backend| async move {
+    backend::handle(|viewer, backend| async move {
         backend
             .save_sla_policy(&viewer, policy, Some(revision))
             .await

@@ -7,7 +7,7 @@ use crate::domain::AppError;
 
 #[server(prefix = "/fn", endpoint = "tokens")]
 pub async fn list_tokens() -> Result<TokensSnapshot, AppError> {
-    crate::backend::handle(|viewer, backend| async move {
+    super::backend::handle(|viewer, backend| async move {
         Ok(TokensSnapshot {
             tokens: backend.tokens(&viewer).await?,
             viewer,
@@ -18,7 +18,7 @@ pub async fn list_tokens() -> Result<TokensSnapshot, AppError> {
 
 #[server(prefix = "/fn", endpoint = "create-token")]
 pub async fn create_token(name: String, scope: String) -> Result<CreatedToken, AppError> {
-    crate::backend::handle(|viewer, backend| async move {
+    super::backend::handle(|viewer, backend| async move {
         let scope = TokenScope::parse(&scope)?;
         backend.create_token(&viewer, name, scope).await
     })
@@ -27,6 +27,6 @@ pub async fn create_token(name: String, scope: String) -> Result<CreatedToken, A
 
 #[server(prefix = "/fn", endpoint = "revoke-token")]
 pub async fn revoke_token(id: i64) -> Result<(), AppError> {
-    crate::backend::handle(|viewer, backend| async move { backend.revoke_token(&viewer, id).await })
+    super::backend::handle(|viewer, backend| async move { backend.revoke_token(&viewer, id).await })
         .await
 }

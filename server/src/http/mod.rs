@@ -12,7 +12,7 @@ pub mod stream;
 
 use std::sync::Arc;
 
-use app::backend::SharedBackend;
+use app::api::backend::SharedBackend;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::provide_context;

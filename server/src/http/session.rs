@@ -1,7 +1,7 @@
 //! Sign-in, sign-out, and the middleware that turns a session cookie into the request's user.
 
 use app::api::TokenScope;
-use app::backend::Viewer;
+use app::api::backend::Viewer;
 use app::domain::{AppError, User};
 use axum::extract::{Request, State};
 use axum::http::{header, Method};
