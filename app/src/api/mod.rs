@@ -48,9 +48,7 @@ pub async fn declare_incident(
 pub async fn post_note(incident_id: i64, body: String) -> Result<EventRecord, AppError> {
     backend::handle(|viewer, backend| async move {
         let command = requests::NoteRequest { body }.command();
-        let (_, mut events) = backend
-            .execute(&viewer, Some(incident_id), command)
-            .await?;
+        let (_, mut events) = backend.execute(&viewer, Some(incident_id), command).await?;
         events
             .pop()
             .ok_or_else(|| AppError::internal("The note was not recorded."))
@@ -128,16 +126,15 @@ pub async fn save_service(
 
 #[server(prefix = "/fn", endpoint = "roles")]
 pub async fn get_role_catalog() -> Result<RolesSnapshot, AppError> {
-    backend::handle(|viewer, backend| async move { backend.role_catalog(&viewer).await })
-        .await
+    backend::handle(|viewer, backend| async move { backend.role_catalog(&viewer).await }).await
 }
 
 /// Replaces the role catalog (admins only; roles are retired, never removed).
 #[server(prefix = "/fn", endpoint = "save-roles", input = leptos::server_fn::codec::Json)]
 pub async fn save_role_catalog(catalog: RoleCatalog) -> Result<RoleCatalog, AppError> {
-    backend::handle(|viewer, backend| async move {
-        backend.save_role_catalog(&viewer, catalog).await
-    })
+    backend::handle(
+        |viewer, backend| async move { backend.save_role_catalog(&viewer, catalog).await },
+    )
     .await
 }
 

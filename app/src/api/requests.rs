@@ -5,9 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::domain::{
-    Affected, AppError, Command, Milestone, Severity, Status, Visibility,
-};
+use crate::domain::{Affected, AppError, Command, Milestone, Severity, Status, Visibility};
 
 /// A name the client sent (`sev2`, `resolved`, `public`, ...), or 422 saying which ones there are.
 fn parse<T>(parsed: Result<T, String>) -> Result<T, AppError> {

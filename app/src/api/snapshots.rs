@@ -160,4 +160,3 @@ pub struct TokensSnapshot {
     pub tokens: Vec<ApiToken>,
     pub viewer: User,
 }
-

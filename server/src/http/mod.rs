@@ -13,6 +13,7 @@ pub mod stream;
 use std::sync::Arc;
 
 use app::api::backend::SharedBackend;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::provide_context;
@@ -93,5 +94,3 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state)
 }
-
-use axum::response::IntoResponse;

@@ -46,4 +46,16 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// An error in the form the caller reads: server functions decode `AppError` JSON, everything
+/// else (the API, pages' middleware) speaks problem+json.
+pub fn refuse(path: &str, error: AppError) -> Response {
+    if path.starts_with("/fn/") {
+        let status =
+            StatusCode::from_u16(error.kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(error)).into_response()
+    } else {
+        ApiError(error).into_response()
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,7 +1,7 @@
 //! Sign-in, sign-out, and the middleware that turns a session cookie into the request's user.
 
-use app::api::TokenScope;
 use app::api::backend::Viewer;
+use app::api::TokenScope;
 use app::domain::{AppError, User};
 use axum::extract::{Request, State};
 use axum::http::{header, Method};
@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::extract::CurrentUser;
-use super::problem::ApiError;
+use super::problem::{refuse, ApiError};
 use super::sign_in::{ClientAddr, Limited};
 use crate::auth::{verify_off_thread, SESSION_TOUCHED, SESSION_USER};
 use crate::AppState;
@@ -210,10 +210,10 @@ pub(crate) fn is_public(method: &Method, path: &str) -> bool {
         || (path == "/api/v1/openapi.json" && method == Method::GET)
 }
 
-/// How a request authenticated with `Authorization: Bearer` did, for handlers that care (the
-/// token routes: a token cannot manage tokens).
+/// The id of the token a request came with (`Authorization: Bearer`): its live stream ends when
+/// the token is revoked.
 #[derive(Clone, Copy, Debug)]
-pub struct ViaToken(pub TokenScope, pub i64);
+pub struct ViaToken(pub i64);
 
 /// Token management needs a signed-in session: a leaked token must not mint tokens that outlive
 /// its revocation.
@@ -228,17 +228,6 @@ pub(crate) fn manages_tokens(path: &str) -> bool {
 
 /// Records "last used" at most this often per token, not a write per request.
 const TOKEN_TOUCH_EVERY_SECS: i64 = 60;
-
-/// An error for the API (a problem) or a server function (`AppError` JSON).
-fn refuse(path: &str, err: AppError) -> Response {
-    if path.starts_with("/fn/") {
-        let status = axum::http::StatusCode::from_u16(err.kind.status())
-            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        (status, axum::Json(err)).into_response()
-    } else {
-        ApiError(err).into_response()
-    }
-}
 
 /// The bearer token of `Authorization: Bearer <token>`, if that is the scheme.
 fn bearer(request: &Request) -> Option<&str> {
@@ -308,7 +297,7 @@ async fn with_token(state: &AppState, token: &str, mut request: Request, next: N
         .extensions_mut()
         .insert(Viewer(Some(grant.owner.clone())));
     request.extensions_mut().insert(CurrentUser(grant.owner));
-    request.extensions_mut().insert(ViaToken(scope, token_id));
+    request.extensions_mut().insert(ViaToken(token_id));
     next.run(request).await
 }
 
@@ -346,13 +335,9 @@ pub async fn require_session(
             next.run(request).await
         }
         None if is_public(request.method(), &path) => next.run(request).await,
-        // Server functions decode errors as `AppError` JSON: give them one they can show.
-        None if path.starts_with("/fn/") => (
-            axum::http::StatusCode::UNAUTHORIZED,
-            axum::Json(AppError::unauthenticated()),
-        )
-            .into_response(),
-        None if path.starts_with("/api/") => ApiError(AppError::unauthenticated()).into_response(),
+        None if path.starts_with("/fn/") || path.starts_with("/api/") => {
+            refuse(&path, AppError::unauthenticated())
+        }
         None => {
             let target = request
                 .uri()

@@ -135,7 +135,7 @@ pub async fn stream(
         _here: here,
         // Signing out (or the session expiring), or revoking the token, ends the stream.
         session: match token {
-            Some(axum::Extension(super::session::ViaToken(_, id))) => Some(
+            Some(axum::Extension(super::session::ViaToken(id))) => Some(
                 state
                     .sessions
                     .watch(crate::live::session_watch::Holder::Token(id)),

@@ -124,6 +124,9 @@ pub async fn change_status(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<StatusRequest>,
 ) -> ApiResult<Json<Incident>> {
-    let (incident, _) = state.service.execute(&user, Some(id), body.command()?).await?;
+    let (incident, _) = state
+        .service
+        .execute(&user, Some(id), body.command()?)
+        .await?;
     Ok(Json(incident))
 }
