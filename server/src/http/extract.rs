@@ -1,28 +1,41 @@
 //! What handlers take from a request: the signed-in user, and JSON bodies, paths and queries
 //! whose rejections are problems (`problem.rs`) rather than axum's plain text.
 
+use std::convert::Infallible;
+
+use app::api::backend::Viewer;
 use app::domain::{AppError, ErrorKind, User};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 
 use super::problem::ApiError;
 
-/// The signed-in user (by session or token), which `session::require_session` puts into the
-/// request. Taken by a handler, it answers 401 where there is none.
+/// The signed-in user (by session or token): the `Viewer` that `session::require_session` puts
+/// into every request, which server functions read too. A handler taking it answers 401 to
+/// nobody (the middleware has already turned them away from all but the public routes).
 #[derive(Clone, Debug)]
 pub struct CurrentUser(pub User);
+
+fn signed_in(parts: &Parts) -> Option<CurrentUser> {
+    let Viewer(user) = parts.extensions.get::<Viewer>()?;
+    user.clone().map(CurrentUser)
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<CurrentUser>()
-            .cloned()
-            .ok_or_else(|| ApiError(AppError::unauthenticated()))
+        signed_in(parts).ok_or_else(|| ApiError(AppError::unauthenticated()))
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentUser {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(signed_in(parts))
     }
 }
 

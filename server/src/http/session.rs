@@ -11,7 +11,6 @@ use axum::Form;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::extract::CurrentUser;
 use super::problem::{refuse, ApiError};
 use super::sign_in::{ClientAddr, Limited};
 use crate::auth::{verify_off_thread, SESSION_TOUCHED, SESSION_USER};
@@ -293,10 +292,7 @@ async fn with_token(state: &AppState, token: &str, mut request: Request, next: N
             tracing::warn!(%err, "could not record a token's use");
         }
     }
-    request
-        .extensions_mut()
-        .insert(Viewer(Some(grant.owner.clone())));
-    request.extensions_mut().insert(CurrentUser(grant.owner));
+    request.extensions_mut().insert(Viewer(Some(grant.owner)));
     request.extensions_mut().insert(ViaToken(token_id));
     next.run(request).await
 }
@@ -328,31 +324,27 @@ pub async fn require_session(
         }
     };
     let path = request.uri().path().to_owned();
-    request.extensions_mut().insert(Viewer(user.clone()));
-    match user {
-        Some(user) => {
-            request.extensions_mut().insert(CurrentUser(user));
-            next.run(request).await
-        }
-        None if is_public(request.method(), &path) => next.run(request).await,
-        None if path.starts_with("/fn/") || path.starts_with("/api/") => {
-            refuse(&path, AppError::unauthenticated())
-        }
-        None => {
-            let target = request
-                .uri()
-                .path_and_query()
-                .map(|pq| pq.as_str().to_owned())
-                .unwrap_or_else(|| "/".into());
-            let mut response =
-                Redirect::to(&format!("/login?next={}", urlencode(&target))).into_response();
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("no-store"),
-            );
-            response
-        }
+    let signed_in = user.is_some();
+    // The one place the user is put: `extract::CurrentUser` and server functions read it.
+    request.extensions_mut().insert(Viewer(user));
+    if signed_in || is_public(request.method(), &path) {
+        return next.run(request).await;
     }
+    // Server functions decode errors as `AppError` JSON, the API speaks problems.
+    if path.starts_with("/fn/") || path.starts_with("/api/") {
+        return refuse(&path, AppError::unauthenticated());
+    }
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let mut response = Redirect::to(&format!("/login?next={}", urlencode(&target))).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
 }
 
 #[cfg(test)]

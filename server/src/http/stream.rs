@@ -83,7 +83,7 @@ impl Topics {
         (status = 400, body = super::problem::Problem), (status = 401, body = super::problem::Problem)))]
 pub async fn stream(
     State(state): State<AppState>,
-    viewer: Option<axum::Extension<super::extract::CurrentUser>>,
+    viewer: Option<super::extract::CurrentUser>,
     token: Option<axum::Extension<super::session::ViaToken>>,
     session: tower_sessions::Session,
     headers: HeaderMap,
@@ -113,7 +113,7 @@ pub async fn stream(
     };
     // Following a room is being in it: the guards live as long as the stream.
     let here: Vec<crate::live::presence::Here> = match viewer {
-        Some(axum::Extension(super::extract::CurrentUser(user))) => topics
+        Some(super::extract::CurrentUser(user)) => topics
             .incident_ids
             .iter()
             .map(|id| {
