@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::snapshots::{CreatedToken, TokenScope, TokensSnapshot};
+use super::snapshots::{CreatedToken, TokensSnapshot};
 use crate::domain::AppError;
 
 #[server(prefix = "/fn", endpoint = "tokens")]
@@ -19,7 +19,7 @@ pub async fn list_tokens() -> Result<TokensSnapshot, AppError> {
 #[server(prefix = "/fn", endpoint = "create-token")]
 pub async fn create_token(name: String, scope: String) -> Result<CreatedToken, AppError> {
     super::backend::handle(|viewer, backend| async move {
-        let scope = TokenScope::parse(&scope)?;
+        let scope = super::snapshots::TokenScope::parse(&scope)?;
         backend.create_token(&viewer, name, scope).await
     })
     .await
