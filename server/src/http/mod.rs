@@ -2,6 +2,7 @@
 
 pub mod extract;
 pub mod limits;
+pub mod login;
 pub mod openapi;
 pub mod problem;
 pub mod rest;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 
 use app::api::backend::SharedBackend;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -63,8 +64,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(rest::ops::root_routes())
-        .route("/auth/login", post(session::login_form))
-        .route("/auth/logout", post(session::logout_form))
+        .merge(login::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(options.clone())
         })

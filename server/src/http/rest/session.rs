@@ -10,8 +10,8 @@ use tower_sessions::Session;
 use utoipa::ToSchema;
 
 use crate::http::extract::{ApiJson, CurrentUser};
+use crate::http::login::{sign_in, sign_out, Refused};
 use crate::http::problem::{ApiResult, Problem};
-use crate::http::session::{sign_in, sign_out, Refused};
 use crate::http::sign_in::ClientAddr;
 use crate::AppState;
 
