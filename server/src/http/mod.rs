@@ -2,7 +2,6 @@
 
 pub mod extract;
 pub mod limits;
-pub mod login;
 pub mod openapi;
 pub mod problem;
 pub mod rest;
@@ -64,7 +63,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(rest::ops::root_routes())
-        .merge(login::routes())
+        .merge(sign_in::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(options.clone())
         })

@@ -10,9 +10,9 @@ use tower_sessions::Session;
 use utoipa::ToSchema;
 
 use crate::http::extract::{ApiJson, CurrentUser};
-use crate::http::login::{sign_in, sign_out, Refused};
 use crate::http::problem::{ApiResult, Problem};
-use crate::http::sign_in::ClientAddr;
+use crate::http::sign_in::limits::ClientAddr;
+use crate::http::sign_in::{sign_in, sign_out, Refused};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -1,6 +1,8 @@
 //! Signing in and out: the password check within the sign-in limits, the session cookie, and
 //! the sign-in page's plain form routes (`/auth/login`, `/auth/logout`). The REST API's
-//! `/api/v1/session` uses the same `sign_in` and `sign_out`.
+//! `/api/v1/session` uses the same `sign_in` and `sign_out`; `limits.rs` counts the failures.
+
+pub mod limits;
 
 use app::domain::{AppError, User};
 use axum::extract::State;
@@ -11,8 +13,8 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use self::limits::{ClientAddr, Limited};
 use super::problem::ApiError;
-use super::sign_in::{ClientAddr, Limited};
 use crate::auth::{verify_off_thread, SESSION_TOUCHED, SESSION_USER};
 use crate::AppState;
 
@@ -30,7 +32,7 @@ fn session_error(err: impl std::fmt::Display) -> AppError {
 pub enum Refused {
     /// Wrong email or password (or none).
     Wrong(AppError),
-    /// Too many failed attempts (see `sign_in.rs`).
+    /// Too many failed attempts (see `limits.rs`).
     Limited(Limited),
     Failed(AppError),
 }
