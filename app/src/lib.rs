@@ -3,8 +3,6 @@
 #![recursion_limit = "256"]
 
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod backend;
 pub mod clock;
 pub mod components;
 pub mod domain;

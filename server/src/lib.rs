@@ -43,7 +43,7 @@ pub struct AppState {
     /// How long a client may take to send a request's body.
     pub body_timeout: std::time::Duration,
     /// How many failed sign-ins, within what window.
-    pub sign_in: http::sign_in::SignInLimits,
+    pub sign_in: http::sign_in::limits::SignInLimits,
     /// Peers whose `X-Forwarded-For` says who the client is.
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
@@ -164,7 +164,7 @@ pub struct Options {
     /// Severity and status labels, update templates and roles.
     pub vocabulary: app::domain::Vocabulary,
     /// How many failed sign-ins, within what window.
-    pub sign_in: http::sign_in::SignInLimits,
+    pub sign_in: http::sign_in::limits::SignInLimits,
     /// Proxies whose `X-Forwarded-For` is believed (none: the TCP peer is the client).
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }

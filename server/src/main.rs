@@ -135,7 +135,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         public_url: args.public_url.clone(),
         body_timeout: None,
         vocabulary: load_vocabulary(args.vocabulary.as_deref())?,
-        sign_in: sitrep::http::sign_in::SignInLimits {
+        sign_in: sitrep::http::sign_in::limits::SignInLimits {
             window: std::time::Duration::from_secs(args.sign_in_window_secs),
             per_account: args.sign_in_limit_per_account,
             per_address: args.sign_in_limit_per_address,

@@ -1,9 +1,9 @@
-//! The screens' view of the application (`app::backend::Backend`, called by server functions).
+//! The screens' view of the application (`app::api::backend::Backend`, called by server functions).
 
+use app::api::backend::Backend;
 use app::api::{
     IncidentsSnapshot, RolesSnapshot, RoomSnapshot, ServicesSnapshot, SlaPolicySaved, SlaSnapshot,
 };
-use app::backend::Backend;
 use app::domain::{
     AppError, Command, EventRecord, Incident, RoleCatalog, Service as CatalogService, ServiceInput,
     SlaPolicy, User,

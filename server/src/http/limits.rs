@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
-use super::security::refuse;
+use super::problem::refuse;
 use crate::AppState;
 
 /// The largest request body accepted (as axum's own default for JSON).

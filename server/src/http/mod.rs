@@ -1,21 +1,20 @@
 //! The HTTP surface: pages (Leptos SSR), server functions, REST, SSE, sign-in, operations.
 
-pub mod api;
+pub mod extract;
 pub mod limits;
+pub mod openapi;
 pub mod problem;
-pub mod roles_api;
-pub mod room_api;
+pub mod rest;
 pub mod security;
 pub mod session;
 pub mod sign_in;
-pub mod sla_api;
 pub mod stream;
-pub mod tokens_api;
 
 use std::sync::Arc;
 
-use app::backend::SharedBackend;
-use axum::routing::{get, post};
+use app::api::backend::SharedBackend;
+use axum::response::IntoResponse;
+use axum::routing::get;
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -45,23 +44,9 @@ pub fn router(state: AppState) -> Router {
             SESSION_IDLE_DAYS,
         )));
 
-    let api = Router::new()
-        .route(
-            "/session",
-            post(api::create_session).delete(api::delete_session),
-        )
-        .route("/me", get(api::me))
-        .route("/incidents", get(api::list_incidents).post(api::declare))
-        .route("/incidents/{id}", get(api::get_incident))
-        .route("/incidents/{id}/timeline", get(api::get_timeline))
-        .route("/incidents/{id}/notes", post(api::post_note))
-        .route("/incidents/{id}/status", post(api::change_status))
-        .merge(room_api::routes())
-        .merge(roles_api::routes())
-        .merge(sla_api::routes())
-        .merge(tokens_api::routes())
+    let api = rest::routes()
         .route("/stream", get(stream::stream))
-        .route("/openapi.json", get(api::openapi))
+        .route("/openapi.json", get(openapi::openapi))
         .fallback(|| async {
             // The request's body is never read here: close the connection rather than leave
             // it unread for the next request on a kept-alive connection to trip over.
@@ -77,10 +62,8 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .nest("/api/v1", api)
-        .route("/healthz", get(api::healthz))
-        .route("/metrics", get(api::metrics))
-        .route("/auth/login", post(session::login_form))
-        .route("/auth/logout", post(session::logout_form))
+        .merge(rest::ops::root_routes())
+        .merge(sign_in::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(options.clone())
         })
@@ -110,5 +93,3 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state)
 }
-
-use axum::response::IntoResponse;

@@ -4,12 +4,12 @@
 
 use app::domain::AppError;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use leptos::nonce::Nonce;
 
-use super::problem::ApiError;
+use super::problem::refuse;
 use crate::AppState;
 
 /// A web origin: scheme, host (lower case) and port (the scheme's default when not given).
@@ -156,17 +156,6 @@ pub async fn same_origin_only(
             ));
             refuse(request.uri().path(), error)
         }
-    }
-}
-
-/// Server functions decode errors as `AppError` JSON; everything else speaks problem+json.
-pub fn refuse(path: &str, error: AppError) -> Response {
-    if path.starts_with("/fn/") {
-        let status =
-            StatusCode::from_u16(error.kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, axum::Json(error)).into_response()
-    } else {
-        ApiError(error).into_response()
     }
 }
 

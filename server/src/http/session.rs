@@ -1,193 +1,18 @@
-//! Sign-in, sign-out, and the middleware that turns a session cookie into the request's user.
+//! Who is asking: the middleware that turns a session cookie or an API token into the
+//! request's user (`Viewer`), and turns everyone else away from all but the public routes.
 
+use app::api::backend::Viewer;
 use app::api::TokenScope;
-use app::backend::Viewer;
-use app::domain::{AppError, User};
+use app::domain::AppError;
 use axum::extract::{Request, State};
 use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
-use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::problem::ApiError;
-use super::sign_in::{ClientAddr, Limited};
-use crate::auth::{verify_off_thread, SESSION_TOUCHED, SESSION_USER};
+use super::problem::{refuse, ApiError};
+use crate::auth::{SESSION_TOUCHED, SESSION_USER};
 use crate::AppState;
-
-/// The signed-in user, for handlers behind `require_session`.
-#[derive(Clone, Debug)]
-pub struct CurrentUser(pub User);
-
-fn session_error(err: impl std::fmt::Display) -> AppError {
-    crate::application::internal(format!("session store: {err}"))
-}
-
-/// Why a sign-in did not happen.
-pub enum Refused {
-    /// Wrong email or password (or none).
-    Wrong(AppError),
-    /// Too many failed attempts (see `sign_in.rs`).
-    Limited(Limited),
-    Failed(AppError),
-}
-
-impl From<AppError> for Refused {
-    fn from(e: AppError) -> Self {
-        Refused::Failed(e)
-    }
-}
-
-impl IntoResponse for Refused {
-    fn into_response(self) -> Response {
-        match self {
-            Refused::Wrong(e) | Refused::Failed(e) => ApiError(e).into_response(),
-            Refused::Limited(limited) => limited.into_response(),
-        }
-    }
-}
-
-/// Signs `email` in from `client` (the address, see `ClientAddr`) within the sign-in limits.
-pub async fn sign_in(
-    state: &AppState,
-    session: &Session,
-    client: &str,
-    email: &str,
-    password: &str,
-) -> Result<User, Refused> {
-    let wrong = || {
-        Refused::Wrong(AppError::new(
-            app::domain::ErrorKind::Unauthenticated,
-            "Wrong email or password.",
-        ))
-    };
-    // No account has an address this long (or empty): refused before anything is counted or
-    // stored, so nobody can fill the failures table (or PostgreSQL's index) with huge keys.
-    if app::domain::check_len("Email", email.trim(), 1, 254).is_err() || password.is_empty() {
-        return Err(wrong());
-    }
-    let store = state.service.store.as_ref();
-    // Counted by the address as typed (no control characters: refused above).
-    let account = app::domain::normalize_email(email);
-    if let Err(limited) = state.sign_in.begin(store, &account, client).await? {
-        return Err(Refused::Limited(limited));
-    }
-    let creds = state
-        .service
-        .store
-        .credentials(email)
-        .await
-        .map_err(AppError::from)?;
-    let hash = creds.as_ref().map(|c| c.password_hash.clone());
-    let ok = verify_off_thread(password, hash).await;
-    let Some(creds) = creds.filter(|_| ok) else {
-        // The attempt stays counted as a failure (see `begin`).
-        return Err(wrong());
-    };
-    state.sign_in.succeeded(store, &account, client).await?;
-    // A new session id on sign-in: no session fixation.
-    session.cycle_id().await.map_err(session_error)?;
-    session
-        .insert(SESSION_USER, creds.user.id)
-        .await
-        .map_err(session_error)?;
-    session
-        .insert(SESSION_TOUCHED, chrono::Utc::now().timestamp())
-        .await
-        .map_err(session_error)?;
-    Ok(creds.user)
-}
-
-/// Ends the session; its open streams end too (on every instance: see `session_watch.rs`).
-pub async fn sign_out(state: &AppState, session: &Session) -> Result<(), AppError> {
-    session.flush().await.map_err(session_error)?;
-    state.sessions.check_soon();
-    Ok(())
-}
-
-#[derive(Deserialize)]
-pub struct LoginForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    next: String,
-}
-
-/// Only this site's own pages: never redirect to another site after sign-in. Browsers drop
-/// tabs and newlines from URLs and read `\` as `/`, so any of those (or other whitespace and
-/// control characters) disqualifies a target, and it must be a path (`/` then not `/`).
-fn safe_next(next: &str) -> &str {
-    let local = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next
-            .chars()
-            .any(|c| c == '\\' || c.is_whitespace() || c.is_control());
-    let page = next.starts_with("/incidents") || next == "/";
-    if local && page {
-        next
-    } else {
-        "/incidents"
-    }
-}
-
-/// `POST /auth/login` from the sign-in page's plain form.
-pub async fn login_form(
-    State(state): State<AppState>,
-    ClientAddr(client): ClientAddr,
-    session: Session,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    if form.email.trim().is_empty() || form.password.is_empty() {
-        return Redirect::to("/login?error=missing").into_response();
-    }
-    let next = urlencode(safe_next(&form.next));
-    match sign_in(&state, &session, &client, &form.email, &form.password).await {
-        Ok(_) => Redirect::to(safe_next(&form.next)).into_response(),
-        Err(Refused::Wrong(_)) => {
-            Redirect::to(&format!("/login?error=invalid&next={next}")).into_response()
-        }
-        Err(Refused::Limited(limited)) => {
-            // 429 like the API, with a page that goes straight back to the sign-in page, which
-            // says in words how long to wait.
-            let target = format!(
-                "/login?error=throttled&amp;retry={}&amp;next={next}",
-                limited.retry_after
-            );
-            let page = format!(
-                "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-                 <meta http-equiv=\"refresh\" content=\"0; url={target}\">\
-                 <title>Too many attempts · Sitrep</title></head><body><p>{}</p>\
-                 <p><a href=\"{target}\">Back to sign-in</a></p></body></html>",
-                limited.message()
-            );
-            (
-                axum::http::StatusCode::TOO_MANY_REQUESTS,
-                [
-                    (header::RETRY_AFTER, limited.retry_after.to_string()),
-                    (header::CACHE_CONTROL, "no-store".to_owned()),
-                ],
-                axum::response::Html(page),
-            )
-                .into_response()
-        }
-        Err(Refused::Failed(e)) => ApiError(e).into_response(),
-    }
-}
-
-/// `POST /auth/logout` from the header's sign-out button.
-pub async fn logout_form(State(state): State<AppState>, session: Session) -> Response {
-    match sign_out(&state, &session).await {
-        Ok(()) => Redirect::to("/login").into_response(),
-        Err(e) => ApiError(e).into_response(),
-    }
-}
-
-fn urlencode(s: &str) -> String {
-    urlencoding::encode(s).into_owned()
-}
 
 /// Sessions expire after a period without use. tower-sessions only writes (and so extends) a
 /// session when it changes: mark it changed about once a day while it is in use, so people on
@@ -213,10 +38,10 @@ pub(crate) fn is_public(method: &Method, path: &str) -> bool {
         || (path == "/api/v1/openapi.json" && method == Method::GET)
 }
 
-/// How a request authenticated with `Authorization: Bearer` did, for handlers that care (the
-/// token routes: a token cannot manage tokens).
+/// The id of the token a request came with (`Authorization: Bearer`): its live stream ends when
+/// the token is revoked.
 #[derive(Clone, Copy, Debug)]
-pub struct ViaToken(pub TokenScope, pub i64);
+pub struct ViaToken(pub i64);
 
 /// Token management needs a signed-in session: a leaked token must not mint tokens that outlive
 /// its revocation.
@@ -231,17 +56,6 @@ pub(crate) fn manages_tokens(path: &str) -> bool {
 
 /// Records "last used" at most this often per token, not a write per request.
 const TOKEN_TOUCH_EVERY_SECS: i64 = 60;
-
-/// An error for the API (a problem) or a server function (`AppError` JSON).
-fn refuse(path: &str, err: AppError) -> Response {
-    if path.starts_with("/fn/") {
-        let status = axum::http::StatusCode::from_u16(err.kind.status())
-            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        (status, axum::Json(err)).into_response()
-    } else {
-        ApiError(err).into_response()
-    }
-}
 
 /// The bearer token of `Authorization: Bearer <token>`, if that is the scheme.
 fn bearer(request: &Request) -> Option<&str> {
@@ -307,11 +121,8 @@ async fn with_token(state: &AppState, token: &str, mut request: Request, next: N
             tracing::warn!(%err, "could not record a token's use");
         }
     }
-    request
-        .extensions_mut()
-        .insert(Viewer(Some(grant.owner.clone())));
-    request.extensions_mut().insert(CurrentUser(grant.owner));
-    request.extensions_mut().insert(ViaToken(scope, token_id));
+    request.extensions_mut().insert(Viewer(Some(grant.owner)));
+    request.extensions_mut().insert(ViaToken(token_id));
     next.run(request).await
 }
 
@@ -342,55 +153,26 @@ pub async fn require_session(
         }
     };
     let path = request.uri().path().to_owned();
-    request.extensions_mut().insert(Viewer(user.clone()));
-    match user {
-        Some(user) => {
-            request.extensions_mut().insert(CurrentUser(user));
-            next.run(request).await
-        }
-        None if is_public(request.method(), &path) => next.run(request).await,
-        // Server functions decode errors as `AppError` JSON: give them one they can show.
-        None if path.starts_with("/fn/") => (
-            axum::http::StatusCode::UNAUTHORIZED,
-            axum::Json(AppError::unauthenticated()),
-        )
-            .into_response(),
-        None if path.starts_with("/api/") => ApiError(AppError::unauthenticated()).into_response(),
-        None => {
-            let target = request
-                .uri()
-                .path_and_query()
-                .map(|pq| pq.as_str().to_owned())
-                .unwrap_or_else(|| "/".into());
-            let mut response =
-                Redirect::to(&format!("/login?next={}", urlencode(&target))).into_response();
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("no-store"),
-            );
-            response
-        }
+    let signed_in = user.is_some();
+    // The one place the user is put: `extract::CurrentUser` and server functions read it.
+    request.extensions_mut().insert(Viewer(user));
+    if signed_in || is_public(request.method(), &path) {
+        return next.run(request).await;
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn next_stays_on_this_site() {
-        assert_eq!(safe_next("/incidents/4"), "/incidents/4");
-        assert_eq!(
-            safe_next("/incidents?status=open"),
-            "/incidents?status=open"
-        );
-        assert_eq!(safe_next("//evil.example"), "/incidents");
-        assert_eq!(safe_next("/\t/evil.example"), "/incidents");
-        assert_eq!(safe_next("/\n/evil.example"), "/incidents");
-        assert_eq!(safe_next("/\\evil.example"), "/incidents");
-        assert_eq!(safe_next("/incidents\\..\\evil"), "/incidents");
-        assert_eq!(safe_next("/auth/logout"), "/incidents");
-        assert_eq!(safe_next("https://evil.example"), "/incidents");
-        assert_eq!(safe_next(""), "/incidents");
+    // Server functions decode errors as `AppError` JSON, the API speaks problems.
+    if path.starts_with("/fn/") || path.starts_with("/api/") {
+        return refuse(&path, AppError::unauthenticated());
     }
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let mut response =
+        Redirect::to(&format!("/login?next={}", urlencoding::encode(&target))).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
 }

@@ -6,6 +6,7 @@
 //! snapshot. Frames are serialised once by the bus and shared by every subscriber; presence
 //! frames, keep-alives and shutdown come through the same channel.
 
+use app::live::protocol::{FrameName, Topic, TopicList};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -15,9 +16,8 @@ use serde::Deserialize;
 use smallvec::SmallVec;
 use tokio::sync::broadcast::error::RecvError;
 
-use app::live::protocol::{FrameName, Topic, TopicList};
-
-use super::problem::{ApiError, ApiQuery};
+use super::extract::ApiQuery;
+use super::problem::ApiError;
 use crate::live::bus::{publishable, Message};
 use crate::AppState;
 
@@ -74,7 +74,7 @@ impl Topics {
         (status = 400, body = super::problem::Problem), (status = 401, body = super::problem::Problem)))]
 pub async fn stream(
     State(state): State<AppState>,
-    viewer: Option<axum::Extension<super::session::CurrentUser>>,
+    viewer: Option<super::extract::CurrentUser>,
     token: Option<axum::Extension<super::session::ViaToken>>,
     session: tower_sessions::Session,
     headers: HeaderMap,
@@ -104,7 +104,7 @@ pub async fn stream(
     };
     // Following a room is being in it: the guards live as long as the stream.
     let here: Vec<crate::live::presence::Here> = match viewer {
-        Some(axum::Extension(super::session::CurrentUser(user))) => topics
+        Some(super::extract::CurrentUser(user)) => topics
             .incident_ids
             .iter()
             .map(|id| {
@@ -126,7 +126,7 @@ pub async fn stream(
         _here: here,
         // Signing out (or the session expiring), or revoking the token, ends the stream.
         session: match token {
-            Some(axum::Extension(super::session::ViaToken(_, id))) => Some(
+            Some(axum::Extension(super::session::ViaToken(id))) => Some(
                 state
                     .sessions
                     .watch(crate::live::session_watch::Holder::Token(id)),

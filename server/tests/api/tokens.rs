@@ -6,7 +6,7 @@ use crate::common::{assert_problem, Client, Db, TestServer, PASSWORD};
 use app::domain::UserRole;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use sitrep::http::sign_in::SignInLimits;
+use sitrep::http::sign_in::limits::SignInLimits;
 
 const LOCALHOST: &str = "127.0.0.1";
 

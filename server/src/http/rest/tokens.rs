@@ -1,17 +1,17 @@
 //! REST `/api/v1/tokens`: API tokens for integrations, which cannot hold a session cookie.
-//! Managed while signed in (a token cannot manage tokens, see `session.rs`).
+//! Managed while signed in (a token cannot manage tokens, see `http/session.rs`).
 
 use app::api::{ApiToken, CreatedToken, TokenScope};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{delete, get};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::problem::{ApiJson, ApiPath, ApiResult, Problem};
-use super::session::CurrentUser;
+use crate::http::extract::{ApiJson, ApiPath, CurrentUser};
+use crate::http::problem::{ApiResult, Problem};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -33,7 +33,7 @@ pub struct NewTokenRequest {
         (status = 401, body = Problem)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    CurrentUser(user): CurrentUser,
 ) -> ApiResult<Json<Vec<ApiToken>>> {
     Ok(Json(state.service.list_tokens(&user).await?))
 }
@@ -44,7 +44,7 @@ pub async fn list_tokens(
         (status = 422, body = Problem)))]
 pub async fn create_token(
     State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    CurrentUser(user): CurrentUser,
     ApiJson(body): ApiJson<NewTokenRequest>,
 ) -> ApiResult<impl IntoResponse> {
     let created = state
@@ -60,7 +60,7 @@ pub async fn create_token(
         (status = 404, body = Problem, description = "No such token of yours (admins may revoke any)")))]
 pub async fn revoke_token(
     State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     state.service.delete_token(&user, id).await?;

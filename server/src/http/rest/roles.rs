@@ -1,17 +1,18 @@
 //! REST `/api/v1` for the role board (who holds which role on an incident, and who held it), the
 //! roster of people who can be given roles, and the role catalog.
 
+use app::api::requests::{AssignRequest, MoveRequest, SwapRequest, TickRequest};
 use app::api::Acted;
-use app::domain::{Command, Person, RoleCatalog, RoleCommand, RoleView, User};
+use app::domain::{Person, RoleCatalog, RoleView, User};
 use axum::extract::State;
 use axum::routing::{get, patch, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::problem::{ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
-use super::room_api::{run, Me};
-use super::session::CurrentUser;
+use super::command::run;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
+use crate::http::problem::{ApiResult, Problem};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -36,42 +37,6 @@ pub struct IncidentRoles {
     /// A major incident that is still open has no Incident Commander.
     pub needs_commander: bool,
     pub roles: Vec<RoleView>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct AssignRequest {
-    /// A role key, such as `incident_commander` or `tech_lead`.
-    pub role: String,
-    /// A user id.
-    pub person: i64,
-    /// The board's version you saw.
-    pub expected_version: i64,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct MoveRequest {
-    /// A user id holding `from`.
-    pub person: i64,
-    pub from: String,
-    pub to: String,
-    pub expected_version: i64,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct SwapRequest {
-    /// Two single-holder roles, both held: their holders exchange them.
-    pub first_role: String,
-    pub second_role: String,
-    pub expected_version: i64,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct TickRequest {
-    pub role: String,
-    /// The checklist item's text.
-    pub item: String,
-    /// Ticked (true) or not.
-    pub done: bool,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -112,16 +77,11 @@ pub async fn get_roles(
         (status = 422, body = Problem, description = "Unknown or retired role, or a single-holder role that is taken (the message names the holder)")))]
 pub async fn assign(
     State(state): State<AppState>,
-    Extension(CurrentUser(user)): Me,
+    CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AssignRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::Roles(RoleCommand::Assign {
-        role: body.role,
-        person_id: body.person,
-        expected_version: body.expected_version,
-    });
-    run(&state, &user, id, command).await
+    run(&state, &user, id, body.assign()).await
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/relieve", tag = "roles",
@@ -130,16 +90,11 @@ pub async fn assign(
         (status = 409, body = Problem), (status = 422, body = Problem, description = "They do not hold the role")))]
 pub async fn relieve(
     State(state): State<AppState>,
-    Extension(CurrentUser(user)): Me,
+    CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AssignRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::Roles(RoleCommand::Relieve {
-        role: body.role,
-        person_id: body.person,
-        expected_version: body.expected_version,
-    });
-    run(&state, &user, id, command).await
+    run(&state, &user, id, body.relieve()).await
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/move", tag = "roles",
@@ -148,17 +103,11 @@ pub async fn relieve(
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn move_role(
     State(state): State<AppState>,
-    Extension(CurrentUser(user)): Me,
+    CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<MoveRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::Roles(RoleCommand::Move {
-        person_id: body.person,
-        from: body.from,
-        to: body.to,
-        expected_version: body.expected_version,
-    });
-    run(&state, &user, id, command).await
+    run(&state, &user, id, body.command()).await
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/swap", tag = "roles",
@@ -167,16 +116,11 @@ pub async fn move_role(
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn swap(
     State(state): State<AppState>,
-    Extension(CurrentUser(user)): Me,
+    CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<SwapRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::Roles(RoleCommand::Swap {
-        first_role: body.first_role,
-        second_role: body.second_role,
-        expected_version: body.expected_version,
-    });
-    run(&state, &user, id, command).await
+    run(&state, &user, id, body.command()).await
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/checklist", tag = "roles",
@@ -186,16 +130,11 @@ pub async fn swap(
         (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn tick(
     State(state): State<AppState>,
-    Extension(CurrentUser(user)): Me,
+    CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TickRequest>,
 ) -> ApiResult<Json<Acted>> {
-    let command = Command::Roles(RoleCommand::TickChecklist {
-        role: body.role,
-        item: body.item,
-        done: body.done,
-    });
-    run(&state, &user, id, command).await
+    run(&state, &user, id, body.command()).await
 }
 
 #[utoipa::path(get, path = "/api/v1/people", tag = "roles", params(PeopleQuery),
@@ -213,7 +152,7 @@ pub async fn people(
         (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_person(
     State(state): State<AppState>,
-    Extension(CurrentUser(user)): Me,
+    CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<PersonPatch>,
 ) -> ApiResult<Json<User>> {
@@ -236,7 +175,7 @@ pub async fn catalog(State(state): State<AppState>) -> ApiResult<Json<RoleCatalo
         (status = 422, body = Problem, description = "Invalid, or a role removed rather than retired")))]
 pub async fn save_catalog(
     State(state): State<AppState>,
-    Extension(CurrentUser(user)): Me,
+    CurrentUser(user): CurrentUser,
     ApiJson(body): ApiJson<RoleCatalog>,
 ) -> ApiResult<Json<RoleCatalog>> {
     Ok(Json(state.service.save_role_catalog(&user, body).await?))

@@ -16,7 +16,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
-use super::problem::ApiError;
+use crate::http::problem::ApiError;
 use crate::store::Store;
 use crate::AppState;
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::api::{
+use super::snapshots::{
     ApiToken, CreatedToken, IncidentsSnapshot, RolesSnapshot, RoomSnapshot, ServicesSnapshot,
     SlaPolicySaved, SlaSnapshot, TokenScope,
 };

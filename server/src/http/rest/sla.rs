@@ -7,14 +7,13 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::problem::{ApiJson, ApiPath, ApiResult, Problem};
-use super::room_api::Me;
-use super::session::CurrentUser;
+use crate::http::extract::{ApiJson, ApiPath, CurrentUser};
+use crate::http::problem::{ApiResult, Problem};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -85,7 +84,7 @@ pub async fn policy(State(state): State<AppState>) -> ApiResult<impl IntoRespons
         (status = 422, body = Problem, description = "Unknown time zone, bad hours, a zero target, a severity twice")))]
 pub async fn save_policy(
     State(state): State<AppState>,
-    Extension(CurrentUser(user)): Me,
+    CurrentUser(user): CurrentUser,
     headers: HeaderMap,
     ApiJson(body): ApiJson<SlaPolicy>,
 ) -> ApiResult<impl IntoResponse> {

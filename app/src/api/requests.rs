@@ -1,0 +1,332 @@
+//! What a client asks for, as the REST API's JSON bodies, and the one place each becomes a
+//! domain `Command`: the REST handlers and the server functions both build commands here, so a
+//! severity, status or visibility is read from text in one way whichever door it comes in by.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::domain::{
+    Affected, AppError, Command, Declaration, ImpactCommand, LifecycleCommand, Milestone,
+    RoleCommand, Severity, Status, TimelineCommand, Visibility,
+};
+
+/// A name the client sent (`sev2`, `resolved`, `public`, ...), or 422 saying which ones there are.
+fn parse<T>(parsed: Result<T, String>) -> Result<T, AppError> {
+    parsed.map_err(AppError::unprocessable)
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DeclareRequest {
+    /// 1–200 characters.
+    pub title: String,
+    /// `sev1` (critical) … `sev4` (low).
+    #[cfg_attr(feature = "ssr", schema(value_type = Severity))]
+    pub severity: String,
+    /// Up to 10,000 characters.
+    #[serde(default)]
+    pub summary: String,
+}
+
+impl DeclareRequest {
+    pub fn command(self) -> Result<Command, AppError> {
+        Ok(Command::Declare(Declaration {
+            title: self.title,
+            severity: parse(Severity::parse(&self.severity))?,
+            summary: self.summary,
+        }))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NoteRequest {
+    /// Markdown, 1–20,000 characters.
+    pub body: String,
+}
+
+impl NoteRequest {
+    pub fn command(self) -> Command {
+        TimelineCommand::PostNote { body: self.body }.into()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StatusRequest {
+    /// One of the statuses the incident may move to from its current one.
+    #[cfg_attr(feature = "ssr", schema(value_type = Status))]
+    pub status: String,
+    /// The incident `version` you last saw.
+    pub expected_version: i64,
+}
+
+impl StatusRequest {
+    pub fn command(self) -> Result<Command, AppError> {
+        Ok(LifecycleCommand::ChangeStatus {
+            status: parse(Status::parse(&self.status))?,
+            expected_version: self.expected_version,
+        }
+        .into())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SeverityRequest {
+    /// `sev1` … `sev4`.
+    #[cfg_attr(feature = "ssr", schema(value_type = Severity))]
+    pub severity: String,
+    /// Why, 1–500 characters; shown on the timeline.
+    pub reason: String,
+    pub expected_version: i64,
+}
+
+impl SeverityRequest {
+    pub fn command(self) -> Result<Command, AppError> {
+        Ok(LifecycleCommand::ChangeSeverity {
+            severity: parse(Severity::parse(&self.severity))?,
+            reason: self.reason,
+            expected_version: self.expected_version,
+        }
+        .into())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ImpactRequest {
+    /// What customers see, up to 2,000 characters.
+    #[serde(default)]
+    pub customer_impact: String,
+    /// `unknown`, `few`, `some` or `all`.
+    #[cfg_attr(feature = "ssr", schema(value_type = Affected))]
+    pub affected: String,
+    pub expected_version: i64,
+}
+
+impl ImpactRequest {
+    pub fn command(self) -> Result<Command, AppError> {
+        Ok(ImpactCommand::Update {
+            customer_impact: self.customer_impact,
+            affected: parse(Affected::parse(&self.affected))?,
+            expected_version: self.expected_version,
+        }
+        .into())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LinkServiceRequest {
+    pub service_id: i64,
+}
+
+impl LinkServiceRequest {
+    pub fn command(self) -> Command {
+        ImpactCommand::LinkService {
+            service_id: self.service_id,
+        }
+        .into()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TimestampRequest {
+    /// RFC 3339, not in the future.
+    pub at: DateTime<Utc>,
+    /// Why, 1–500 characters.
+    pub reason: String,
+    pub expected_version: i64,
+}
+
+impl TimestampRequest {
+    /// Sets `milestone` (the REST API names it in the path).
+    pub fn command(self, milestone: &str) -> Result<Command, AppError> {
+        Ok(LifecycleCommand::SetTimestamp {
+            milestone: parse(Milestone::parse(milestone))?,
+            at: self.at,
+            reason: self.reason,
+            expected_version: self.expected_version,
+        }
+        .into())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UpdateRequest {
+    /// `internal` or `public`.
+    #[cfg_attr(feature = "ssr", schema(value_type = Visibility))]
+    pub visibility: String,
+    /// Markdown, 1–5,000 characters.
+    pub body: String,
+}
+
+impl UpdateRequest {
+    pub fn command(self) -> Result<Command, AppError> {
+        Ok(TimelineCommand::PublishUpdate {
+            visibility: parse(Visibility::parse(&self.visibility))?,
+            body: self.body,
+        }
+        .into())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct EditNoteRequest {
+    /// Markdown, 1–20,000 characters.
+    pub body: String,
+}
+
+impl EditNoteRequest {
+    /// Edits the note recorded as event `event_id`.
+    pub fn command(self, event_id: i64) -> Command {
+        TimelineCommand::EditNote {
+            event_id,
+            body: self.body,
+        }
+        .into()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MergeRequest {
+    /// The incident this one duplicates.
+    pub target_id: i64,
+    pub expected_version: i64,
+}
+
+impl MergeRequest {
+    pub fn command(self) -> Command {
+        LifecycleCommand::MergeInto {
+            target_id: self.target_id,
+            expected_version: self.expected_version,
+        }
+        .into()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AssignRequest {
+    /// A role key, such as `incident_commander` or `tech_lead`.
+    pub role: String,
+    /// A user id.
+    pub person: i64,
+    /// The board's version you saw.
+    pub expected_version: i64,
+}
+
+impl AssignRequest {
+    pub fn assign(self) -> Command {
+        RoleCommand::Assign {
+            role: self.role,
+            person_id: self.person,
+            expected_version: self.expected_version,
+        }
+        .into()
+    }
+
+    pub fn relieve(self) -> Command {
+        RoleCommand::Relieve {
+            role: self.role,
+            person_id: self.person,
+            expected_version: self.expected_version,
+        }
+        .into()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MoveRequest {
+    /// A user id holding `from`.
+    pub person: i64,
+    pub from: String,
+    pub to: String,
+    pub expected_version: i64,
+}
+
+impl MoveRequest {
+    pub fn command(self) -> Command {
+        RoleCommand::Move {
+            person_id: self.person,
+            from: self.from,
+            to: self.to,
+            expected_version: self.expected_version,
+        }
+        .into()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SwapRequest {
+    /// Two single-holder roles, both held: their holders exchange them.
+    pub first_role: String,
+    pub second_role: String,
+    pub expected_version: i64,
+}
+
+impl SwapRequest {
+    pub fn command(self) -> Command {
+        RoleCommand::Swap {
+            first_role: self.first_role,
+            second_role: self.second_role,
+            expected_version: self.expected_version,
+        }
+        .into()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TickRequest {
+    pub role: String,
+    /// The checklist item's text.
+    pub item: String,
+    /// Ticked (true) or not.
+    pub done: bool,
+}
+
+impl TickRequest {
+    pub fn command(self) -> Command {
+        RoleCommand::TickChecklist {
+            role: self.role,
+            item: self.item,
+            done: self.done,
+        }
+        .into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_read_once_for_every_door() {
+        let declare = DeclareRequest {
+            title: "Checkout down".into(),
+            severity: "sev2".into(),
+            summary: String::new(),
+        };
+        assert!(matches!(
+            declare.command(),
+            Ok(Command::Declare(Declaration {
+                severity: Severity::Sev2,
+                ..
+            }))
+        ));
+        let status = StatusRequest {
+            status: "done".into(),
+            expected_version: 1,
+        };
+        let err = status.command().err().map(|e| e.kind);
+        assert_eq!(err, Some(crate::domain::ErrorKind::Unprocessable));
+    }
+}

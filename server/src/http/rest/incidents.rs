@@ -1,0 +1,132 @@
+//! REST `/api/v1/incidents`: the list, declaring, one incident with its clocks, its timeline,
+//! notes and status changes.
+
+use app::api::requests::{DeclareRequest, NoteRequest, StatusRequest};
+use app::domain::{clocks, Clock, EventRecord, Incident, SlaPolicy};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::http::extract::{ApiJson, ApiPath, CurrentUser};
+use crate::http::problem::{ApiResult, Problem};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/incidents", get(list_incidents).post(declare))
+        .route("/incidents/{id}", get(get_incident))
+        .route("/incidents/{id}/timeline", get(get_timeline))
+        .route("/incidents/{id}/notes", post(post_note))
+        .route("/incidents/{id}/status", post(change_status))
+}
+
+/// An incident with its SLA clocks as of `server_time`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentView {
+    #[serde(flatten)]
+    pub incident: Incident,
+    /// Each running or stopped clock: target, deadline, state, paused time.
+    pub sla: Vec<Clock>,
+    /// The server's time the clock states were computed at.
+    pub server_time: DateTime<Utc>,
+}
+
+impl IncidentView {
+    fn new(incident: Incident, policy: &SlaPolicy, now: DateTime<Utc>) -> Self {
+        IncidentView {
+            sla: clocks(&incident, policy, now),
+            incident,
+            server_time: now,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents",
+    responses((status = 200, body = Vec<IncidentView>), (status = 401, body = Problem)))]
+pub async fn list_incidents(State(state): State<AppState>) -> ApiResult<Json<Vec<IncidentView>>> {
+    let policy = state.service.sla_policy().await?;
+    let now = Utc::now();
+    let all = state.service.list().await?;
+    Ok(Json(
+        all.into_iter()
+            .map(|i| IncidentView::new(i, &policy, now))
+            .collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = DeclareRequest,
+    responses((status = 201, body = Incident), (status = 400, body = Problem),
+        (status = 403, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+pub async fn declare(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<DeclareRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let (incident, _) = state.service.execute(&user, None, body.command()?).await?;
+    Ok((StatusCode::CREATED, Json(incident)))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
+    params(("id" = i64, Path, description = "Incident id", example = 1)),
+    responses((status = 200, body = IncidentView), (status = 404, body = Problem)))]
+pub async fn get_incident(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<IncidentView>> {
+    let incident = state.service.incident(id).await?;
+    let policy = state.service.sla_policy().await?;
+    Ok(Json(IncidentView::new(incident, &policy, Utc::now())))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/timeline", tag = "incidents",
+    params(("id" = i64, Path, description = "Incident id", example = 1)),
+    responses((status = 200, body = Vec<EventRecord>), (status = 404, body = Problem)))]
+pub async fn get_timeline(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<EventRecord>>> {
+    Ok(Json(state.service.timeline(id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/notes", tag = "incidents",
+    params(("id" = i64, Path, description = "Incident id", example = 1)), request_body = NoteRequest,
+    responses((status = 201, body = EventRecord), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn post_note(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<NoteRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let (_, mut events) = state
+        .service
+        .execute(&user, Some(id), body.command())
+        .await?;
+    let event = events
+        .pop()
+        .ok_or_else(|| crate::application::internal("a note produced no event"))?;
+    Ok((StatusCode::CREATED, Json(event)))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/status", tag = "incidents",
+    params(("id" = i64, Path, description = "Incident id", example = 1)), request_body = StatusRequest,
+    responses((status = 200, body = Incident), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem, description = "Stale expected_version"),
+        (status = 422, body = Problem, description = "Illegal transition")))]
+pub async fn change_status(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<StatusRequest>,
+) -> ApiResult<Json<Incident>> {
+    let (incident, _) = state
+        .service
+        .execute(&user, Some(id), body.command()?)
+        .await?;
+    Ok(Json(incident))
+}
