@@ -110,3 +110,49 @@ pub struct ApiPath<T>(pub T);
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct ApiQuery<T>(pub T);
+
+#[cfg(test)]
+mod tests {
+    use app::domain::UserRole;
+    use axum::response::IntoResponse;
+
+    use super::*;
+
+    fn parts(viewer: Option<Viewer>) -> Parts {
+        let mut request = axum::http::Request::new(());
+        if let Some(viewer) = viewer {
+            request.extensions_mut().insert(viewer);
+        }
+        request.into_parts().0
+    }
+
+    #[tokio::test]
+    async fn the_user_is_the_viewer_or_401() {
+        let iris = User {
+            id: 7,
+            name: "Iris Chen".into(),
+            email: "iris@example.com".into(),
+            role: UserRole::Responder,
+            team: String::new(),
+            on_call: false,
+        };
+        let mut signed_in = parts(Some(Viewer(Some(iris.clone()))));
+        let CurrentUser(user) =
+            <CurrentUser as FromRequestParts<()>>::from_request_parts(&mut signed_in, &())
+                .await
+                .map_err(|_| "refused")
+                .expect("a signed-in viewer is the current user");
+        assert_eq!(user, iris);
+
+        for mut nobody in [parts(Some(Viewer(None))), parts(None)] {
+            let refused =
+                <CurrentUser as FromRequestParts<()>>::from_request_parts(&mut nobody, &()).await;
+            let status = refused.err().map(|e| e.into_response().status());
+            assert_eq!(status, Some(StatusCode::UNAUTHORIZED));
+            let optional =
+                <CurrentUser as OptionalFromRequestParts<()>>::from_request_parts(&mut nobody, &())
+                    .await;
+            assert!(matches!(optional, Ok(None)));
+        }
+    }
+}
