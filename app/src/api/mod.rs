@@ -8,8 +8,8 @@ pub mod tokens;
 pub use tokens::{ApiToken, CreatedToken, TokenScope, TokensSnapshot};
 
 use crate::domain::{
-    AppError, Command, EventRecord, Incident, Person, RevisedPolicy, RoleCatalog, Service,
-    SlaPolicy, User, Vocabulary,
+    AppError, Command, EventRecord, Incident, Person, RevisedCatalog, RevisedPolicy, RoleCatalog,
+    Service, SlaPolicy, User, Vocabulary,
 };
 
 /// The incidents list, as of `server_time`, with the id of the last event it includes.
@@ -219,11 +219,17 @@ pub async fn get_role_catalog() -> Result<RolesSnapshot, AppError> {
         .await
 }
 
-/// Replaces the role catalog (admins only; roles are retired, never removed).
+/// Replaces the role catalog (admins only; roles are retired, never removed) if it is still at
+/// `revision` (what the editor loaded; refused otherwise, as for the SLA policy).
 #[server(prefix = "/fn", endpoint = "save-roles", input = leptos::server_fn::codec::Json)]
-pub async fn save_role_catalog(catalog: RoleCatalog) -> Result<RoleCatalog, AppError> {
+pub async fn save_role_catalog(
+    catalog: RoleCatalog,
+    revision: u64,
+) -> Result<RevisedCatalog, AppError> {
     crate::backend::handle(|viewer, backend| async move {
-        backend.save_role_catalog(&viewer, catalog).await
+        backend
+            .save_role_catalog(&viewer, catalog, Some(revision))
+            .await
     })
     .await
 }

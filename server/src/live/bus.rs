@@ -1,10 +1,11 @@
 //! Live event fan-out.
 //!
-//! One pump task per instance reads newly committed events from the store in id order and
-//! broadcasts each one, serialised once into a ready-to-send SSE frame, to every subscriber.
-//! Writers only wake the pump; with PostgreSQL the store's LISTEN/NOTIFY feed wakes it too, so
-//! events written by other instances reach this instance's subscribers. Because the pump always
-//! catches up from the table, a lost wake-up or a listener reconnect loses nothing.
+//! One pump task per instance reads newly committed events of every stream (incidents,
+//! settings) from the store in id order and broadcasts each one, serialised once into a
+//! ready-to-send SSE frame, to every subscriber. Writers only wake the pump; with PostgreSQL the
+//! store's broker (LISTEN/NOTIFY) wakes it too, so events written by other instances reach this
+//! instance's subscribers. Because the pump always catches up from the table, a lost wake-up or a
+//! listener reconnect loses nothing.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +15,7 @@ use axum::body::Bytes;
 use tokio::sync::{broadcast, Notify};
 use tokio_util::sync::CancellationToken;
 
-use crate::store::Store;
+use crate::store::{Logged, Store};
 
 /// How many published events a slow subscriber may fall behind before it is told to resync.
 pub const BUFFER: usize = 4096;
@@ -32,6 +33,8 @@ pub struct Published {
     pub incident_id: i64,
     /// Does it change what the incidents list shows?
     pub summary: bool,
+    /// For every stream whatever its topics (a setting saved; `incident_id` is 0).
+    pub everyone: bool,
     /// The complete SSE frame: `id:`, `event:`, `data:`.
     pub frame: Bytes,
 }
@@ -45,8 +48,6 @@ pub enum Message {
     Event(Published),
     /// Who is in a room now: a complete `event: presence` frame.
     Presence { incident_id: i64, frame: Bytes },
-    /// A setting an admin changed: a complete `event: settings` frame, for every stream.
-    Settings { frame: Bytes },
     /// Time for a keep-alive comment.
     KeepAlive,
     /// Some sessions ended (signed out, expired): their streams end (see `session_watch.rs`).
@@ -100,14 +101,6 @@ impl Bus {
         let _ = self.tx.send(Message::Presence { incident_id, frame });
     }
 
-    /// Tells every stream that a setting changed: pages using it refetch it if they hold an
-    /// older revision.
-    pub fn publish_settings(&self, word: &SettingChanged) {
-        let _ = self.tx.send(Message::Settings {
-            frame: settings_frame(word),
-        });
-    }
-
     /// Tells every stream that some sessions ended: those whose session it was end.
     pub fn sessions_ended(&self) {
         let _ = self.tx.send(Message::SessionsEnded);
@@ -118,13 +111,9 @@ impl Bus {
         let _ = self.tx.send(Message::Closing);
     }
 
-    pub fn subscribers(&self) -> usize {
-        self.tx.receiver_count()
-    }
-
     /// Runs the pump until `cancel` fires, publishing every event after `cursor`.
     pub async fn run(self, store: Arc<dyn Store>, mut cursor: i64, cancel: CancellationToken) {
-        let mut feed = match store.changes().await {
+        let mut feed = match store.broker().wake_ups().await {
             Ok(feed) => feed,
             Err(err) => {
                 tracing::warn!(%err, "no cross-instance change feed; relying on polling");
@@ -146,7 +135,7 @@ impl Bus {
                 _ = self.wake.notified() => {}
                 _ = async {
                     match feed.as_mut() {
-                        Some(f) => { f.0.recv().await; }
+                        Some(f) => { f.recv().await; }
                         None => std::future::pending::<()>().await,
                     }
                 } => {}
@@ -162,9 +151,9 @@ impl Bus {
                     }
                 };
                 let full = batch.len() as i64 == BATCH;
-                for event in batch {
-                    cursor = event.id;
-                    self.publish(publishable(event));
+                for entry in batch {
+                    cursor = entry.id();
+                    self.publish(publishable(entry));
                 }
                 if !full {
                     break;
@@ -174,8 +163,9 @@ impl Bus {
     }
 }
 
-/// A setting an admin changed, and its revision now: what instances announce to each other and
-/// streams send as `event: settings` (with the server's time).
+/// A setting an admin changed, and its revision now: what streams send as `event: settings`
+/// (with the server's time), with the event's id when it comes from the log, without one when a
+/// stream (re)connects and hears the current revisions.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SettingChanged {
     /// `sla_policy` or `role_catalog`.
@@ -183,18 +173,44 @@ pub struct SettingChanged {
     pub revision: u64,
 }
 
-/// The `event: settings` frame saying `word`.
+/// The `event: settings` frame saying `word` (without an `id:`: the current revisions).
 pub fn settings_frame(word: &SettingChanged) -> Bytes {
-    let data = serde_json::json!({
+    Bytes::from(format!(
+        "event: settings\ndata: {}\n\n",
+        settings_data(word)
+    ))
+}
+
+fn settings_data(word: &SettingChanged) -> serde_json::Value {
+    serde_json::json!({
         "key": word.key,
         "revision": word.revision,
         "server_time": chrono::Utc::now(),
-    });
-    Bytes::from(format!("event: settings\ndata: {data}\n\n"))
+    })
 }
 
-/// Renders an event (Markdown included) and serialises it once into its SSE frame.
-pub fn publishable(mut event: EventRecord) -> Published {
+/// Serialises an entry of the log once into its SSE frame (an incident's event with its Markdown
+/// rendered; a setting saved as `event: settings`).
+pub fn publishable(entry: Logged) -> Published {
+    match entry {
+        Logged::Incident(event) => publishable_event(event),
+        Logged::Setting { id, key, revision } => {
+            let data = settings_data(&SettingChanged {
+                key: key.to_owned(),
+                revision,
+            });
+            Published {
+                id,
+                incident_id: 0,
+                summary: false,
+                everyone: true,
+                frame: Bytes::from(format!("id: {id}\nevent: settings\ndata: {data}\n\n")),
+            }
+        }
+    }
+}
+
+fn publishable_event(mut event: EventRecord) -> Published {
     crate::markdown::render_event(&mut event);
     let id = event.id;
     let incident_id = event.incident_id;
@@ -209,6 +225,7 @@ pub fn publishable(mut event: EventRecord) -> Published {
         id,
         incident_id,
         summary,
+        everyone: false,
         frame: Bytes::from(format!("id: {id}\nevent: {kind}\ndata: {data}\n\n")),
     }
 }
