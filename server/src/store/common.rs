@@ -368,20 +368,6 @@ macro_rules! impl_store {
                 Ok(row.map(|(value, version)| $crate::store::Setting { value, version }))
             }
 
-            async fn put_setting(&self, key: &str, value: &str) -> $crate::store::StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value, \
-                     updated_at = excluded.updated_at",
-                )
-                .bind(key)
-                .bind(value)
-                .bind(chrono::Utc::now())
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
             async fn credentials(
                 &self,
                 email: &str,

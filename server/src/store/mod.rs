@@ -75,9 +75,6 @@ pub trait Store: access::AccessStore + Send + Sync + 'static {
     /// A setting edited at run time (JSON) with its version, by key: the read model of its
     /// stream.
     async fn setting(&self, key: &str) -> StoreResult<Option<Setting>>;
-    /// Writes a setting's value as it stands, without an event or a new version: what a release
-    /// before the event log left behind (tests use it to play one).
-    async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()>;
 
     async fn incidents(&self) -> StoreResult<Vec<Incident>>;
     async fn incident(&self, id: i64) -> StoreResult<Option<Incident>>;
