@@ -184,7 +184,7 @@ impl Service {
                 person: person.as_ref(),
                 roles: roles.as_ref(),
             };
-            let payloads = decide(state.as_ref(), &command, &ctx).map_err(AppError::from)?;
+            let payloads = decide(state.as_ref(), command, &ctx).map_err(AppError::from)?;
             let mut counterparts = Vec::new();
             if let Some(current) = state.as_ref() {
                 for p in &payloads {

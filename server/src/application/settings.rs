@@ -97,7 +97,7 @@ impl Service {
             let mut changes = Vec::new();
             let mut decided_on = Vec::new();
             for incident in self.store.incidents().await? {
-                let moved = policy_changes(&incident, &before.policy, &policy, now);
+                let moved = policy_changes(&incident, &before.policy, policy, now);
                 if moved.is_empty() {
                     // Had its clocks moved meanwhile (escalated, say), it might need a note:
                     // the commit checks they have not.
