@@ -1,5 +1,8 @@
 //! Storage: the `Store` trait and its two implementations, chosen by the scheme of `DATABASE_URL`.
-//! Both run the same SQL where they can (see `common.rs`) and pass one shared test suite.
+//! Both run the same SQL where they can (see `common.rs`) and pass one shared test suite. One
+//! event log holds every aggregate's history, a stream each (`Stream`); read models (incidents,
+//! settings) are written in the same transaction as their events. How instances wake each other
+//! is the small `broker::Broker`, apart from the data.
 
 pub mod access;
 pub mod broker;
