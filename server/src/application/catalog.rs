@@ -69,8 +69,7 @@ impl Service {
             let stored = self.store.setting(ROLE_CATALOG).await?;
             let current = self.parse_catalog(stored.as_ref())?;
             check_revision("the role catalog", expected_revision, current.revision)?;
-            self.check_catalog_change(&current.catalog, catalog)
-                .await?;
+            self.check_catalog_change(&current.catalog, catalog).await?;
             let saved = RevisedCatalog {
                 revision: current.revision + 1,
                 catalog: catalog.clone(),

@@ -13,10 +13,7 @@ use super::commands::{check_revision, record, retrying, Attempt};
 use super::{internal, require_admin, Service};
 use crate::store::{Change, Setting, SettingChange, StoreError};
 
-/// The settings key of the role catalog an admin edited.
-pub const ROLE_CATALOG: &str = "role_catalog";
-/// The settings key of the incident SLA policy an admin edited.
-pub const SLA_POLICY: &str = "sla_policy";
+pub use crate::store::{ROLE_CATALOG, SLA_POLICY};
 
 /// A stored setting as `R` (the value with its revision); `unset` when it was never edited.
 /// The value is JSON of `R`, or of the bare value `V` as saved before settings had revisions;

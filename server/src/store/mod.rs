@@ -162,9 +162,14 @@ impl Stream {
     }
 }
 
+/// The settings key of the incident SLA policy an admin edited.
+pub const SLA_POLICY: &str = "sla_policy";
+/// The settings key of the role catalog an admin edited.
+pub const ROLE_CATALOG: &str = "role_catalog";
+
 /// The settings streams: a setting has a key, the event log numbers streams, so each key is
 /// given its number once here (and in migration 0007) and keeps it; never reuse one.
-pub const SETTINGS: [(&str, i64); 2] = [("sla_policy", 1), ("role_catalog", 2)];
+pub const SETTINGS: [(&str, i64); 2] = [(SLA_POLICY, 1), (ROLE_CATALOG, 2)];
 
 /// The stream number of the setting `key`.
 pub fn setting_stream(key: &str) -> Option<i64> {
