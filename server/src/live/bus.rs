@@ -229,3 +229,28 @@ fn publishable_event(mut event: EventRecord) -> Published {
         frame: Bytes::from(format!("id: {id}\nevent: {kind}\ndata: {data}\n\n")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::publishable;
+    use crate::store::Logged;
+
+    #[test]
+    fn a_setting_saved_is_a_settings_frame_with_its_id_for_every_stream() {
+        let published = publishable(Logged::Setting {
+            id: 7,
+            key: "sla_policy",
+            revision: 3,
+        });
+        assert!(published.everyone);
+        let frame = std::str::from_utf8(&published.frame).unwrap();
+        let data = frame
+            .strip_prefix("id: 7\nevent: settings\ndata: ")
+            .and_then(|d| d.strip_suffix("\n\n"))
+            .unwrap_or_else(|| panic!("{frame:?}"));
+        let data: serde_json::Value = serde_json::from_str(data).unwrap();
+        assert_eq!(data["key"], "sla_policy");
+        assert_eq!(data["revision"], 3);
+        assert!(data["server_time"].is_string());
+    }
+}
