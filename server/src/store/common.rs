@@ -301,9 +301,10 @@ pub(crate) const SETTING_SAVED: &str = "setting_saved";
 pub(crate) const USER_SELECT: &str =
     "SELECT id, email, name, role, password_hash, team, on_call FROM users";
 
-/// Implements `Store` for a type with a `pool` field. `$before_append` runs first inside every
-/// append transaction (PostgreSQL serialises appends there); `$after_append` runs last, before the
-/// commit (PostgreSQL sends its NOTIFY there, delivered on commit).
+/// Implements `Store` for a type with a `pool` field. `$broker` makes its `broker::Broker` from
+/// it; `$before_append` runs first inside every append transaction (PostgreSQL serialises appends
+/// there); `$after_append` runs last, before the commit (PostgreSQL sends its NOTIFY there,
+/// delivered on commit).
 macro_rules! impl_store {
     ($store:ty, broker: $broker:expr, before_append: $before:expr, after_append: $after:expr) => {
         #[async_trait::async_trait]
