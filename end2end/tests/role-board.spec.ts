@@ -449,3 +449,42 @@ test('an admin renames, adds, reorders and retires roles; rooms follow, others o
     server.remove();
   }
 });
+
+// The role catalog refuses a save made on a revision someone else has saved over (before, the
+// last save won): in words, with the latest shown to make the change again on top. On a server
+// of its own: the other tests count on the default catalog.
+test('a catalog save from an older revision is refused in words and shows the latest', async ({ browser }) => {
+  const server = await OwnServer.start();
+  try {
+    const iris = await person(browser, DEMO.ic, server.url);
+    await iris.page.goto('/settings/roles');
+    await waitForHydrationWithoutStream(iris.page);
+    const roles = iris.page.getByRole('form', { name: 'Roles' });
+    const row = (name: string) => roles.getByRole('listitem', { name, exact: true });
+
+    // Someone else saves meanwhile (another admin, through the API, without If-Match).
+    const latest = await (await iris.page.request.get('/api/v1/roles')).json();
+    latest.roles.find((r: { key: string }) => r.key === 'scribe').label = 'Note Taker';
+    expect((await iris.page.request.put('/api/v1/roles', { data: latest })).status()).toBe(200);
+
+    await row('Business Lead').getByLabel('Retired').check();
+    await iris.page.getByRole('button', { name: 'Save roles' }).click();
+    await expect(iris.page.getByRole('alert')).toContainText('Someone else changed the role catalog');
+    await expect(row('Note Taker')).toBeVisible();
+    await expect(row('Business Lead').getByLabel('Retired')).not.toBeChecked();
+
+    await row('Business Lead').getByLabel('Retired').check();
+    await iris.page.getByRole('button', { name: 'Save roles' }).click();
+    await expect(iris.page.getByText('Saved.')).toBeVisible();
+    const now = await (await iris.page.request.get('/api/v1/roles')).json();
+    const byKey = (key: string) => now.roles.find((r: { key: string }) => r.key === key);
+    expect(byKey('scribe').label).toBe('Note Taker');
+    expect(byKey('business_lead').retired).toBe(true);
+
+    // The refused save is logged by the browser as a failed request (412), and only that.
+    expect(iris.problems.filter((p) => !p.includes('412'))).toEqual([]);
+  } finally {
+    await server.stop();
+    server.remove();
+  }
+});

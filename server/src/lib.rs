@@ -224,7 +224,7 @@ pub async fn start_with(
     tokio::spawn(bus.clone().run(store.clone(), cursor, cancel.clone()));
     tokio::spawn(delete_expired_sessions(store.clone(), cancel.clone()));
     let presence = live::presence::Presence::new(bus.clone());
-    tokio::spawn(presence.clone().run(store.clone(), cancel.clone()));
+    tokio::spawn(presence.clone().run(store.broker(), cancel.clone()));
     let service = Service::new(store.clone(), bus.clone()).with_vocabulary(vocabulary);
     tokio::spawn(sla::run(service.clone(), cancel.clone()));
     let sessions = live::session_watch::SessionWatch::new(bus.clone());
@@ -233,15 +233,6 @@ pub async fn start_with(
             .clone()
             .run(store.sessions(), store.clone(), cancel.clone()),
     );
-    // Listening before serving: a change saved through any instance from now on reaches this
-    // one's streams.
-    match store.feed(store::Channel::Settings).await {
-        Ok(Some(feed)) => {
-            tokio::spawn(service.clone().relay_settings(feed, cancel.clone()));
-        }
-        Ok(None) => {}
-        Err(err) => tracing::warn!(%err, "settings changes will not cross instances"),
-    }
     let state = AppState {
         service,
         bus,

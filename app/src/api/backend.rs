@@ -8,7 +8,8 @@ use super::snapshots::{
     SlaPolicySaved, SlaSnapshot, TokenScope,
 };
 use crate::domain::{
-    AppError, Command, EventRecord, Incident, RoleCatalog, Service, ServiceInput, SlaPolicy, User,
+    AppError, Command, EventRecord, Incident, RevisedCatalog, RoleCatalog, Service, ServiceInput,
+    SlaPolicy, User,
 };
 
 #[async_trait::async_trait]
@@ -32,12 +33,13 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<Service, AppError>;
     /// The role catalog, for its settings screen.
     async fn role_catalog(&self, viewer: &User) -> Result<RolesSnapshot, AppError>;
-    /// Replaces the role catalog (admins).
+    /// Replaces the role catalog (admins) if it is still at `revision` (when given).
     async fn save_role_catalog(
         &self,
         viewer: &User,
         catalog: RoleCatalog,
-    ) -> Result<RoleCatalog, AppError>;
+        revision: Option<u64>,
+    ) -> Result<RevisedCatalog, AppError>;
     /// The incident SLA policy, for its settings screen.
     async fn sla_policy(&self, viewer: &User) -> Result<SlaSnapshot, AppError>;
     /// Replaces the SLA policy (admins) if it is still at `revision` (when given); open

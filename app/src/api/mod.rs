@@ -13,7 +13,9 @@ pub use snapshots::{
     ServicesSnapshot, SlaPolicySaved, SlaSnapshot, TokenScope, TokensSnapshot,
 };
 
-use crate::domain::{AppError, Command, EventRecord, Incident, RoleCatalog, Service, SlaPolicy};
+use crate::domain::{
+    AppError, Command, EventRecord, Incident, RevisedCatalog, RoleCatalog, Service, SlaPolicy,
+};
 
 #[server(prefix = "/fn", endpoint = "incidents")]
 pub async fn list_incidents() -> Result<IncidentsSnapshot, AppError> {
@@ -129,12 +131,18 @@ pub async fn get_role_catalog() -> Result<RolesSnapshot, AppError> {
     backend::handle(|viewer, backend| async move { backend.role_catalog(&viewer).await }).await
 }
 
-/// Replaces the role catalog (admins only; roles are retired, never removed).
+/// Replaces the role catalog (admins only; roles are retired, never removed) if it is still at
+/// `revision` (what the editor loaded; refused otherwise, as for the SLA policy).
 #[server(prefix = "/fn", endpoint = "save-roles", input = leptos::server_fn::codec::Json)]
-pub async fn save_role_catalog(catalog: RoleCatalog) -> Result<RoleCatalog, AppError> {
-    backend::handle(
-        |viewer, backend| async move { backend.save_role_catalog(&viewer, catalog).await },
-    )
+pub async fn save_role_catalog(
+    catalog: RoleCatalog,
+    revision: u64,
+) -> Result<RevisedCatalog, AppError> {
+    backend::handle(|viewer, backend| async move {
+        backend
+            .save_role_catalog(&viewer, catalog, Some(revision))
+            .await
+    })
     .await
 }
 

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 
 use crate::api::{get_role_catalog, save_role_catalog, RolesSnapshot};
 use crate::components::{AppHeader, ErrorNotice, LoadError};
-use crate::domain::{Action as Right, AppError, RoleCatalog, RoleDef};
+use crate::domain::{Action as Right, AppError, ErrorKind, RoleCatalog, RoleDef};
 
 #[component]
 pub fn RolesPage() -> impl IntoView {
@@ -73,7 +73,9 @@ fn catalog_of(drafts: &[Draft]) -> RoleCatalog {
 #[component]
 fn RolesView(snapshot: RolesSnapshot) -> impl IntoView {
     let RolesSnapshot {
-        catalog, viewer, ..
+        catalog,
+        revision: loaded,
+        viewer,
     } = snapshot;
     let live = crate::live::use_live();
     Effect::new(move |_| live.stop());
@@ -81,15 +83,29 @@ fn RolesView(snapshot: RolesSnapshot) -> impl IntoView {
     let drafts = RwSignal::new(catalog.roles.into_iter().map(Draft::of).collect::<Vec<_>>());
     let error = RwSignal::new(None::<AppError>);
     let saved = RwSignal::new(false);
-    let save = Action::new_local(move |catalog: &RoleCatalog| save_role_catalog(catalog.clone()));
+    // The revision the drafts were loaded from: a save made on an older one is refused.
+    let revision = RwSignal::new(loaded);
+    let save = Action::new_local(move |(catalog, revision): &(RoleCatalog, u64)| {
+        save_role_catalog(catalog.clone(), *revision)
+    });
     Effect::new(move |_| match save.value().get() {
-        Some(Ok(catalog)) => {
+        Some(Ok(done)) => {
             error.set(None);
             saved.set(true);
-            drafts.set(catalog.roles.into_iter().map(Draft::of).collect());
+            revision.set(done.revision);
+            drafts.set(done.catalog.roles.into_iter().map(Draft::of).collect());
         }
         Some(Err(e)) => {
             saved.set(false);
+            // Someone saved meanwhile: show theirs, to make the change again on top.
+            if e.kind == ErrorKind::PreconditionFailed {
+                leptos::task::spawn_local(async move {
+                    if let Ok(latest) = get_role_catalog().await {
+                        revision.try_set(latest.revision);
+                        drafts.try_set(latest.catalog.roles.into_iter().map(Draft::of).collect());
+                    }
+                });
+            }
             error.set(Some(e));
         }
         None => {}
@@ -119,7 +135,7 @@ fn RolesView(snapshot: RolesSnapshot) -> impl IntoView {
                 on:submit=move |ev| {
                     ev.prevent_default();
                     saved.set(false);
-                    save.dispatch(drafts.with_untracked(|d| catalog_of(d)));
+                    save.dispatch((drafts.with_untracked(|d| catalog_of(d)), revision.get_untracked()));
                 }
             >
                 <ol class="role-list">

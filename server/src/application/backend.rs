@@ -5,8 +5,8 @@ use app::api::{
     IncidentsSnapshot, RolesSnapshot, RoomSnapshot, ServicesSnapshot, SlaPolicySaved, SlaSnapshot,
 };
 use app::domain::{
-    AppError, Command, EventRecord, Incident, RoleCatalog, Service as CatalogService, ServiceInput,
-    SlaPolicy, User,
+    AppError, Command, EventRecord, Incident, RevisedCatalog, RoleCatalog,
+    Service as CatalogService, ServiceInput, SlaPolicy, User,
 };
 
 use super::Service;
@@ -51,8 +51,10 @@ impl Backend for Service {
         &self,
         viewer: &User,
         catalog: RoleCatalog,
-    ) -> Result<RoleCatalog, AppError> {
-        Service::save_role_catalog(self, viewer, catalog).await
+        revision: Option<u64>,
+    ) -> Result<RevisedCatalog, AppError> {
+        let expected: Option<Vec<u64>> = revision.map(|r| vec![r]);
+        Service::save_role_catalog(self, viewer, catalog, expected.as_deref()).await
     }
 
     async fn sla_policy(&self, viewer: &User) -> Result<SlaSnapshot, AppError> {

@@ -1,10 +1,11 @@
 //! The role catalog an admin edits, and the vocabulary it completes.
 
-use app::domain::{Action, AppError, ErrorKind, RevisedCatalog, RoleCatalog, User, Vocabulary};
+use app::domain::{Action, AppError, RevisedCatalog, RoleCatalog, User, Vocabulary};
 
-use super::settings::{parse_revised, RETRIES, ROLE_CATALOG};
+use super::commands::{check_revision, retrying, Attempt};
+use super::settings::{parse_revised, ROLE_CATALOG};
 use super::{internal, Service};
-use crate::store::{SettingChange, StoreError};
+use crate::store::{Setting, SettingChange, StoreError};
 
 impl Service {
     /// The role catalog: an admin's edit, or the configured one.
@@ -15,17 +16,25 @@ impl Service {
     /// The role catalog with its revision.
     pub async fn revised_role_catalog(&self) -> Result<RevisedCatalog, AppError> {
         let stored = self.store.setting(ROLE_CATALOG).await?;
-        self.parse_catalog(stored.as_deref())
+        self.parse_catalog(stored.as_ref())
     }
 
     /// The stored role catalog (`None`: never edited, the configured one). Values saved before
-    /// catalogs had revisions are a bare catalog: revision 0.
-    pub(super) fn parse_catalog(&self, stored: Option<&str>) -> Result<RevisedCatalog, AppError> {
+    /// catalogs had revisions are a bare catalog.
+    pub(super) fn parse_catalog(
+        &self,
+        stored: Option<&Setting>,
+    ) -> Result<RevisedCatalog, AppError> {
         let at_zero = |catalog| RevisedCatalog {
             revision: 0,
             catalog,
         };
-        parse_revised(stored, || at_zero(self.vocabulary.roles.clone()), at_zero)
+        parse_revised(
+            stored,
+            || at_zero(self.vocabulary.roles.clone()),
+            at_zero,
+            |c, revision| c.revision = revision,
+        )
     }
 
     /// The configured vocabulary with the current role catalog.
@@ -41,50 +50,53 @@ impl Service {
         Ok((vocabulary, revision))
     }
 
-    /// Replaces the role catalog (admins only). Roles are never removed, only retired, so every
-    /// hand-over in every history keeps its role.
+    /// Replaces the role catalog (admins only) — if it is still at one of `expected_revision`,
+    /// when given (412 otherwise, as for the SLA policy). Roles are never removed, only retired,
+    /// so every hand-over in every history keeps its role. Returns the catalog and its revision.
     pub async fn save_role_catalog(
         &self,
         actor: &User,
         catalog: RoleCatalog,
-    ) -> Result<RoleCatalog, AppError> {
+        expected_revision: Option<&[u64]>,
+    ) -> Result<RevisedCatalog, AppError> {
         actor.require(Action::ChangeRoleCatalog)?;
         catalog.validate().map_err(AppError::unprocessable)?;
-        for _ in 0..RETRIES {
+        const BUSY: &str = "The role catalog is changing too fast to save now; nothing was \
+                            saved. Please save again in a moment.";
+        let catalog = &catalog;
+        retrying(BUSY, move || async move {
             let writing = self.writer.lock().await;
             let stored = self.store.setting(ROLE_CATALOG).await?;
-            let current = self.parse_catalog(stored.as_deref())?;
-            self.check_catalog_change(&current.catalog, &catalog)
-                .await?;
+            let current = self.parse_catalog(stored.as_ref())?;
+            check_revision("the role catalog", expected_revision, current.revision)?;
+            self.check_catalog_change(&current.catalog, catalog).await?;
             let saved = RevisedCatalog {
                 revision: current.revision + 1,
                 catalog: catalog.clone(),
             };
             let setting = SettingChange {
                 key: ROLE_CATALOG.to_owned(),
-                expected: stored,
+                expected_version: stored.as_ref().map_or(0, |s| s.version),
                 value: serde_json::to_string(&saved).map_err(internal)?,
+                actor_id: actor.id,
                 decided_on: Vec::new(),
             };
             let committed = self.store.commit(&[], Some(&setting)).await;
             drop(writing);
             match committed {
                 Ok(_) => {
-                    // Open rooms fetch the new catalog: their boards and labels follow.
-                    self.setting_changed(ROLE_CATALOG, saved.revision).await;
-                    return Ok(catalog);
+                    // The pump publishes the save: open rooms fetch the new catalog, and their
+                    // boards and labels follow.
+                    self.bus.wake();
+                    Ok(Attempt::Done(saved))
                 }
-                // Another admin saved meanwhile: check against theirs (the last save wins, as
-                // on the screen, but never one that removes a role theirs added).
-                Err(StoreError::SettingChanged(_)) => continue,
-                Err(other) => return Err(other.into()),
+                // Another admin saved meanwhile: check against theirs (without a revision the
+                // last save wins, but never one that removes a role theirs added).
+                Err(StoreError::Conflict { .. }) => Ok(Attempt::Raced),
+                Err(other) => Err(other.into()),
             }
-        }
-        Err(AppError::new(
-            ErrorKind::Unavailable,
-            "The role catalog is changing too fast to save now; nothing was saved. Please save \
-             again in a moment.",
-        ))
+        })
+        .await
     }
 
     /// Refuses a catalog that would lose history or break an open incident, by the domain's

@@ -1,5 +1,6 @@
 //! Commands: load what a command refers to, let the domain decide, append the events, wake
-//! the bus. One retry policy for a race lost to another instance.
+//! the bus. One retry policy for a race lost to another instance, and one refusal of a stale
+//! version, for every aggregate (settings saves use them too).
 
 use app::domain::{
     apply, counterpart, decide, Action, Actor, AppError, Command, Context, DomainError, ErrorKind,
@@ -11,16 +12,81 @@ use super::{internal, Service};
 use crate::markdown::render_event;
 use crate::store::{Change, StoreError};
 
-/// How long a command that carries no expected version keeps trying when another instance
-/// wrote the same incident first (within one instance, the writer lock rules races out).
-/// Twenty responders typing into one room is the normal case: such a command must land.
+/// How long a write that carries no expected version keeps trying when another instance wrote
+/// the same stream first (within one instance, the writer lock rules races out). Twenty
+/// responders typing into one room is the normal case: such a command must land.
 const RACE_FOR: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// A short, growing, jittered pause before deciding again after another instance won a race.
-pub(super) async fn back_off(attempt: u32) {
+async fn back_off(attempt: u32) {
     let base = 5u64 << attempt.min(6);
     let jitter = rand::random::<u64>() % base.max(1);
     tokio::time::sleep(std::time::Duration::from_millis(base + jitter)).await;
+}
+
+/// What one try of a write came to.
+pub(super) enum Attempt<T> {
+    Done(T),
+    /// Another writer committed to the same stream first: load and decide again.
+    Raced,
+}
+
+/// Runs `attempt` until it is done: the one retry policy of every write. A lost race is tried
+/// again after a growing pause, for `RACE_FOR` from the first one lost; then `busy` (503, nothing
+/// saved). A stale version the writer named is not a race: `attempt` refuses it itself.
+/// (`attempt` copies the references it holds into each try: an `async` closure's future would
+/// not be `Send` for the spawned tasks that run it.)
+pub(super) async fn retrying<T, Try>(
+    busy: &str,
+    mut attempt: impl FnMut() -> Try,
+) -> Result<T, AppError>
+where
+    Try: std::future::Future<Output = Result<Attempt<T>, AppError>>,
+{
+    // Counted from the first race lost, not from the wait for this instance's writers.
+    let mut racing_since: Option<std::time::Instant> = None;
+    let mut tries = 0u32;
+    loop {
+        if tries > 0 {
+            back_off(tries).await;
+        }
+        tries = tries.saturating_add(1);
+        match attempt().await? {
+            Attempt::Done(done) => return Ok(done),
+            Attempt::Raced => {
+                let since = *racing_since.get_or_insert_with(std::time::Instant::now);
+                if since.elapsed() >= RACE_FOR {
+                    return Err(AppError::new(ErrorKind::Unavailable, busy));
+                }
+            }
+        }
+    }
+}
+
+/// Refuses a save decided on a revision of `what` other than `actual` when the writer named the
+/// revisions it loaded (an `If-Match`, or what an editor loaded): 412, with the words the
+/// settings screens show. `None`: the writer did not say, the save applies to whatever is there.
+pub(super) fn check_revision(
+    what: &str,
+    expected: Option<&[u64]>,
+    actual: u64,
+) -> Result<(), AppError> {
+    let Some(expected) = expected.filter(|e| !e.contains(&actual)) else {
+        return Ok(());
+    };
+    let loaded: Vec<String> = expected.iter().map(u64::to_string).collect();
+    Err(AppError::new(
+        ErrorKind::PreconditionFailed,
+        format!(
+            "Someone else changed {what} since you loaded it (revision {}; it is now at \
+             {actual}). Here is the latest: make your change again.",
+            if loaded.is_empty() {
+                "unknown".to_owned()
+            } else {
+                loaded.join(" or ")
+            },
+        ),
+    ))
 }
 
 /// The events `payloads` make on `state`, and the state after them.
@@ -76,14 +142,11 @@ impl Service {
             actor.require(Action::ChangeIncidents)?;
         }
         let refers = command.refers();
-        // Counted from the first race lost, not from the wait for this instance's writers.
-        let mut racing_since: Option<std::time::Instant> = None;
-        let mut attempt = 0u32;
-        loop {
-            if attempt > 0 {
-                back_off(attempt).await;
-            }
-            attempt = attempt.saturating_add(1);
+        const BUSY: &str = "The incident is changing too fast to apply your change; nothing \
+                            was saved. Please retry.";
+        let command = &command;
+        let refers = &refers;
+        retrying(BUSY, move || async move {
             let _writing = self.writer.lock().await;
             let state = match target {
                 Some(id) => Some(self.incident(id).await?),
@@ -121,7 +184,7 @@ impl Service {
                 person: person.as_ref(),
                 roles: roles.as_ref(),
             };
-            let payloads = decide(state.as_ref(), &command, &ctx).map_err(AppError::from)?;
+            let payloads = decide(state.as_ref(), command, &ctx).map_err(AppError::from)?;
             let mut counterparts = Vec::new();
             if let Some(current) = state.as_ref() {
                 for p in &payloads {
@@ -163,34 +226,24 @@ impl Service {
                         events.extend(more);
                     }
                     events.iter_mut().for_each(render_event);
-                    return Ok((incident, events));
+                    Ok(Attempt::Done((incident, events)))
                 }
-                Err(StoreError::Conflict {
-                    incident_id,
-                    actual,
-                }) => {
-                    if Some(incident_id) == primary {
+                Err(StoreError::Conflict { id, actual, .. }) => {
+                    if Some(id) == primary {
                         if let Some(expected) = command.expected_version() {
                             return Err(DomainError::Conflict { expected, actual }.into());
                         }
                     }
                     // Another instance wrote first. Commutative commands (notes, pins, links),
                     // or the other incident of a merge moved: reload and decide again.
-                    let since = *racing_since.get_or_insert_with(std::time::Instant::now);
-                    if since.elapsed() < RACE_FOR {
-                        continue;
-                    }
-                    return Err(AppError::new(
-                        ErrorKind::Unavailable,
-                        "The incident is changing too fast to apply your change; nothing was \
-                         saved. Please retry.",
-                    ));
+                    Ok(Attempt::Raced)
                 }
                 Err(StoreError::NotFound) => {
-                    return Err(AppError::not_found("The incident no longer exists."))
+                    Err(AppError::not_found("The incident no longer exists."))
                 }
-                Err(other) => return Err(other.into()),
+                Err(other) => Err(other.into()),
             }
-        }
+        })
+        .await
     }
 }

@@ -31,9 +31,6 @@ pub struct Service {
     /// Labels and templates, from configuration.
     pub vocabulary: Arc<Vocabulary>,
     pub metrics: Arc<Metrics>,
-    /// Does this instance hear settings changes from the store (`relay_settings` runs)? If not,
-    /// it tells its own streams itself.
-    pub(super) settings_relayed: Arc<std::sync::atomic::AtomicBool>,
     /// Held from reading what a command decides on until its events are committed, so this
     /// instance's writers never race each other (the store serialises commits anyway: SQLite
     /// has one writer, PostgreSQL appends take an advisory lock). Fair: first come, first
@@ -65,7 +62,6 @@ impl Service {
             bus,
             vocabulary: Arc::new(Vocabulary::default()),
             metrics: Arc::new(Metrics::default()),
-            settings_relayed: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             writer: Arc::new(tokio::sync::Mutex::new(())),
         }
     }

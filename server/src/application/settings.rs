@@ -1,52 +1,57 @@
 //! Settings an admin edits at run time (the SLA policy; the role catalog is in `catalog.rs`):
-//! how they are stored with their revision, saved, and announced to every open page.
+//! each key is a stream of the event log whose version is the setting's revision, with the
+//! `settings` table as its read model. A save is an event like any other, so the pump carries it
+//! to every open page on every instance (`event: settings`).
 
 use app::api::SlaPolicySaved;
 use app::domain::{
-    policy_changes, Action, AppError, ClockFacts, ErrorKind, EventPayload, RevisedPolicy,
-    SlaPolicy, User,
+    policy_changes, Action, AppError, ClockFacts, EventPayload, RevisedPolicy, SlaPolicy, User,
 };
 use chrono::{SubsecRound, Utc};
 
-use super::commands::record;
+use super::commands::{check_revision, record, retrying, Attempt};
 use super::{internal, Service};
-use crate::store::{Change, SettingChange, StoreError};
+use crate::store::{Change, Setting, SettingChange, StoreError};
 
-/// How often a settings save is retried when it races another writer.
-pub(super) const RETRIES: usize = 8;
+pub use crate::store::{ROLE_CATALOG, SLA_POLICY};
 
-/// The settings key of the role catalog an admin edited (the live protocol's: the browser's too).
-pub const ROLE_CATALOG: &str = app::live::protocol::SettingKey::RoleCatalog.as_str();
-/// The settings key of the incident SLA policy an admin edited.
-pub const SLA_POLICY: &str = app::live::protocol::SettingKey::SlaPolicy.as_str();
-
-/// A stored setting with its revision (`R`); `unset` when it was never edited. Values saved
-/// before settings had revisions are the bare value (`V`), which `bare` makes revision 0.
+/// A stored setting as `R` (the value with its revision); `unset` when it was never edited.
+/// The value is JSON of `R`, or of the bare value `V` as saved before settings had revisions;
+/// either way the revision is the version of the setting's stream, which `revise` sets.
 pub(super) fn parse_revised<R, V>(
-    stored: Option<&str>,
+    stored: Option<&Setting>,
     unset: impl FnOnce() -> R,
     bare: impl FnOnce(V) -> R,
+    revise: impl FnOnce(&mut R, u64),
 ) -> Result<R, AppError>
 where
     R: serde::de::DeserializeOwned,
     V: serde::de::DeserializeOwned,
 {
-    let Some(json) = stored else {
+    let Some(stored) = stored else {
         return Ok(unset());
     };
-    serde_json::from_str::<R>(json)
-        .or_else(|_| serde_json::from_str::<V>(json).map(bare))
-        .map_err(internal)
+    let mut revised = serde_json::from_str::<R>(&stored.value)
+        .or_else(|_| serde_json::from_str::<V>(&stored.value).map(bare))
+        .map_err(internal)?;
+    revise(
+        &mut revised,
+        u64::try_from(stored.version).map_err(internal)?,
+    );
+    Ok(revised)
 }
 
 /// The stored SLA policy (`None`: never edited, product.md's defaults).
-pub(super) fn parse_policy(stored: Option<&str>) -> Result<RevisedPolicy, AppError> {
-    parse_revised(stored, RevisedPolicy::default, |policy: SlaPolicy| {
-        RevisedPolicy {
+pub(super) fn parse_policy(stored: Option<&Setting>) -> Result<RevisedPolicy, AppError> {
+    parse_revised(
+        stored,
+        RevisedPolicy::default,
+        |policy: SlaPolicy| RevisedPolicy {
             revision: 0,
             policy,
-        }
-    })
+        },
+        |p, revision| p.revision = revision,
+    )
 }
 
 impl Service {
@@ -58,7 +63,7 @@ impl Service {
     /// The SLA policy with its revision.
     pub async fn revised_sla_policy(&self) -> Result<RevisedPolicy, AppError> {
         let stored = self.store.setting(SLA_POLICY).await?;
-        parse_policy(stored.as_deref())
+        parse_policy(stored.as_ref())
     }
 
     /// Replaces the SLA policy (admins only) — if it is still at one of `expected_revision`, when
@@ -73,30 +78,14 @@ impl Service {
     ) -> Result<SlaPolicySaved, AppError> {
         actor.require(Action::ChangeSlaPolicy)?;
         policy.validate().map_err(AppError::unprocessable)?;
-        for attempt in 0..RETRIES {
-            if attempt > 0 {
-                // Let whatever moved meanwhile settle; a little longer each time.
-                tokio::time::sleep(std::time::Duration::from_millis(10 << attempt.min(6))).await;
-            }
+        const BUSY: &str = "Incidents are changing too fast to apply the policy now; nothing was \
+                            saved. Please save again in a moment.";
+        let policy = &policy;
+        retrying(BUSY, move || async move {
             let writing = self.writer.lock().await;
             let stored = self.store.setting(SLA_POLICY).await?;
-            let before = parse_policy(stored.as_deref())?;
-            if let Some(expected) = expected_revision.filter(|e| !e.contains(&before.revision)) {
-                let loaded: Vec<String> = expected.iter().map(u64::to_string).collect();
-                return Err(AppError::new(
-                    ErrorKind::PreconditionFailed,
-                    format!(
-                        "Someone else changed the SLA policy since you loaded it (revision {}; \
-                         it is now at {}). Here is the latest: make your change again.",
-                        if loaded.is_empty() {
-                            "unknown".to_owned()
-                        } else {
-                            loaded.join(" or ")
-                        },
-                        before.revision
-                    ),
-                ));
-            }
+            let before = parse_policy(stored.as_ref())?;
+            check_revision("the SLA policy", expected_revision, before.revision)?;
             let saved = RevisedPolicy {
                 revision: before.revision + 1,
                 policy: policy.clone(),
@@ -105,7 +94,7 @@ impl Service {
             let mut changes = Vec::new();
             let mut decided_on = Vec::new();
             for incident in self.store.incidents().await? {
-                let moved = policy_changes(&incident, &before.policy, &policy, now);
+                let moved = policy_changes(&incident, &before.policy, policy, now);
                 if moved.is_empty() {
                     // Had its clocks moved meanwhile (escalated, say), it might need a note:
                     // the commit checks they have not.
@@ -128,123 +117,33 @@ impl Service {
             }
             let setting = SettingChange {
                 key: SLA_POLICY.to_owned(),
-                expected: stored,
+                expected_version: stored.as_ref().map_or(0, |s| s.version),
                 value: serde_json::to_string(&saved).map_err(internal)?,
+                actor_id: actor.id,
                 decided_on,
             };
             let committed = self.store.commit(&changes, Some(&setting)).await;
             drop(writing);
             match committed {
                 Ok(results) => {
+                    // The pump publishes the setting's event (and the incidents' notes).
                     self.bus.wake();
                     for (_, events) in &results {
                         self.metrics.appended(events);
                     }
-                    self.setting_changed(SLA_POLICY, saved.revision).await;
-                    return Ok(SlaPolicySaved {
-                        policy,
+                    Ok(Attempt::Done(SlaPolicySaved {
+                        policy: policy.clone(),
                         revision: saved.revision,
                         moved: results.iter().map(|(i, _)| i.id).collect(),
-                    });
+                    }))
                 }
                 // An incident moved on, or another save landed first (then the check above
                 // refuses an editor's stale revision): count again.
-                Err(StoreError::Conflict { .. } | StoreError::SettingChanged(_)) => continue,
-                Err(other) => return Err(other.into()),
+                Err(StoreError::Conflict { .. }) => Ok(Attempt::Raced),
+                Err(other) => Err(other.into()),
             }
-        }
-        Err(AppError::new(
-            ErrorKind::Unavailable,
-            "Incidents are changing too fast to apply the policy now; nothing was saved. Please \
-             save again in a moment.",
-        ))
-    }
-
-    /// Tells every open page, on every instance, that the setting `key` is now at `revision`.
-    /// Best effort: the change is committed; a page that misses the word hears the current
-    /// revision when its stream (re)connects.
-    pub(super) async fn setting_changed(&self, key: &str, revision: u64) {
-        let word = crate::live::bus::SettingChanged {
-            key: key.to_owned(),
-            revision,
-        };
-        let payload = serde_json::to_string(&word).unwrap_or_default();
-        let relayed = self
-            .settings_relayed
-            .load(std::sync::atomic::Ordering::Relaxed);
-        match self
-            .store
-            .announce(crate::store::Channel::Settings, &payload)
-            .await
-        {
-            // Every instance, this one included, hears it from the store.
-            Ok(true) if relayed => {}
-            Ok(_) => self.bus.publish_settings(&word),
-            Err(err) => {
-                tracing::warn!(%err, key, "could not announce a settings change to other instances");
-                self.bus.publish_settings(&word);
-            }
-        }
-    }
-
-    /// Forwards the settings changes instances announce (PostgreSQL) to this instance's
-    /// streams, until `cancel`; `feed` is the store's `Channel::Settings` feed. After the
-    /// listener reconnects (an empty word: announcements may have been missed meanwhile), the
-    /// current revision is published.
-    pub fn relay_settings(
-        self,
-        feed: tokio::sync::mpsc::Receiver<String>,
-        cancel: tokio_util::sync::CancellationToken,
-    ) -> impl std::future::Future<Output = ()> + Send {
-        // From now on this instance's own changes come back through the feed.
-        self.settings_relayed
-            .store(true, std::sync::atomic::Ordering::Relaxed);
-        self.relay(feed, cancel)
-    }
-
-    pub(super) async fn relay(
-        self,
-        mut feed: tokio::sync::mpsc::Receiver<String>,
-        cancel: tokio_util::sync::CancellationToken,
-    ) {
-        loop {
-            let payload = tokio::select! {
-                _ = cancel.cancelled() => return,
-                payload = feed.recv() => match payload {
-                    Some(payload) => payload,
-                    None => return,
-                },
-            };
-            let words = if payload.is_empty() {
-                // The connection to the database dropped: once it is back (and listening again),
-                // say what the settings are at now.
-                let mut wait = std::time::Duration::from_millis(500);
-                loop {
-                    tokio::select! {
-                        _ = cancel.cancelled() => return,
-                        _ = tokio::time::sleep(wait) => {}
-                    }
-                    match self.settings_now().await {
-                        Ok(words) => break words,
-                        Err(err) => {
-                            tracing::debug!(message = %err.message, "settings not readable yet");
-                            wait = (wait * 2).min(std::time::Duration::from_secs(30));
-                        }
-                    }
-                }
-            } else {
-                match serde_json::from_str::<crate::live::bus::SettingChanged>(&payload) {
-                    Ok(word) => vec![word],
-                    Err(err) => {
-                        tracing::warn!(%err, "ignoring a settings announcement");
-                        continue;
-                    }
-                }
-            };
-            for word in &words {
-                self.bus.publish_settings(word);
-            }
-        }
+        })
+        .await
     }
 
     /// What a stream that just (re)connected is told first: the revision of each setting pages

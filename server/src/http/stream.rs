@@ -220,10 +220,17 @@ fn frames(
                 }
             };
             let full = batch.len() as i64 == REPLAY_BATCH;
-            for event in batch {
-                last = event.id;
-                if topics.wants(event.incident_id, event.payload.changes_summary()) {
-                    yield Ok(publishable(event).frame);
+            for entry in batch {
+                last = entry.id();
+                let wanted = match &entry {
+                    crate::store::Logged::Incident(event) => {
+                        topics.wants(event.incident_id, event.payload.changes_summary())
+                    }
+                    // Settings changes are for every stream.
+                    crate::store::Logged::Setting { .. } => true,
+                };
+                if wanted {
+                    yield Ok(publishable(entry).frame);
                 }
             }
             if !full {
@@ -243,7 +250,7 @@ fn frames(
                         continue;
                     }
                     last = published.id;
-                    if topics.wants(published.incident_id, published.summary) {
+                    if published.everyone || topics.wants(published.incident_id, published.summary) {
                         yield Ok(published.frame);
                     }
                 }
@@ -252,7 +259,6 @@ fn frames(
                         yield Ok(frame);
                     }
                 }
-                Ok(Message::Settings { frame }) => yield Ok(frame),
                 Ok(Message::KeepAlive) => yield Ok(Bytes::from_static(b": keep-alive\n\n")),
                 Ok(Message::SessionsEnded) if live.session_ended() => break,
                 Ok(Message::SessionsEnded) => {}
@@ -331,6 +337,7 @@ mod tests {
                 id,
                 incident_id: 1,
                 summary: true,
+                everyone: false,
                 frame: format!("id: {id}\nevent: status_changed\ndata: {{}}\n\n").into(),
             });
         }

@@ -1,20 +1,22 @@
 //! Live event fan-out.
 //!
-//! One pump task per instance reads newly committed events from the store in id order and
-//! broadcasts each one, serialised once into a ready-to-send SSE frame, to every subscriber.
-//! Writers only wake the pump; with PostgreSQL the store's LISTEN/NOTIFY feed wakes it too, so
-//! events written by other instances reach this instance's subscribers. Because the pump always
-//! catches up from the table, a lost wake-up or a listener reconnect loses nothing.
+//! One pump task per instance reads newly committed events of every stream (incidents,
+//! settings) from the store in id order and broadcasts each one, serialised once into a
+//! ready-to-send SSE frame, to every subscriber. Writers only wake the pump; with PostgreSQL the
+//! store's broker (LISTEN/NOTIFY) wakes it too, so events written by other instances reach this
+//! instance's subscribers. Because the pump always catches up from the table, a lost wake-up or a
+//! listener reconnect loses nothing.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use app::domain::{EventRecord, LiveEvent};
+use app::live::protocol::FrameName;
 use axum::body::Bytes;
 use tokio::sync::{broadcast, Notify};
 use tokio_util::sync::CancellationToken;
 
-use crate::store::Store;
+use crate::store::{Logged, Store};
 
 /// How many published events a slow subscriber may fall behind before it is told to resync.
 pub const BUFFER: usize = 4096;
@@ -32,6 +34,8 @@ pub struct Published {
     pub incident_id: i64,
     /// Does it change what the incidents list shows?
     pub summary: bool,
+    /// For every stream whatever its topics (a setting saved; `incident_id` is 0).
+    pub everyone: bool,
     /// The complete SSE frame: `id:`, `event:`, `data:`.
     pub frame: Bytes,
 }
@@ -45,8 +49,6 @@ pub enum Message {
     Event(Published),
     /// Who is in a room now: a complete `event: presence` frame.
     Presence { incident_id: i64, frame: Bytes },
-    /// A setting an admin changed: a complete `event: settings` frame, for every stream.
-    Settings { frame: Bytes },
     /// Time for a keep-alive comment.
     KeepAlive,
     /// Some sessions ended (signed out, expired): their streams end (see `session_watch.rs`).
@@ -100,14 +102,6 @@ impl Bus {
         let _ = self.tx.send(Message::Presence { incident_id, frame });
     }
 
-    /// Tells every stream that a setting changed: pages using it refetch it if they hold an
-    /// older revision.
-    pub fn publish_settings(&self, word: &SettingChanged) {
-        let _ = self.tx.send(Message::Settings {
-            frame: settings_frame(word),
-        });
-    }
-
     /// Tells every stream that some sessions ended: those whose session it was end.
     pub fn sessions_ended(&self) {
         let _ = self.tx.send(Message::SessionsEnded);
@@ -118,13 +112,9 @@ impl Bus {
         let _ = self.tx.send(Message::Closing);
     }
 
-    pub fn subscribers(&self) -> usize {
-        self.tx.receiver_count()
-    }
-
     /// Runs the pump until `cancel` fires, publishing every event after `cursor`.
     pub async fn run(self, store: Arc<dyn Store>, mut cursor: i64, cancel: CancellationToken) {
-        let mut feed = match store.changes().await {
+        let mut feed = match store.broker().wake_ups().await {
             Ok(feed) => feed,
             Err(err) => {
                 tracing::warn!(%err, "no cross-instance change feed; relying on polling");
@@ -146,7 +136,7 @@ impl Bus {
                 _ = self.wake.notified() => {}
                 _ = async {
                     match feed.as_mut() {
-                        Some(f) => { f.0.recv().await; }
+                        Some(f) => { f.recv().await; }
                         None => std::future::pending::<()>().await,
                     }
                 } => {}
@@ -162,9 +152,9 @@ impl Bus {
                     }
                 };
                 let full = batch.len() as i64 == BATCH;
-                for event in batch {
-                    cursor = event.id;
-                    self.publish(publishable(event));
+                for entry in batch {
+                    cursor = entry.id();
+                    self.publish(publishable(entry));
                 }
                 if !full {
                     break;
@@ -174,8 +164,9 @@ impl Bus {
     }
 }
 
-/// A setting an admin changed, and its revision now: what instances announce to each other and
-/// streams send as `event: settings` (with the server's time).
+/// A setting an admin changed, and its revision now: what streams send as `event: settings`
+/// (with the server's time), with the event's id when it comes from the log, without one when a
+/// stream (re)connects and hears the current revisions.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SettingChanged {
     /// A `SettingKey`'s name.
@@ -183,19 +174,45 @@ pub struct SettingChanged {
     pub revision: u64,
 }
 
-/// The `event: settings` frame saying `word`.
+/// The `event: settings` frame saying `word` (without an `id:`: the current revisions).
 pub fn settings_frame(word: &SettingChanged) -> Bytes {
-    let data = serde_json::json!({
+    let name = FrameName::Settings;
+    Bytes::from(format!("event: {name}\ndata: {}\n\n", settings_data(word)))
+}
+
+fn settings_data(word: &SettingChanged) -> serde_json::Value {
+    serde_json::json!({
         "key": word.key,
         "revision": word.revision,
         "server_time": chrono::Utc::now(),
-    });
-    let name = app::live::protocol::FrameName::Settings;
-    Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
+    })
 }
 
-/// Renders an event (Markdown included) and serialises it once into its SSE frame.
-pub fn publishable(mut event: EventRecord) -> Published {
+/// Serialises an entry of the log once into its SSE frame (an incident's event with its Markdown
+/// rendered; a setting saved as `event: settings`).
+pub fn publishable(entry: Logged) -> Published {
+    match entry {
+        Logged::Incident(event) => publishable_event(event),
+        Logged::Setting { id, key, revision } => {
+            let data = settings_data(&SettingChanged {
+                key: key.to_owned(),
+                revision,
+            });
+            Published {
+                id,
+                incident_id: 0,
+                summary: false,
+                everyone: true,
+                frame: Bytes::from(format!(
+                    "id: {id}\nevent: {}\ndata: {data}\n\n",
+                    FrameName::Settings
+                )),
+            }
+        }
+    }
+}
+
+fn publishable_event(mut event: EventRecord) -> Published {
     crate::markdown::render_event(&mut event);
     let id = event.id;
     let incident_id = event.incident_id;
@@ -210,6 +227,32 @@ pub fn publishable(mut event: EventRecord) -> Published {
         id,
         incident_id,
         summary,
+        everyone: false,
         frame: Bytes::from(format!("id: {id}\nevent: {kind}\ndata: {data}\n\n")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::publishable;
+    use crate::store::Logged;
+
+    #[test]
+    fn a_setting_saved_is_a_settings_frame_with_its_id_for_every_stream() {
+        let published = publishable(Logged::Setting {
+            id: 7,
+            key: "sla_policy",
+            revision: 3,
+        });
+        assert!(published.everyone);
+        let frame = std::str::from_utf8(&published.frame).unwrap();
+        let data = frame
+            .strip_prefix("id: 7\nevent: settings\ndata: ")
+            .and_then(|d| d.strip_suffix("\n\n"))
+            .unwrap_or_else(|| panic!("{frame:?}"));
+        let data: serde_json::Value = serde_json::from_str(data).unwrap();
+        assert_eq!(data["key"], "sla_policy");
+        assert_eq!(data["revision"], 3);
+        assert!(data["server_time"].is_string());
     }
 }

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::live::bus::Bus;
-use crate::store::Store;
+use crate::store::broker::Broker;
 
 pub const HEARTBEAT: Duration = Duration::from_secs(10);
 pub const EXPIRY: Duration = Duration::from_secs(30);
@@ -206,13 +206,13 @@ impl Presence {
         }
     }
 
-    /// Announces and hears presence through the store (PostgreSQL NOTIFY) until cancelled. On
+    /// Announces and hears presence through the broker (PostgreSQL NOTIFY) until cancelled. On
     /// SQLite (one instance) there is nobody to tell, and this returns at once.
-    pub async fn run(self, store: Arc<dyn Store>, cancel: CancellationToken) {
+    pub async fn run(self, broker: Arc<dyn Broker>, cancel: CancellationToken) {
         let Some(mut rx) = self.lock_announcements() else {
             return;
         };
-        let mut feed = match store.feed(crate::store::Channel::Presence).await {
+        let mut feed = match broker.listen().await {
             Ok(Some(feed)) => feed,
             Ok(None) => return,
             Err(err) => {
@@ -226,7 +226,7 @@ impl Presence {
                 _ = cancel.cancelled() => break,
                 Some(incident_id) = rx.recv() => {
                     let viewers = self.lock().local_viewers(incident_id);
-                    self.send(&*store, incident_id, viewers).await;
+                    self.send(&*broker, incident_id, viewers).await;
                 }
                 // Empty: the listener reconnected; the next heartbeats catch up.
                 Some(payload) = feed.recv() => {
@@ -245,7 +245,7 @@ impl Presence {
                         state.local.keys().map(|id| (*id, state.local_viewers(*id))).collect()
                     };
                     for (incident_id, viewers) in rooms {
-                        self.send(&*store, incident_id, viewers).await;
+                        self.send(&*broker, incident_id, viewers).await;
                     }
                 }
             }
@@ -259,7 +259,7 @@ impl Presence {
             .take()
     }
 
-    async fn send(&self, store: &dyn Store, incident_id: i64, viewers: Vec<Actor>) {
+    async fn send(&self, broker: &dyn Broker, incident_id: i64, viewers: Vec<Actor>) {
         let a = Announcement {
             instance: self.instance.to_string(),
             incident_id,
@@ -267,10 +267,7 @@ impl Presence {
         };
         match serde_json::to_string(&a) {
             Ok(payload) => {
-                if let Err(err) = store
-                    .announce(crate::store::Channel::Presence, &payload)
-                    .await
-                {
+                if let Err(err) = broker.announce(&payload).await {
                     tracing::warn!(%err, "could not announce presence");
                 }
             }

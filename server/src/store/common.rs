@@ -8,7 +8,7 @@ use app::domain::{
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::StoreError;
+use super::{Logged, StoreError, Stream, SETTINGS};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -163,8 +163,9 @@ pub(crate) const SERVICE_SELECT: &str =
 #[derive(sqlx::FromRow)]
 pub(crate) struct EventRow {
     pub id: i64,
-    pub incident_id: i64,
-    pub incident_version: i64,
+    pub stream: String,
+    pub stream_id: i64,
+    pub stream_version: i64,
     pub actor_id: i64,
     pub actor_name: String,
     pub payload: String,
@@ -176,10 +177,16 @@ impl TryFrom<EventRow> for EventRecord {
     fn try_from(r: EventRow) -> Result<Self, StoreError> {
         let payload: EventPayload = serde_json::from_str(&r.payload)
             .map_err(|e| StoreError::Corrupt(format!("event {}: {e}", r.id)))?;
+        if r.stream != Stream::Incident.key() {
+            return Err(StoreError::Corrupt(format!(
+                "event {} is of the {} stream, not an incident's",
+                r.id, r.stream
+            )));
+        }
         Ok(EventRecord {
             id: r.id,
-            incident_id: r.incident_id,
-            incident_version: r.incident_version,
+            incident_id: r.stream_id,
+            incident_version: r.stream_version,
             at: r.at,
             actor: Actor {
                 id: r.actor_id,
@@ -188,6 +195,33 @@ impl TryFrom<EventRow> for EventRecord {
             payload,
             html: None,
         })
+    }
+}
+
+impl TryFrom<EventRow> for Logged {
+    type Error = StoreError;
+    fn try_from(r: EventRow) -> Result<Self, StoreError> {
+        match Stream::parse(&r.stream) {
+            Some(Stream::Incident) => Ok(Logged::Incident(r.try_into()?)),
+            Some(Stream::Settings) => {
+                let key = SETTINGS
+                    .iter()
+                    .find(|(_, id)| *id == r.stream_id)
+                    .map(|(key, _)| *key)
+                    .ok_or_else(|| {
+                        StoreError::Corrupt(format!("event {}: no setting {}", r.id, r.stream_id))
+                    })?;
+                Ok(Logged::Setting {
+                    id: r.id,
+                    key,
+                    revision: u64::try_from(r.stream_version).unwrap_or_default(),
+                })
+            }
+            None => Err(StoreError::Corrupt(format!(
+                "event {}: unknown stream {}",
+                r.id, r.stream
+            ))),
+        }
     }
 }
 
@@ -252,24 +286,29 @@ pub(crate) const INCIDENT_SELECT: &str = "SELECT i.id, i.title, i.severity, i.st
      i.details, i.merged_into, i.last_public_update_at \
      FROM incidents i JOIN users u ON u.id = i.declared_by";
 
-pub(crate) const EVENT_SELECT: &str = "SELECT e.id, e.incident_id, e.incident_version, \
+pub(crate) const EVENT_SELECT: &str = "SELECT e.id, e.stream, e.stream_id, e.stream_version, \
      e.actor_id, u.name AS actor_name, e.payload, e.at \
      FROM events e JOIN users u ON u.id = e.actor_id";
+
+/// Appends one event to a stream (`$1`, `$2`) at its next version (`$3`).
+pub(crate) const EVENT_INSERT: &str = "INSERT INTO events \
+     (stream, stream_id, stream_version, actor_id, kind, payload, at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+
+/// The kind of a settings event (its payload is the saved value).
+pub(crate) const SETTING_SAVED: &str = "setting_saved";
 
 pub(crate) const USER_SELECT: &str =
     "SELECT id, email, name, role, password_hash, team, on_call FROM users";
 
-/// Implements `Store` for a type with a `pool` field. `$before_append` runs first inside every
-/// append transaction (PostgreSQL serialises appends there); `$after_append` runs last, before the
-/// commit (PostgreSQL sends its NOTIFY there, delivered on commit).
+/// Implements `Store` for a type with a `pool` field. `$broker` makes its `broker::Broker` from
+/// it; `$before_append` runs first inside every append transaction (PostgreSQL serialises appends
+/// there); `$after_append` runs last, before the commit (PostgreSQL sends its NOTIFY there,
+/// delivered on commit).
 macro_rules! impl_store {
-    ($store:ty, $kind:literal, before_append: $before:expr, after_append: $after:expr) => {
+    ($store:ty, broker: $broker:expr, before_append: $before:expr, after_append: $after:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
-            fn kind(&self) -> &'static str {
-                $kind
-            }
-
             async fn migrate(&self) -> $crate::store::StoreResult<()> {
                 self.run_migrations().await
             }
@@ -318,25 +357,16 @@ macro_rules! impl_store {
                 self.user(id).await?.ok_or($crate::store::StoreError::NotFound)
             }
 
-            async fn setting(&self, key: &str) -> $crate::store::StoreResult<Option<String>> {
-                Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-                    .bind(key)
-                    .fetch_optional(&self.pool)
-                    .await?)
-            }
-
-            async fn put_setting(&self, key: &str, value: &str) -> $crate::store::StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value, \
-                     updated_at = excluded.updated_at",
-                )
-                .bind(key)
-                .bind(value)
-                .bind(chrono::Utc::now())
-                .execute(&self.pool)
-                .await?;
-                Ok(())
+            async fn setting(
+                &self,
+                key: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::store::Setting>> {
+                let row: Option<(String, i64)> =
+                    sqlx::query_as("SELECT value, version FROM settings WHERE key = $1")
+                        .bind(key)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(|(value, version)| $crate::store::Setting { value, version }))
             }
 
             async fn credentials(
@@ -418,29 +448,57 @@ macro_rules! impl_store {
                     sqlx::query(sql).execute(&mut *tx).await?;
                 }
                 if let Some(change) = setting {
-                    // Compare and set in one statement: a concurrent writer makes it touch no row.
-                    let written = match &change.expected {
-                        Some(expected) => sqlx::query(
-                            "UPDATE settings SET value = $1, updated_at = $2 \
-                             WHERE key = $3 AND value = $4",
+                    use $crate::store::{Stream, StoreError};
+                    let stream_id = $crate::store::setting_stream(&change.key)
+                        .ok_or_else(|| StoreError::Corrupt(format!("no setting {}", change.key)))?;
+                    let version = change.expected_version + 1;
+                    let now = chrono::Utc::now();
+                    // Compare and set in one statement, as for incidents: a concurrent writer
+                    // makes it touch no row. Never saved (0): there may be no row yet, or one a
+                    // release before the event log wrote.
+                    let written = if change.expected_version == 0 {
+                        sqlx::query(
+                            "INSERT INTO settings (key, value, version, updated_at) \
+                             VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (key) DO UPDATE SET value = excluded.value, \
+                             version = excluded.version, updated_at = excluded.updated_at \
+                             WHERE settings.version = $5",
                         )
-                        .bind(&change.value)
-                        .bind(chrono::Utc::now())
-                        .bind(&change.key)
-                        .bind(expected),
-                        None => sqlx::query(
-                            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
-                             ON CONFLICT (key) DO NOTHING",
+                    } else {
+                        sqlx::query(
+                            "UPDATE settings SET value = $2, version = $3, updated_at = $4 \
+                             WHERE key = $1 AND version = $5",
                         )
-                        .bind(&change.key)
-                        .bind(&change.value)
-                        .bind(chrono::Utc::now()),
                     }
+                    .bind(&change.key)
+                    .bind(&change.value)
+                    .bind(version)
+                    .bind(now)
+                    .bind(change.expected_version)
                     .execute(&mut *tx)
                     .await?;
                     if written.rows_affected() != 1 {
-                        return Err($crate::store::StoreError::SettingChanged(change.key.clone()));
+                        let actual: Option<i64> =
+                            sqlx::query_scalar("SELECT version FROM settings WHERE key = $1")
+                                .bind(&change.key)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                        return Err(StoreError::Conflict {
+                            stream: Stream::Settings,
+                            id: stream_id,
+                            actual: actual.unwrap_or(0),
+                        });
                     }
+                    sqlx::query($crate::store::common::EVENT_INSERT)
+                        .bind(Stream::Settings.key())
+                        .bind(stream_id)
+                        .bind(version)
+                        .bind(change.actor_id)
+                        .bind($crate::store::common::SETTING_SAVED)
+                        .bind(&change.value)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
                     if !change.decided_on.is_empty() {
                         // One read, under this transaction's write lock, of the incidents whose
                         // clocks can still run (one that left them has moved: it is missing).
@@ -463,8 +521,9 @@ macro_rules! impl_store {
                         for (incident_id, facts) in &change.decided_on {
                             let current = now.get(incident_id);
                             if current.map(app::domain::ClockFacts::of).as_ref() != Some(facts) {
-                                return Err($crate::store::StoreError::Conflict {
-                                    incident_id: *incident_id,
+                                return Err(StoreError::Conflict {
+                                    stream: Stream::Incident,
+                                    id: *incident_id,
                                     actual: current.map_or(0, |i| i.version),
                                 });
                             }
@@ -543,7 +602,8 @@ macro_rules! impl_store {
                                         .await?;
                                 return Err(match actual {
                                     Some(actual) => $crate::store::StoreError::Conflict {
-                                        incident_id: incident.id,
+                                        stream: $crate::store::Stream::Incident,
+                                        id: incident.id,
                                         actual,
                                     },
                                     None => $crate::store::StoreError::NotFound,
@@ -555,10 +615,8 @@ macro_rules! impl_store {
                     for event in &change.events {
                         let mut event = event.clone();
                         event.incident_id = stored.id;
-                        event.id = sqlx::query_scalar(
-                            "INSERT INTO events (incident_id, incident_version, actor_id, kind, payload, at) \
-                             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                        )
+                        event.id = sqlx::query_scalar($crate::store::common::EVENT_INSERT)
+                        .bind($crate::store::Stream::Incident.key())
                         .bind(event.incident_id)
                         .bind(event.incident_version)
                         .bind(event.actor.id)
@@ -583,7 +641,10 @@ macro_rules! impl_store {
                 &self,
                 id: i64,
             ) -> $crate::store::StoreResult<Option<app::domain::EventRecord>> {
-                let sql = format!("{} WHERE e.id = $1", $crate::store::common::EVENT_SELECT);
+                let sql = format!(
+                    "{} WHERE e.id = $1 AND e.stream = 'incident'",
+                    $crate::store::common::EVENT_SELECT
+                );
                 let row: Option<$crate::store::common::EventRow> = sqlx::query_as(&sql)
                     .bind(id)
                     .fetch_optional(&self.pool)
@@ -664,7 +725,8 @@ macro_rules! impl_store {
                 incident_id: i64,
             ) -> $crate::store::StoreResult<Vec<app::domain::EventRecord>> {
                 let sql = format!(
-                    "{} WHERE e.incident_id = $1 ORDER BY e.id",
+                    "{} WHERE e.stream = 'incident' AND e.stream_id = $1 \
+                     ORDER BY e.stream_version",
                     $crate::store::common::EVENT_SELECT
                 );
                 let rows: Vec<$crate::store::common::EventRow> = sqlx::query_as(&sql)
@@ -678,7 +740,7 @@ macro_rules! impl_store {
                 &self,
                 after: i64,
                 limit: i64,
-            ) -> $crate::store::StoreResult<Vec<app::domain::EventRecord>> {
+            ) -> $crate::store::StoreResult<Vec<$crate::store::Logged>> {
                 let sql = format!(
                     "{} WHERE e.id > $1 ORDER BY e.id LIMIT $2",
                     $crate::store::common::EVENT_SELECT
@@ -702,25 +764,10 @@ macro_rules! impl_store {
                 self.session_backend()
             }
 
-            async fn changes(
-                &self,
-            ) -> $crate::store::StoreResult<Option<$crate::store::ChangeFeed>> {
-                self.change_feed().await
-            }
-
-            async fn announce(
-                &self,
-                channel: $crate::store::Channel,
-                payload: &str,
-            ) -> $crate::store::StoreResult<bool> {
-                self.notify(channel, payload).await
-            }
-
-            async fn feed(
-                &self,
-                channel: $crate::store::Channel,
-            ) -> $crate::store::StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
-                self.listener(channel).await
+            fn broker(&self) -> std::sync::Arc<dyn $crate::store::broker::Broker> {
+                let broker: fn(&Self) -> std::sync::Arc<dyn $crate::store::broker::Broker> =
+                    $broker;
+                broker(self)
             }
 
             async fn close(&self) {

@@ -1,7 +1,11 @@
 //! Storage: the `Store` trait and its two implementations, chosen by the scheme of `DATABASE_URL`.
-//! Both run the same SQL where they can (see `common.rs`) and pass one shared test suite.
+//! Both run the same SQL where they can (see `common.rs`) and pass one shared test suite. One
+//! event log holds every aggregate's history, a stream each (`Stream`); read models (incidents,
+//! settings) are written in the same transaction as their events. How instances wake each other
+//! is the small `broker::Broker`, apart from the data.
 
 pub mod access;
+pub mod broker;
 mod common;
 pub mod postgres;
 pub mod sessions;
@@ -9,22 +13,27 @@ pub mod sqlite;
 
 use std::sync::Arc;
 
+use app::live::protocol::SettingKey;
+
 use app::domain::{EventRecord, Incident, Service, ServiceInput, User, UserRole};
 
 pub use sessions::SessionBackend;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("incident {incident_id} changed meanwhile (it is now at version {actual})")]
-    Conflict { incident_id: i64, actual: i64 },
-    #[error("the setting {0} changed meanwhile")]
-    SettingChanged(String),
+    /// A write decided on a version its stream has left (every aggregate, one check).
+    #[error("{} {id} changed meanwhile (it is now at version {actual})", stream.key())]
+    Conflict {
+        stream: Stream,
+        id: i64,
+        actual: i64,
+    },
     #[error("{0} already exists")]
     Duplicate(String),
     #[error("not found")]
     NotFound,
     /// A caller's bug, refused before it could corrupt a history.
-    #[error("refused an append out of step with the incident's version: {0}")]
+    #[error("refused an append out of step with its stream's version: {0}")]
     OutOfStep(String),
     #[error("corrupt data in the database: {0}")]
     Corrupt(String),
@@ -60,8 +69,6 @@ pub struct Credentials {
 /// `AccessStore`: sign-in failures and API tokens (see `access.rs`).
 #[async_trait::async_trait]
 pub trait Store: access::AccessStore + Send + Sync + 'static {
-    /// `sqlite` or `postgres`.
-    fn kind(&self) -> &'static str;
     async fn migrate(&self) -> StoreResult<()>;
 
     async fn create_user(&self, user: &NewUser) -> StoreResult<User>;
@@ -70,16 +77,17 @@ pub trait Store: access::AccessStore + Send + Sync + 'static {
     async fn users(&self) -> StoreResult<Vec<User>>;
     /// Sets someone's team and on-call flag (the roster).
     async fn set_person(&self, id: i64, team: &str, on_call: bool) -> StoreResult<User>;
-    /// A setting edited at run time (JSON), by key.
-    async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
-    async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()>;
+    /// A setting edited at run time (JSON) with its version, by key: the read model of its
+    /// stream.
+    async fn setting(&self, key: &str) -> StoreResult<Option<Setting>>;
 
     async fn incidents(&self) -> StoreResult<Vec<Incident>>;
     async fn incident(&self, id: i64) -> StoreResult<Option<Incident>>;
     /// Atomically, for every change: check the incident is still at its `expected_version` (or
-    /// create it when `None`), write its new state and append its events; and write `setting`
-    /// if given, when it still holds what it held when read. Returns the stored incidents and
-    /// events with their ids (assigned here), in the order given.
+    /// create it when `None`), write its new state and append its events; and, if given, check
+    /// `setting` is still at its expected version, write it and append its event. A stream that
+    /// moved on is `StoreError::Conflict`, whatever the aggregate. Returns the stored incidents
+    /// and events with their ids (assigned here), in the order given.
     async fn commit(
         &self,
         changes: &[Change],
@@ -111,7 +119,7 @@ pub trait Store: access::AccessStore + Send + Sync + 'static {
             .pop()
             .ok_or_else(|| StoreError::Corrupt("an append returned nothing".into()))
     }
-    /// One event by its id.
+    /// One incident event by its id.
     async fn event(&self, id: i64) -> StoreResult<Option<EventRecord>>;
 
     /// The service catalog, by name.
@@ -120,41 +128,87 @@ pub trait Store: access::AccessStore + Send + Sync + 'static {
     /// Adds (`id` is `None`) or replaces a service; the input is already validated.
     async fn save_service(&self, id: Option<i64>, input: &ServiceInput) -> StoreResult<Service>;
     async fn timeline(&self, incident_id: i64) -> StoreResult<Vec<EventRecord>>;
-    /// Events with id greater than `after`, oldest first, at most `limit`.
-    async fn events_after(&self, after: i64, limit: i64) -> StoreResult<Vec<EventRecord>>;
+    /// Events of every stream with id greater than `after`, oldest first, at most `limit`.
+    async fn events_after(&self, after: i64, limit: i64) -> StoreResult<Vec<Logged>>;
     async fn last_event_id(&self) -> StoreResult<i64>;
 
     /// Where sign-in sessions live.
     fn sessions(&self) -> SessionBackend;
-    /// Resolves when another instance may have appended events (PostgreSQL LISTEN/NOTIFY).
-    /// SQLite runs one instance, so it never resolves there.
-    async fn changes(&self) -> StoreResult<Option<ChangeFeed>>;
-    /// Tells every instance, this one included, `payload` on `channel` (PostgreSQL NOTIFY).
-    /// Returns whether anyone was told: SQLite runs one instance, and tells nobody.
-    async fn announce(&self, channel: Channel, payload: &str) -> StoreResult<bool>;
-    /// What the instances announce on `channel` (`None` on SQLite: there are none).
-    async fn feed(
-        &self,
-        channel: Channel,
-    ) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>>;
+    /// How instances wake and tell each other (PostgreSQL LISTEN/NOTIFY; nothing on SQLite).
+    fn broker(&self) -> Arc<dyn broker::Broker>;
     async fn close(&self);
 }
 
-/// What instances tell each other besides events (which they read from the table).
+/// The streams of the event log: each aggregate's history is one stream, identified by its
+/// kind and a number; versions count from 1 within it (a setting's from its first revision).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    /// Who is in which room (see `presence.rs`).
-    Presence,
-    /// A setting an admin changed (its key): pages using it refetch it.
+pub enum Stream {
+    Incident,
+    /// One stream per setting key (see `SETTINGS`).
     Settings,
 }
 
-impl Channel {
-    /// The PostgreSQL NOTIFY channel.
-    pub fn name(self) -> &'static str {
+impl Stream {
+    /// As stored in `events.stream`.
+    pub fn key(self) -> &'static str {
         match self {
-            Channel::Presence => "sitrep_presence",
-            Channel::Settings => "sitrep_settings",
+            Stream::Incident => "incident",
+            Stream::Settings => "settings",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Stream> {
+        [Stream::Incident, Stream::Settings]
+            .into_iter()
+            .find(|s| s.key() == key)
+    }
+}
+
+/// The settings key of the incident SLA policy an admin edited (the live protocol's: the
+/// browser's too).
+pub const SLA_POLICY: &str = SettingKey::SlaPolicy.as_str();
+/// The settings key of the role catalog an admin edited.
+pub const ROLE_CATALOG: &str = SettingKey::RoleCatalog.as_str();
+
+/// The settings streams: a setting has a key, the event log numbers streams, so each key is
+/// given its number once here (and in migration 0007) and keeps it; never reuse one.
+pub const SETTINGS: [(&str, i64); 2] = [(SLA_POLICY, 1), (ROLE_CATALOG, 2)];
+
+/// The stream number of the setting `key`.
+pub fn setting_stream(key: &str) -> Option<i64> {
+    SETTINGS.iter().find(|(k, _)| *k == key).map(|(_, id)| *id)
+}
+
+/// A setting as the read model holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// JSON written by the application.
+    pub value: String,
+    /// Its stream's version: 0 when it was never saved through the event log.
+    pub version: i64,
+}
+
+/// One entry of the event log, whichever its stream.
+// Nearly every entry is an incident's event: boxing it would cost an allocation each to save
+// bytes on the rare setting.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum Logged {
+    Incident(EventRecord),
+    /// A setting saved: `key` is now at `revision`.
+    Setting {
+        id: i64,
+        key: &'static str,
+        revision: u64,
+    },
+}
+
+impl Logged {
+    /// The global id (the SSE id).
+    pub fn id(&self) -> i64 {
+        match self {
+            Logged::Incident(event) => event.id,
+            Logged::Setting { id, .. } => *id,
         }
     }
 }
@@ -167,22 +221,21 @@ pub struct Change {
     pub events: Vec<EventRecord>,
 }
 
-/// A setting written with incidents' changes: `value` replaces `expected` (`None`: not set yet);
-/// when it no longer holds `expected`, nothing is written (`StoreError::SettingChanged`).
+/// A setting written with incidents' changes: `value` becomes version `expected_version + 1`
+/// (recorded as an event of its stream by `actor_id`); when the setting is no longer at
+/// `expected_version` (0: never saved), nothing is written (`StoreError::Conflict`).
 #[derive(Debug, Clone)]
 pub struct SettingChange {
     pub key: String,
-    pub expected: Option<String>,
+    pub expected_version: i64,
     pub value: String,
+    pub actor_id: i64,
     /// The incidents the change was decided on without changing them, with what their clocks
     /// were computed from: if one's clocks would differ now (a severity change, a milestone),
     /// nothing is written (`StoreError::Conflict`) and the caller decides again. Notes and other
     /// changes that move no clock do not get in the way.
     pub decided_on: Vec<(i64, app::domain::ClockFacts)>,
 }
-
-/// Notifications that some instance appended events.
-pub struct ChangeFeed(pub tokio::sync::mpsc::Receiver<()>);
 
 /// Opens the store named by `url`: `sqlite://…` (created if missing) or `postgres://…`.
 pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {

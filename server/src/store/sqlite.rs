@@ -7,7 +7,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 use super::common::impl_store;
-use super::{ChangeFeed, Channel, SessionBackend, StoreResult};
+use super::{SessionBackend, StoreResult};
 
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
@@ -48,23 +48,12 @@ impl SqliteStore {
             self.pool.clone(),
         ))
     }
-
-    /// One instance per SQLite file: nobody else appends, so there is nothing to listen to.
-    async fn change_feed(&self) -> StoreResult<Option<ChangeFeed>> {
-        Ok(None)
-    }
-
-    /// One instance: nobody else to tell.
-    async fn notify(&self, _channel: Channel, _payload: &str) -> StoreResult<bool> {
-        Ok(false)
-    }
-
-    async fn listener(
-        &self,
-        _channel: Channel,
-    ) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
-        Ok(None)
-    }
 }
 
-impl_store!(SqliteStore, "sqlite", before_append: None, after_append: None);
+impl_store!(
+    SqliteStore,
+    // One instance per SQLite file: nobody else appends, nobody to tell.
+    broker: |_store: &SqliteStore| std::sync::Arc::new(super::broker::Alone),
+    before_append: None,
+    after_append: None
+);

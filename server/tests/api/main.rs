@@ -6,11 +6,14 @@
 mod common;
 
 mod commands;
+mod migration;
 mod rest;
 mod roles;
 mod room;
 mod security;
+mod settings;
 mod sla;
 mod store;
 mod stream;
 mod tokens;
+mod versions;

@@ -165,12 +165,16 @@ on_both_stores!(store_suite, |db: Db| async move {
     );
     let all = store.events_after(0, 100).await.unwrap();
     assert_eq!(all.len(), 3);
-    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
-    assert_eq!(store.last_event_id().await.unwrap(), all[2].id);
-    let page = store.events_after(all[0].id, 1).await.unwrap();
+    assert!(all.windows(2).all(|w| w[0].id() < w[1].id()));
+    assert_eq!(store.last_event_id().await.unwrap(), all[2].id());
+    let page = store.events_after(all[0].id(), 1).await.unwrap();
     assert_eq!(page.len(), 1);
-    assert_eq!(page[0].id, all[1].id);
-    assert!(store.events_after(all[2].id, 10).await.unwrap().is_empty());
+    assert_eq!(page[0].id(), all[1].id());
+    assert!(store
+        .events_after(all[2].id(), 10)
+        .await
+        .unwrap()
+        .is_empty());
 
     // The timeline is one incident's events, oldest first, with the actor's name.
     let timeline = store.timeline(first.id).await.unwrap();
@@ -282,8 +286,8 @@ on_both_stores!(
                 let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
                 while seen.len() < 20 && tokio::time::Instant::now() < deadline {
                     for e in store.events_after(cursor, 100).await.unwrap() {
-                        cursor = e.id;
-                        seen.push(e.id);
+                        cursor = e.id();
+                        seen.push(e.id());
                     }
                     tokio::task::yield_now().await;
                 }
@@ -307,7 +311,7 @@ on_both_stores!(
             .await
             .unwrap()
             .iter()
-            .map(|e| e.id)
+            .map(|e| e.id())
             .collect();
         assert_eq!(all.len(), 20);
         assert_eq!(seen, all, "the follower skipped an event");
@@ -382,11 +386,18 @@ on_both_stores!(
             .await
             .unwrap();
         let (incident, _) = declare(&*store, &user, "Watched").await;
-        let change = |expected: Option<&str>, value: &str, facts: ClockFacts| SettingChange {
-            key: "test".into(),
-            expected: expected.map(str::to_owned),
+        let change = |expected_version: i64, value: &str, facts: ClockFacts| SettingChange {
+            key: "role_catalog".into(),
+            expected_version,
             value: value.into(),
+            actor_id: user.id,
             decided_on: vec![(incident.id, facts)],
+        };
+        let stored = |value: &str, version: i64| {
+            Some(sitrep::store::Setting {
+                value: value.into(),
+                version,
+            })
         };
         let read = ClockFacts::of(&incident);
 
@@ -399,17 +410,43 @@ on_both_stores!(
         )
         .await;
         store
-            .commit(&[], Some(&change(None, "one", read.clone())))
+            .commit(&[], Some(&change(0, "one", read.clone())))
             .await
             .unwrap();
-        assert_eq!(store.setting("test").await.unwrap().as_deref(), Some("one"));
+        assert_eq!(
+            store.setting("role_catalog").await.unwrap(),
+            stored("one", 1)
+        );
+        // The save is an event of the setting's stream, in the one global order.
+        let last = store.events_after(0, 100).await.unwrap().pop();
+        assert!(
+            matches!(
+                last,
+                Some(sitrep::store::Logged::Setting {
+                    key: "role_catalog",
+                    revision: 1,
+                    ..
+                })
+            ),
+            "{last:?}"
+        );
 
-        // The value moved on meanwhile: nothing is written.
+        // The setting moved on meanwhile: nothing is written.
         let err = store
-            .commit(&[], Some(&change(Some("zero"), "two", read.clone())))
+            .commit(&[], Some(&change(0, "two", read.clone())))
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::SettingChanged(_)), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                StoreError::Conflict {
+                    stream: sitrep::store::Stream::Settings,
+                    actual: 1,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
 
         // A severity change since the read: its clocks differ, nothing is written.
         let now = store.incident(incident.id).await.unwrap().unwrap();
@@ -425,96 +462,19 @@ on_both_stores!(
         )
         .await;
         let err = store
-            .commit(&[], Some(&change(Some("one"), "two", read)))
+            .commit(&[], Some(&change(1, "two", read)))
             .await
             .unwrap_err();
         assert!(
-            matches!(err, StoreError::Conflict { incident_id, .. } if incident_id == incident.id),
+            matches!(err, StoreError::Conflict { stream: sitrep::store::Stream::Incident, id, .. } if id == incident.id),
             "{err:?}"
         );
-        assert_eq!(store.setting("test").await.unwrap().as_deref(), Some("one"));
+        assert_eq!(
+            store.setting("role_catalog").await.unwrap(),
+            stored("one", 1)
+        );
         store.close().await;
     }
 );
 
-/// Runs `sql` on the test's database directly, as an older Sitrep (or a person) might have.
-async fn raw(db: &Db, sql: &str) {
-    let url = db.url();
-    if url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-        sqlx::query(sql).execute(&pool).await.unwrap();
-        pool.close().await;
-    } else {
-        let pool = sqlx::PgPool::connect(&url).await.unwrap();
-        sqlx::query(sql).execute(&pool).await.unwrap();
-        pool.close().await;
-    }
-}
-
-// An incident bricked by the old double-declaration (a second `incident_declared` stored one
-// version past the incident's own) is mended by migration 6: it takes changes again.
-on_both_stores!(bricked_incidents_are_mended, |db: Db| async move {
-    let store = db.open().await;
-    let user = store
-        .create_user(&NewUser {
-            email: "brick@example.test".into(),
-            name: "Brick".into(),
-            role: UserRole::Responder,
-            password_hash: "h".into(),
-        })
-        .await
-        .unwrap();
-    let (incident, _) = declare(&*store, &user, "Bricked").await;
-    // What the old bug wrote: the declaration at version 2, the incident left at 1.
-    raw(
-        &db,
-        &format!(
-            "INSERT INTO events (incident_id, incident_version, actor_id, kind, payload, at) \
-             VALUES ({}, 2, {}, 'incident_declared', \
-             '{{\"type\":\"incident_declared\",\"title\":\"x\",\"severity\":\"sev4\",\"summary\":\"\"}}', \
-             '2026-12-01T10:00:00Z')",
-            incident.id, user.id
-        ),
-    )
-    .await;
-    let note = |version: i64, state: &Incident| {
-        let mut e = event(
-            Some(state),
-            &user,
-            EventPayload::NoteAdded { body: "n".into() },
-        );
-        e.incident_version = version;
-        e
-    };
-    let stuck = store
-        .append(
-            Some(1),
-            &Incident {
-                version: 2,
-                ..incident.clone()
-            },
-            &[note(2, &incident)],
-        )
-        .await;
-    assert!(stuck.is_err(), "the bricked incident refuses changes");
-    // Migration 6 again, as on the first start of this version.
-    raw(&db, "DELETE FROM _sqlx_migrations WHERE version = 6").await;
-    store.migrate().await.unwrap();
-    let mended = store.incident(incident.id).await.unwrap().unwrap();
-    assert_eq!(mended.version, 2);
-    assert_eq!(mended.title, "Bricked");
-    let (stored, _) = store
-        .append(
-            Some(2),
-            &Incident {
-                version: 3,
-                ..mended.clone()
-            },
-            &[note(3, &mended)],
-        )
-        .await
-        .unwrap();
-    assert_eq!(stored.version, 3);
-    assert_eq!(store.timeline(incident.id).await.unwrap().len(), 3);
-    store.close().await;
-});
+// The bricked-incident repair (migration 6) is tested on release 0.1's database: see migration.rs.

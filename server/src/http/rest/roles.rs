@@ -5,6 +5,7 @@ use app::api::requests::{AssignRequest, MoveRequest, SwapRequest, TickRequest};
 use app::api::Acted;
 use app::domain::{Person, RoleCatalog, RoleView, User};
 use axum::extract::State;
+use axum::response::IntoResponse;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -165,18 +166,29 @@ pub async fn update_person(
 }
 
 #[utoipa::path(get, path = "/api/v1/roles", tag = "roles",
-    responses((status = 200, body = RoleCatalog)))]
-pub async fn catalog(State(state): State<AppState>) -> ApiResult<Json<RoleCatalog>> {
-    Ok(Json(state.service.role_catalog().await?))
+    responses((status = 200, body = RoleCatalog, description = "The roles; the ETag header is the catalog's revision",
+        headers(("ETag" = String, description = "The revision, for If-Match on PUT")))))]
+pub async fn catalog(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
+    let current = state.service.revised_role_catalog().await?;
+    Ok((super::sla::etag(current.revision), Json(current.catalog)))
 }
 
 #[utoipa::path(put, path = "/api/v1/roles", tag = "roles", request_body = RoleCatalog,
-    responses((status = 200, body = RoleCatalog), (status = 403, body = Problem, description = "Admins only"),
+    params(("If-Match" = Option<String>, Header, description = "The ETag you read: refused with 412 if someone saved since")),
+    responses((status = 200, body = RoleCatalog), (status = 400, body = Problem, description = "An If-Match that is not a revision"),
+        (status = 403, body = Problem, description = "Admins only"),
+        (status = 412, body = Problem, description = "Someone saved the catalog since the If-Match revision"),
         (status = 422, body = Problem, description = "Invalid, or a role removed rather than retired")))]
 pub async fn save_catalog(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
+    headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<RoleCatalog>,
-) -> ApiResult<Json<RoleCatalog>> {
-    Ok(Json(state.service.save_role_catalog(&user, body).await?))
+) -> ApiResult<impl IntoResponse> {
+    let expected = super::sla::if_match(&headers, "the role catalog", "/api/v1/roles")?;
+    let saved = state
+        .service
+        .save_role_catalog(&user, body, expected.as_deref())
+        .await?;
+    Ok((super::sla::etag(saved.revision), Json(saved.catalog)))
 }

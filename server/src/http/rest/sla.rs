@@ -31,14 +31,18 @@ pub struct IncidentSla {
     pub clocks: Vec<Clock>,
 }
 
-/// `"3"`: revision 3 of the policy, as an entity tag.
-fn etag(revision: u64) -> [(header::HeaderName, String); 1] {
+/// `"3"`: revision 3 of a setting (the SLA policy, the role catalog), as an entity tag.
+pub(super) fn etag(revision: u64) -> [(header::HeaderName, String); 1] {
     [(header::ETAG, format!("\"{revision}\""))]
 }
 
-/// The revisions an `If-Match` header accepts (`None`: absent, or `*`). Weak tags (`W/"3"`)
-/// never match: `If-Match` compares strongly (RFC 9110).
-fn if_match(headers: &HeaderMap) -> Result<Option<Vec<u64>>, AppError> {
+/// The revisions of `what` (read at `get`) an `If-Match` header accepts (`None`: absent, or
+/// `*`). Weak tags (`W/"3"`) never match: `If-Match` compares strongly (RFC 9110).
+pub(super) fn if_match(
+    headers: &HeaderMap,
+    what: &str,
+    get: &str,
+) -> Result<Option<Vec<u64>>, AppError> {
     let Some(raw) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };
@@ -57,8 +61,8 @@ fn if_match(headers: &HeaderMap) -> Result<Option<Vec<u64>>, AppError> {
             .and_then(|t| t.parse::<u64>().ok())
             .ok_or_else(|| {
                 AppError::bad_request(format!(
-                    "If-Match {text} is not a revision of the SLA policy: send the ETag of GET \
-                     /api/v1/sla/policy, such as \"3\"."
+                    "If-Match {text} is not a revision of {what}: send the ETag of GET {get}, \
+                     such as \"3\"."
                 ))
             })?;
         revisions.push(revision);
@@ -88,7 +92,7 @@ pub async fn save_policy(
     headers: HeaderMap,
     ApiJson(body): ApiJson<SlaPolicy>,
 ) -> ApiResult<impl IntoResponse> {
-    let expected = if_match(&headers)?;
+    let expected = if_match(&headers, "the SLA policy", "/api/v1/sla/policy")?;
     let saved = state
         .service
         .save_sla_policy(&user, body, expected.as_deref())
