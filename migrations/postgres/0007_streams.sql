@@ -19,8 +19,18 @@ ALTER TABLE events ADD CONSTRAINT events_stream_version UNIQUE (stream, stream_i
 -- version (the revision the value's JSON carried; 0 for a value saved before revisions).
 ALTER TABLE settings ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
 UPDATE settings
-SET version = COALESCE(CASE WHEN jsonb_typeof(value::jsonb) = 'object'
-                            THEN (value::jsonb ->> 'revision')::bigint END, 0);
+-- (A value that is not a JSON object, which Sitrep never wrote, counts as revision 0 rather than
+-- failing the migration: the outer CASE looks before the inner one casts.)
+SET version = COALESCE(CASE WHEN value ~ '^\s*\{' THEN
+                   CASE WHEN jsonb_typeof(value::jsonb) = 'object'
+                        THEN (value::jsonb ->> 'revision')::bigint END
+               END, 0);
+
+-- Its author is Sitrep itself (migration 4), restored if someone deleted it by hand: an event
+-- must have an author.
+INSERT INTO users (email, name, role, password_hash, created_at)
+SELECT 'sitrep@system.invalid', 'Sitrep', 'stakeholder', '!', '2026-01-01T00:00:00+00:00'
+WHERE NOT EXISTS (SELECT 1 FROM users WHERE email = 'sitrep@system.invalid');
 
 -- Each setting's history starts with what it holds now, at its current revision, by Sitrep
 -- itself: the next save is revision + 1, and the ETags already handed out keep matching.

@@ -38,6 +38,12 @@ ALTER TABLE settings ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 UPDATE settings
 SET version = COALESCE(CASE WHEN json_valid(value) THEN json_extract(value, '$.revision') END, 0);
 
+-- Its author is Sitrep itself (migration 4), restored if someone deleted it by hand: an event
+-- must have an author.
+INSERT INTO users (email, name, role, password_hash, created_at)
+SELECT 'sitrep@system.invalid', 'Sitrep', 'stakeholder', '!', '2026-01-01T00:00:00+00:00'
+WHERE NOT EXISTS (SELECT 1 FROM users WHERE email = 'sitrep@system.invalid');
+
 -- Each setting's history starts with what it holds now, at its current revision, by Sitrep
 -- itself: the next save is revision + 1, and the ETags already handed out keep matching.
 INSERT INTO events (stream, stream_id, stream_version, actor_id, kind, payload, at)

@@ -152,7 +152,7 @@ pub async fn get_sla_policy() -> Result<SlaSnapshot, AppError> {
 }
 
 /// Replaces the incident SLA policy (admins only) if it is still at `revision` (what the editor
-/// loaded; 409 otherwise); open incidents' deadlines follow.
+/// loaded; 412 otherwise); open incidents' deadlines follow.
 #[server(prefix = "/fn", endpoint = "save-sla-policy", input = leptos::server_fn::codec::Json)]
 pub async fn save_sla_policy(policy: SlaPolicy, revision: u64) -> Result<SlaPolicySaved, AppError> {
     backend::handle(|viewer, backend| async move {

@@ -10,7 +10,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use super::{internal, Service};
 use crate::markdown::render_event;
-use crate::store::{Change, StoreError};
+use crate::store::{Change, StoreError, Stream};
 
 /// How long a write that carries no expected version keeps trying when another instance wrote
 /// the same stream first (within one instance, the writer lock rules races out). Twenty
@@ -228,7 +228,11 @@ impl Service {
                     events.iter_mut().for_each(render_event);
                     Ok(Attempt::Done((incident, events)))
                 }
-                Err(StoreError::Conflict { id, actual, .. }) => {
+                Err(StoreError::Conflict {
+                    stream: Stream::Incident,
+                    id,
+                    actual,
+                }) => {
                     if Some(id) == primary {
                         if let Some(expected) = command.expected_version() {
                             return Err(DomainError::Conflict { expected, actual }.into());
@@ -238,6 +242,8 @@ impl Service {
                     // or the other incident of a merge moved: reload and decide again.
                     Ok(Attempt::Raced)
                 }
+                // Commands write incidents only.
+                Err(StoreError::Conflict { .. }) => Ok(Attempt::Raced),
                 Err(StoreError::NotFound) => {
                     Err(AppError::not_found("The incident no longer exists."))
                 }

@@ -140,7 +140,8 @@ pub trait Store: access::AccessStore + Send + Sync + 'static {
 }
 
 /// The streams of the event log: each aggregate's history is one stream, identified by its
-/// kind and a number; versions count from 1 within it (a setting's from its first revision).
+/// kind and a number; versions count from 1 within it (a setting's from the revision it had
+/// when migration 7 gave it a stream: 0 for a value saved before revisions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
     Incident,
@@ -184,7 +185,7 @@ pub fn setting_stream(key: &str) -> Option<i64> {
 pub struct Setting {
     /// JSON written by the application.
     pub value: String,
-    /// Its stream's version: 0 when it was never saved through the event log.
+    /// Its stream's version (the setting's revision): 0 for a value saved before revisions.
     pub version: i64,
 }
 

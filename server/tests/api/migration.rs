@@ -354,6 +354,24 @@ on_both_stores!(a_bare_catalog_becomes_revision_0, |db: Db| async move {
     server.stop().await;
 });
 
+// A database whose system user was deleted by hand still migrates: migration 7 gives the
+// settings' first events an author by restoring Sitrep's own user first.
+on_both_stores!(a_missing_system_user_is_restored, |db: Db| async move {
+    restore(&db).await;
+    raw(
+        &db,
+        "DELETE FROM users WHERE email = 'sitrep@system.invalid'",
+    )
+    .await;
+    let server = TestServer::start(db).await;
+    let iris = demo(&server, "iris@demo.sitrep.dev").await;
+    let (tag, _) = get(&iris, "/api/v1/sla/policy").await;
+    assert_eq!(tag, "\"2\"");
+    let (tag, _) = get(&iris, "/api/v1/roles").await;
+    assert_eq!(tag, "\"1\"");
+    server.stop().await;
+});
+
 // An incident bricked by the old double-declaration (a second `incident_declared` stored one
 // version past the incident's own) is mended by migration 6, then carried over by migration 7:
 // it takes changes again.
