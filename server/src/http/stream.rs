@@ -247,7 +247,9 @@ fn frames(
             let full = batch.len() as i64 == REPLAY_BATCH;
             for entry in batch {
                 last = entry.id();
-                let wanted = match &entry {
+                // Read by stream, the batch is exactly what the topics want; read from the whole
+                // log, it is filtered here.
+                let wanted = streams.is_some() || match &entry {
                     crate::store::Logged::Incident(event) => {
                         topics.wants(event.incident_id, event.payload.changes_summary())
                     }
