@@ -290,6 +290,32 @@ pub(crate) const EVENT_SELECT: &str = "SELECT e.id, e.stream, e.stream_id, e.str
      e.actor_id, u.name AS actor_name, e.payload, e.at \
      FROM events e JOIN users u ON u.id = e.actor_id";
 
+/// `Store::events_for` over `streams` streams: one index range per stream (`events (stream,
+/// stream_id, id)`, each already in id order and cut at the limit), merged by id. Per stream,
+/// its parameters are `after`, the stream's kind, its number and the limit; the last one is
+/// the limit again. Numbered in order of appearance, which both engines bind alike.
+pub(crate) fn events_for_sql(streams: usize) -> String {
+    let picks: Vec<String> = (0..streams)
+        .map(|i| {
+            let n = 4 * i;
+            format!(
+                "SELECT id FROM (SELECT id FROM events \
+                 WHERE id > ${} AND stream = ${} AND stream_id = ${} \
+                 ORDER BY id LIMIT ${}) AS s{i}",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4
+            )
+        })
+        .collect();
+    format!(
+        "{EVENT_SELECT} WHERE e.id IN ({}) ORDER BY e.id LIMIT ${}",
+        picks.join(" UNION ALL "),
+        4 * streams + 1
+    )
+}
+
 /// Appends one event to a stream (`$1`, `$2`) at its next version (`$3`).
 pub(crate) const EVENT_INSERT: &str = "INSERT INTO events \
      (stream, stream_id, stream_version, actor_id, kind, payload, at) \
@@ -750,6 +776,25 @@ macro_rules! impl_store {
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn events_for(
+                &self,
+                after: i64,
+                streams: &[$crate::store::StreamRef],
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::Logged>> {
+                if streams.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = $crate::store::common::events_for_sql(streams.len());
+                let mut query = sqlx::query_as(&sql);
+                for s in streams {
+                    query = query.bind(after).bind(s.stream.key()).bind(s.id).bind(limit);
+                }
+                let rows: Vec<$crate::store::common::EventRow> =
+                    query.bind(limit).fetch_all(&self.pool).await?;
                 rows.into_iter().map(TryInto::try_into).collect()
             }
 

@@ -130,6 +130,15 @@ pub trait Store: access::AccessStore + Send + Sync + 'static {
     async fn timeline(&self, incident_id: i64) -> StoreResult<Vec<EventRecord>>;
     /// Events of every stream with id greater than `after`, oldest first, at most `limit`.
     async fn events_after(&self, after: i64, limit: i64) -> StoreResult<Vec<Logged>>;
+    /// The events of `streams` with id greater than `after`, oldest first, at most `limit`:
+    /// each stream is read through the `events (stream, stream_id, id)` index, so the rest of
+    /// the log is never scanned. No streams, no events.
+    async fn events_for(
+        &self,
+        after: i64,
+        streams: &[StreamRef],
+        limit: i64,
+    ) -> StoreResult<Vec<Logged>>;
     async fn last_event_id(&self) -> StoreResult<i64>;
 
     /// Where sign-in sessions live.
@@ -162,6 +171,30 @@ impl Stream {
         [Stream::Incident, Stream::Settings]
             .into_iter()
             .find(|s| s.key() == key)
+    }
+}
+
+/// One stream of the event log: its kind and its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamRef {
+    pub stream: Stream,
+    pub id: i64,
+}
+
+impl StreamRef {
+    pub fn incident(id: i64) -> StreamRef {
+        StreamRef {
+            stream: Stream::Incident,
+            id,
+        }
+    }
+
+    /// Every setting's stream.
+    pub fn settings() -> impl Iterator<Item = StreamRef> {
+        SETTINGS.iter().map(|(_, id)| StreamRef {
+            stream: Stream::Settings,
+            id: *id,
+        })
     }
 }
 

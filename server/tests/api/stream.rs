@@ -279,3 +279,93 @@ async fn presence_crosses_instances_on_postgres() {
     second_store.close().await;
     first.stop().await;
 }
+
+/// Appends `count` notes to incident `id` in one atomic change, straight through the store: a
+/// busy log without a thousand requests.
+async fn bulk_notes(server: &TestServer, id: i64, count: usize) {
+    use app::domain::{apply, Actor, EventPayload, EventRecord};
+    let incident = server.store.incident(id).await.unwrap().unwrap();
+    let actor = Actor {
+        id: incident.declared_by,
+        name: incident.declared_by_name.clone(),
+    };
+    let mut state = Some(incident.clone());
+    let events: Vec<EventRecord> = (0..count)
+        .map(|i| {
+            let event = EventRecord {
+                id: 0,
+                incident_id: id,
+                incident_version: incident.version + 1 + i as i64,
+                at: chrono::Utc::now(),
+                actor: actor.clone(),
+                payload: EventPayload::NoteAdded {
+                    body: format!("elsewhere {i}"),
+                },
+                html: None,
+            };
+            apply(&mut state, &event);
+            event
+        })
+        .collect();
+    server
+        .store
+        .append(Some(incident.version), &state.unwrap(), &events)
+        .await
+        .unwrap();
+}
+
+// Replay by topic: a room's stream resumed after a busy log elsewhere gets its own missed
+// events and the settings saves, in order, and nothing of the other rooms.
+on_both_stores!(
+    a_stream_resumed_after_events_on_other_topics_receives_exactly_its_own_missed_events,
+    |db: Db| async move {
+        let server = TestServer::start(db).await;
+        let admin = server.client(UserRole::Admin).await;
+        let bob = server.client(UserRole::Responder).await;
+        let a = admin.declare("Followed", "sev2").await["id"]
+            .as_i64()
+            .unwrap();
+        let b = admin.declare("Busy elsewhere", "sev3").await["id"]
+            .as_i64()
+            .unwrap();
+        let topic = format!("/api/v1/stream?topics=incident:{a}");
+
+        let mut stream = SseReader::open(&bob, &topic, None).await;
+        let seen = admin.note(a, "before the drop").await["id"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(stream.next().await.id, Some(seen));
+        drop(stream);
+
+        // While away: a thousand events on B around A's own and a settings save.
+        let mut missed = Vec::new();
+        bulk_notes(&server, b, 600).await;
+        for i in 0..3 {
+            missed.push((
+                admin.note(a, &format!("missed {i}")).await["id"]
+                    .as_i64()
+                    .unwrap(),
+                "note_added".to_owned(),
+            ));
+            bulk_notes(&server, b, 100).await;
+        }
+        let catalog = admin.ok(reqwest::Method::GET, "/api/v1/roles", None).await;
+        admin
+            .ok(reqwest::Method::PUT, "/api/v1/roles", Some(catalog))
+            .await;
+        let saved = server.store.last_event_id().await.unwrap();
+        missed.push((saved, "settings".to_owned()));
+        bulk_notes(&server, b, 100).await;
+
+        let mut resumed = SseReader::open(&bob, &topic, Some(seen)).await;
+        let mut replayed = Vec::new();
+        while let Some(frame) = resumed.next_any_within(Duration::from_millis(700)).await {
+            // Presence and the settings' current revisions come without ids.
+            if let Some(id) = frame.id {
+                replayed.push((id, frame.event.clone()));
+            }
+        }
+        assert_eq!(replayed, missed);
+        server.stop().await;
+    }
+);
