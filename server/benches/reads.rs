@@ -589,7 +589,8 @@ async fn figures(
     let mut child = tokio::process::Command::new(server_bin)
         .args(["serve", "--addr", "127.0.0.1:0", "--database-url"])
         .arg(format!("sqlite://{}", db.display()))
-        .env("RUST_LOG", "warn")
+        // sqlx's slow-statement warnings would drown the table: slow reads are what it measures.
+        .env("RUST_LOG", "warn,sqlx=error")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -698,18 +699,31 @@ async fn main() -> Result<(), BoxError> {
             );
         }
         let db = dir.join(format!("run-{n}.db"));
-        for stale in [db.with_extension("db-wal"), db.with_extension("db-shm")] {
-            let _ = std::fs::remove_file(stale);
+        let files = [
+            db.clone(),
+            db.with_extension("db-wal"),
+            db.with_extension("db-shm"),
+        ];
+        for f in &files {
+            let _ = std::fs::remove_file(f);
         }
         std::fs::copy(&kept, &db)?;
         columns.push((n, figures(&args, &server_bin, &db, n).await?));
-        let _ = std::fs::remove_file(&db);
+        for f in &files {
+            let _ = std::fs::remove_file(f);
+        }
     }
 
     println!(
-        "reads: {} clients (keep-alive) × {} s per figure, release server on SQLite, loopback; \
-         the resume replays {} events elsewhere in the log",
-        args.clients, args.seconds, args.elsewhere
+        "reads: {} clients (keep-alive) × {} s per figure, {} on SQLite, loopback; the resume \
+         skips {} events elsewhere in the log",
+        args.clients,
+        args.seconds,
+        args.server
+            .as_deref()
+            .unwrap_or(Path::new("target/release/sitrep"))
+            .display(),
+        args.elsewhere
     );
     let mut head = format!("  {:<28}", "");
     let mut rule = format!("  {:<28}", "");
