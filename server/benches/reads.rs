@@ -396,7 +396,21 @@ async fn generate(n: usize, path: &Path) -> Result<(), BoxError> {
         }
     }
     store.close().await;
+    // Everything into the one file (the WAL may still hold the last batches), so that the
+    // history is that file alone.
+    let url = format!("sqlite://{}", partial.display());
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut db)
+        .await?;
+    sqlx::Connection::close(db).await?;
     std::fs::rename(&partial, path)?;
+    for stale in [
+        partial.with_extension("db-wal"),
+        partial.with_extension("db-shm"),
+    ] {
+        let _ = std::fs::remove_file(stale);
+    }
     Ok(())
 }
 
