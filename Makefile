@@ -11,7 +11,8 @@
 #   make lint         rustfmt check + clippy (make clippy: clippy only)
 #   make fmt          format the code
 #   make watch        cargo leptos watch (needs cargo-leptos 0.3.10 installed)
-#   make bench        live fan-out benchmark (1,000 and 10,000 SSE subscribers)
+#   make bench        fan-out (1,000 and 10,000 SSE subscribers), then bench-reads
+#   make bench-reads  req/s, p99 and size of the common reads at 100 and 100,000 incidents
 #   make clean-data   delete the local SQLite database (data/)
 
 SHELL := bash
@@ -42,10 +43,10 @@ CLIPPY_SERVER := cargo clippy -p server --all-targets -- -D warnings
 UNIT_TEST := cargo test -p app --features ssr
 SERVER_TEST := env SITREP_TEST_POSTGRES_URL='$(SITREP_TEST_POSTGRES_URL)' cargo test -p server
 
-.PHONY: help setup run run-release build release test e2e fuzz lint clippy fmt bench clean-data watch
+.PHONY: help setup run run-release build release test e2e fuzz lint clippy fmt bench bench-reads clean-data watch
 
 help:
-	@sed -n '4,15p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '4,16p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 setup:
 	scripts/setup.sh
@@ -128,6 +129,20 @@ bench:
 	ulimit -n 65536 2>/dev/null || ulimit -n "$$(ulimit -Hn)"; \
 	cargo bench --profile profiling -p server --bench fanout -- --subscribers 1000 --rate 10 --seconds 20; \
 	cargo bench --profile profiling -p server --bench fanout -- --subscribers 10000 --rate 10 --seconds 20
+	$(MAKE) --no-print-directory bench-reads
+
+# The common reads (incidents list, a filtered page, the room page, the roster, a stream's
+# resume) against generated histories of READS_SMALL and READS_LARGE incidents, side by side:
+# req/s, p99 and response size, READS_CLIENTS keep-alive clients for READS_SECONDS each. The
+# histories are generated once into target/bench-reads/ (minutes for 100,000; --fresh redoes).
+READS_SMALL ?= 100
+READS_LARGE ?= 100000
+READS_CLIENTS ?= 8
+READS_SECONDS ?= 10
+bench-reads:
+	cargo build --release -p server --bin sitrep
+	cargo bench --profile profiling -p server --bench reads -- \
+		--incidents $(READS_SMALL),$(READS_LARGE) --clients $(READS_CLIENTS) --seconds $(READS_SECONDS)
 
 clean-data:
 	rm -rf data/
