@@ -4,17 +4,29 @@
 use std::sync::Arc;
 
 use super::snapshots::{
-    ApiToken, CreatedToken, IncidentsSnapshot, RolesSnapshot, RoomSnapshot, ServicesSnapshot,
-    SlaPolicySaved, SlaSnapshot, TokenScope,
+    ApiToken, CreatedToken, IncidentsSnapshot, PageAt, RolesSnapshot, RoomSnapshot,
+    ServicesSnapshot, SlaPolicySaved, SlaSnapshot, TokenScope,
 };
 use crate::domain::{
-    AppError, Command, EventRecord, Incident, RevisedCatalog, RoleCatalog, Service, ServiceInput,
-    SlaPolicy, User,
+    AppError, Command, EventRecord, Incident, IncidentQuery, RevisedCatalog, RoleCatalog, Service,
+    ServiceInput, SlaPolicy, StatusCounts, User,
 };
 
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
-    async fn incidents(&self, viewer: &User) -> Result<IncidentsSnapshot, AppError>;
+    /// The incidents list's screen, its first page for `query`.
+    async fn incidents(
+        &self,
+        viewer: &User,
+        query: IncidentQuery,
+    ) -> Result<IncidentsSnapshot, AppError>;
+    /// A page of the incidents list.
+    async fn incidents_page(&self, viewer: &User, query: IncidentQuery)
+        -> Result<PageAt, AppError>;
+    /// Every incident by status.
+    async fn status_counts(&self, viewer: &User) -> Result<StatusCounts, AppError>;
+    /// One incident (a live list fetches a row an event may have brought into its page).
+    async fn incident(&self, viewer: &User, id: i64) -> Result<Incident, AppError>;
     async fn room(&self, viewer: &User, id: i64) -> Result<RoomSnapshot, AppError>;
     /// Runs a command for `actor`; `incident` is `None` when declaring.
     async fn execute(

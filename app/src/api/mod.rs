@@ -9,17 +9,38 @@ pub mod requests;
 pub mod snapshots;
 pub mod tokens;
 pub use snapshots::{
-    Acted, ApiToken, CreatedToken, IncidentsSnapshot, RolesSnapshot, RoomSnapshot,
+    Acted, ApiToken, CreatedToken, IncidentsSnapshot, PageAt, RolesSnapshot, RoomSnapshot,
     ServicesSnapshot, SlaPolicySaved, SlaSnapshot, TokenScope, TokensSnapshot,
 };
 
 use crate::domain::{
-    AppError, Command, EventRecord, Incident, RevisedCatalog, RoleCatalog, Service, SlaPolicy,
+    AppError, Command, EventRecord, Incident, IncidentQuery, RevisedCatalog, RoleCatalog, Service,
+    SlaPolicy,
 };
 
-#[server(prefix = "/fn", endpoint = "incidents")]
-pub async fn list_incidents() -> Result<IncidentsSnapshot, AppError> {
-    backend::handle(|viewer, backend| async move { backend.incidents(&viewer).await }).await
+/// The incidents screen: the first page for `query` and what the screen needs besides.
+#[server(prefix = "/fn", endpoint = "incidents", input = leptos::server_fn::codec::Json)]
+pub async fn list_incidents(query: IncidentQuery) -> Result<IncidentsSnapshot, AppError> {
+    backend::handle(|viewer, backend| async move { backend.incidents(&viewer, query).await }).await
+}
+
+/// A page of the incidents list: the next one (`query.after`), or the first for new filters.
+#[server(prefix = "/fn", endpoint = "incidents-page", input = leptos::server_fn::codec::Json)]
+pub async fn incidents_page(query: IncidentQuery) -> Result<PageAt, AppError> {
+    backend::handle(|viewer, backend| async move { backend.incidents_page(&viewer, query).await })
+        .await
+}
+
+/// Every incident by status.
+#[server(prefix = "/fn", endpoint = "status-counts")]
+pub async fn count_by_status() -> Result<crate::domain::StatusCounts, AppError> {
+    backend::handle(|viewer, backend| async move { backend.status_counts(&viewer).await }).await
+}
+
+/// One incident, as the list shows it.
+#[server(prefix = "/fn", endpoint = "incident")]
+pub async fn get_incident(id: i64) -> Result<Incident, AppError> {
+    backend::handle(|viewer, backend| async move { backend.incident(&viewer, id).await }).await
 }
 
 #[server(prefix = "/fn", endpoint = "room")]

@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::domain::{
-    Affected, AppError, Command, Declaration, ImpactCommand, LifecycleCommand, Milestone,
-    RoleCommand, Severity, Status, TimelineCommand, Visibility,
+    Affected, AppError, Command, Cursor, Declaration, ImpactCommand, IncidentQuery,
+    LifecycleCommand, Milestone, RoleCommand, Severity, Sort, Status, StatusFilter,
+    TimelineCommand, Visibility,
 };
 
 /// A name the client sent (`sev2`, `resolved`, `public`, ...), or 422 saying which ones there are.
@@ -328,5 +329,54 @@ mod tests {
         };
         let err = status.command().err().map(|e| e.kind);
         assert_eq!(err, Some(crate::domain::ErrorKind::Unprocessable));
+    }
+}
+
+/// The incidents list's question as text (a URL's query string): every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+pub struct ListRequest {
+    /// `open` (the default: still being worked on), `all`, or a status key.
+    pub status: Option<String>,
+    /// A severity key: `sev1` … `sev4`.
+    pub severity: Option<String>,
+    /// Only incidents linked to this service id.
+    pub service: Option<i64>,
+    /// Only incidents you declared or took part in.
+    pub mine: Option<bool>,
+    /// Part of the title (any case), or a reference such as `INC-12`.
+    pub q: Option<String>,
+    /// `newest` (default), `severity`, `updated` or `oldest`.
+    pub sort: Option<String>,
+    /// The `next` of the page before.
+    pub after: Option<String>,
+    /// Incidents per page: 1–200, 50 when not given.
+    pub limit: Option<u32>,
+}
+
+impl ListRequest {
+    /// The query, validated; 400 saying what is wrong otherwise.
+    pub fn query(self) -> Result<IncidentQuery, AppError> {
+        let bad = AppError::bad_request;
+        let sort = Sort::parse(self.sort.as_deref().unwrap_or_default()).map_err(bad)?;
+        IncidentQuery {
+            status: StatusFilter::parse(self.status.as_deref().unwrap_or_default()).map_err(bad)?,
+            severity: match self.severity.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(s) => Some(Severity::parse(s).map_err(bad)?),
+            },
+            service: self.service,
+            mine: self.mine.unwrap_or(false),
+            search: self.q.unwrap_or_default(),
+            sort,
+            after: match self.after.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(c) => Some(Cursor::decode(c).map_err(bad)?),
+            },
+            limit: self.limit.unwrap_or(0),
+        }
+        .validated()
+        .map_err(bad)
     }
 }

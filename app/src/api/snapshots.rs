@@ -5,15 +5,20 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    AppError, EventRecord, Incident, Person, RevisedPolicy, RoleCatalog, Service, SlaPolicy, User,
-    Vocabulary,
+    AppError, EventRecord, Incident, IncidentPage, IncidentQuery, Person, RevisedPolicy,
+    RoleCatalog, Service, SlaPolicy, StatusCounts, User, Vocabulary,
 };
 
-/// The incidents list, as of `server_time`, with the id of the last event it includes.
+/// The incidents list's first page for `query`, as of `server_time`, with the id of the last
+/// event it includes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IncidentsSnapshot {
-    pub incidents: Vec<Incident>,
+    /// What was asked (validated).
+    pub query: IncidentQuery,
+    pub page: IncidentPage,
+    /// Every incident by status (not only the page's).
+    pub counts: StatusCounts,
     pub viewer: User,
     pub server_time: DateTime<Utc>,
     /// Resume the live stream after this event id.
@@ -23,6 +28,17 @@ pub struct IncidentsSnapshot {
     pub services: Vec<Service>,
     /// What the SLA clocks count to.
     pub sla_policy: RevisedPolicy,
+}
+
+/// A further page of the incidents list (or the first for new filters), as of `server_time`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PageAt {
+    pub page: IncidentPage,
+    pub counts: StatusCounts,
+    pub server_time: DateTime<Utc>,
+    /// Events after this id may not be in the page yet: the stream brings them.
+    pub last_event_id: i64,
 }
 
 /// Everything the incident room shows.

@@ -10,14 +10,14 @@ use crate::components::{
     SeverityBadge, StatusBadge,
 };
 use crate::domain::{
-    apply, human_duration, thousands, Action as Right, EventPayload, Incident, Service, Severity,
-    Status, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS,
+    apply, human_duration, thousands, Action as Right, EventPayload, Incident, IncidentPage,
+    IncidentQuery, Service, Severity, Status, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS,
 };
 use crate::live::{use_live, LiveMessage, SettingKey, Topic};
 
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
-    let snapshot = Resource::new(|| (), |_| list_incidents());
+    let snapshot = Resource::new(|| (), |_| list_incidents(IncidentQuery::open()));
     view! {
         <Title text="Incidents · Sitrep"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading incidents…"</p> }>
@@ -37,13 +37,16 @@ fn IncidentsView(
     reload: impl Fn() + Send + Sync + 'static,
 ) -> impl IntoView {
     let IncidentsSnapshot {
-        incidents: initial,
+        page: IncidentPage {
+            incidents: initial, ..
+        },
         viewer,
         server_time,
         last_event_id,
         vocabulary,
         services,
         sla_policy,
+        ..
     } = snapshot;
     provide_vocabulary(vocabulary);
     let sla_policy = StoredValue::new(sla_policy);

@@ -2,19 +2,46 @@
 
 use app::api::backend::Backend;
 use app::api::{
-    IncidentsSnapshot, RolesSnapshot, RoomSnapshot, ServicesSnapshot, SlaPolicySaved, SlaSnapshot,
+    IncidentsSnapshot, PageAt, RolesSnapshot, RoomSnapshot, ServicesSnapshot, SlaPolicySaved,
+    SlaSnapshot,
 };
 use app::domain::{
-    AppError, Command, EventRecord, Incident, RevisedCatalog, RoleCatalog,
-    Service as CatalogService, ServiceInput, SlaPolicy, User,
+    AppError, Command, EventRecord, Incident, IncidentQuery, RevisedCatalog, RoleCatalog,
+    Service as CatalogService, ServiceInput, SlaPolicy, StatusCounts, User,
 };
 
 use super::Service;
 
 #[async_trait::async_trait]
 impl Backend for Service {
-    async fn incidents(&self, viewer: &User) -> Result<IncidentsSnapshot, AppError> {
-        self.incidents_snapshot(viewer).await
+    async fn incidents(
+        &self,
+        viewer: &User,
+        query: IncidentQuery,
+    ) -> Result<IncidentsSnapshot, AppError> {
+        self.incidents_snapshot(viewer, query).await
+    }
+
+    async fn incidents_page(
+        &self,
+        viewer: &User,
+        query: IncidentQuery,
+    ) -> Result<PageAt, AppError> {
+        let last_event_id = self.store.last_event_id().await?;
+        Ok(PageAt {
+            page: self.page(viewer, query).await?,
+            counts: self.status_counts().await?,
+            server_time: chrono::Utc::now(),
+            last_event_id,
+        })
+    }
+
+    async fn status_counts(&self, _viewer: &User) -> Result<StatusCounts, AppError> {
+        Service::status_counts(self).await
+    }
+
+    async fn incident(&self, _viewer: &User, id: i64) -> Result<Incident, AppError> {
+        Service::incident(self, id).await
     }
 
     async fn room(&self, viewer: &User, id: i64) -> Result<RoomSnapshot, AppError> {

@@ -1,6 +1,8 @@
 //! Reading incidents: one, the list, a timeline and its exports.
 
-use app::domain::{AppError, EventRecord, Incident};
+use app::domain::{
+    AppError, EventRecord, Incident, IncidentPage, IncidentQuery, StatusCounts, User,
+};
 
 use super::{export, internal, Service};
 use crate::markdown::render_event;
@@ -23,6 +25,21 @@ impl Service {
 
     pub async fn list(&self) -> Result<Vec<Incident>, AppError> {
         Ok(self.store.incidents().await?)
+    }
+
+    /// A page of the incidents list as `viewer` asks for it; 400 for a query no page answers.
+    pub async fn page(
+        &self,
+        viewer: &User,
+        query: IncidentQuery,
+    ) -> Result<IncidentPage, AppError> {
+        let query = query.validated().map_err(AppError::bad_request)?;
+        Ok(self.store.incidents_page(&query, viewer.id).await?)
+    }
+
+    /// Every incident by status.
+    pub async fn status_counts(&self) -> Result<StatusCounts, AppError> {
+        Ok(self.store.status_counts().await?)
     }
 
     /// The timeline as Markdown (`md`) or CSV (`csv`).

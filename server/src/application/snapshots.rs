@@ -1,18 +1,25 @@
 //! What each screen loads: the snapshot it renders, and the cursor its live stream continues from.
 
 use app::api::{IncidentsSnapshot, RolesSnapshot, RoomSnapshot, ServicesSnapshot, SlaSnapshot};
-use app::domain::{AppError, RevisedCatalog, User};
+use app::domain::{AppError, IncidentQuery, RevisedCatalog, User};
 use chrono::Utc;
 
 use super::Service;
 
 impl Service {
-    pub async fn incidents_snapshot(&self, viewer: &User) -> Result<IncidentsSnapshot, AppError> {
+    pub async fn incidents_snapshot(
+        &self,
+        viewer: &User,
+        query: IncidentQuery,
+    ) -> Result<IncidentsSnapshot, AppError> {
+        let query = query.validated().map_err(AppError::bad_request)?;
         // Read the cursor first: anything after it is streamed live, and the browser drops what
         // the snapshot already holds.
         let last_event_id = self.store.last_event_id().await?;
         Ok(IncidentsSnapshot {
-            incidents: self.list().await?,
+            page: self.page(viewer, query.clone()).await?,
+            counts: self.status_counts().await?,
+            query,
             viewer: viewer.clone(),
             server_time: Utc::now(),
             last_event_id,

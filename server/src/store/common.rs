@@ -663,6 +663,24 @@ macro_rules! impl_store {
                 Ok(results)
             }
 
+            async fn incidents_page(
+                &self,
+                query: &app::domain::IncidentQuery,
+                viewer_id: i64,
+            ) -> $crate::store::StoreResult<app::domain::IncidentPage> {
+                // The reference rule over every incident, until the SQL lands (issue 14).
+                let all = self.incidents().await?;
+                Ok(query.page_of(&all, viewer_id))
+            }
+
+            async fn status_counts(
+                &self,
+            ) -> $crate::store::StoreResult<app::domain::StatusCounts> {
+                // Counted over every incident, until the read model lands (issue 14).
+                let all = self.incidents().await?;
+                Ok(app::domain::StatusCounts::count(&all))
+            }
+
             async fn event(
                 &self,
                 id: i64,

@@ -15,7 +15,10 @@ use std::sync::Arc;
 
 use app::live::protocol::SettingKey;
 
-use app::domain::{EventRecord, Incident, Service, ServiceInput, User, UserRole};
+use app::domain::{
+    EventRecord, Incident, IncidentPage, IncidentQuery, Service, ServiceInput, StatusCounts, User,
+    UserRole,
+};
 
 pub use sessions::SessionBackend;
 
@@ -82,6 +85,15 @@ pub trait Store: access::AccessStore + Send + Sync + 'static {
     async fn setting(&self, key: &str) -> StoreResult<Option<Setting>>;
 
     async fn incidents(&self) -> StoreResult<Vec<Incident>>;
+    /// One page of the incidents list as `viewer_id` asks for it (`query` validated), in SQL
+    /// over indexes: its cost follows the page, not the history.
+    async fn incidents_page(
+        &self,
+        query: &IncidentQuery,
+        viewer_id: i64,
+    ) -> StoreResult<IncidentPage>;
+    /// How many incidents are in each status (a read model kept by every commit).
+    async fn status_counts(&self) -> StoreResult<StatusCounts>;
     async fn incident(&self, id: i64) -> StoreResult<Option<Incident>>;
     /// Atomically, for every change: check the incident is still at its `expected_version` (or
     /// create it when `None`), write its new state and append its events; and, if given, check

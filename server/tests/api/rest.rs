@@ -127,8 +127,13 @@ on_both_stores!(
         assert!(incident["declared_at"].is_string());
         assert!(incident["detected_at"].is_string());
 
-        let list: Vec<Value> = client.get("/api/v1/incidents").await.json().await.unwrap();
-        assert!(list.iter().any(|i| i["id"] == id));
+        let list: Value = client.get("/api/v1/incidents").await.json().await.unwrap();
+        assert!(list["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == id));
+        assert_eq!(list["counts"]["triage"], 1);
 
         let mut got: Value = client
             .get(&format!("/api/v1/incidents/{id}"))

@@ -350,7 +350,7 @@ on_both_stores!(
         assert_eq!(ack["paused_seconds"], 0);
         assert!(got["server_time"].is_string());
         let listed = sam.ok(Method::GET, "/api/v1/incidents", None).await;
-        let row = listed
+        let row = listed["incidents"]
             .as_array()
             .unwrap()
             .iter()

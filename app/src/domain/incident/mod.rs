@@ -11,6 +11,7 @@ pub mod event;
 pub mod impact;
 pub mod lifecycle;
 pub mod notes;
+pub mod query;
 pub mod roles;
 pub mod state;
 pub mod timeline;
@@ -31,6 +32,10 @@ pub use event::{Category, EventPayload, EventRecord, LiveEvent};
 pub use impact::IMPACT_MAX_CHARS;
 pub use lifecycle::{counterpart, REASON_MAX_CHARS, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS};
 pub use notes::NOTE_MAX_CHARS;
+pub use query::{
+    Cursor, IncidentPage, IncidentQuery, Search, Sort, StatusCounts, StatusFilter, PAGE_DEFAULT,
+    PAGE_MAX, SEARCH_MAX_CHARS,
+};
 pub use state::{Breach, Incident};
 pub use timeline::{describe, describe_payload, timeline_view, to_markdown, Entry};
 pub use updates::UPDATE_MAX_CHARS;

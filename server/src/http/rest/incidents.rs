@@ -1,8 +1,8 @@
 //! REST `/api/v1/incidents`: the list, declaring, one incident with its clocks, its timeline,
 //! notes and status changes.
 
-use app::api::requests::{DeclareRequest, NoteRequest, StatusRequest};
-use app::domain::{clocks, Clock, EventRecord, Incident, SlaPolicy};
+use app::api::requests::{DeclareRequest, ListRequest, NoteRequest, StatusRequest};
+use app::domain::{clocks, Clock, EventRecord, Incident, SlaPolicy, StatusCounts};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::http::extract::{ApiJson, ApiPath, CurrentUser};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
 use crate::http::problem::{ApiResult, Problem};
 use crate::AppState;
 
@@ -46,17 +46,38 @@ impl IncidentView {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents",
-    responses((status = 200, body = Vec<IncidentView>), (status = 401, body = Problem)))]
-pub async fn list_incidents(State(state): State<AppState>) -> ApiResult<Json<Vec<IncidentView>>> {
+/// A page of the incidents list, with every incident counted by status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentList {
+    pub incidents: Vec<IncidentView>,
+    /// Pass as `after` for the next page; absent on the last.
+    pub next: Option<String>,
+    /// Every incident by status (not only this page's), from a read model.
+    pub counts: StatusCounts,
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", params(ListRequest),
+    responses((status = 200, body = IncidentList, description = "A page of incidents (open ones, newest first, unless asked otherwise)"),
+        (status = 400, body = Problem, description = "A filter, sort or cursor that does not parse"),
+        (status = 401, body = Problem)))]
+pub async fn list_incidents(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(request): ApiQuery<ListRequest>,
+) -> ApiResult<Json<IncidentList>> {
+    let query = request.query()?;
     let policy = state.service.sla_policy().await?;
     let now = Utc::now();
-    let all = state.service.list().await?;
-    Ok(Json(
-        all.into_iter()
+    let page = state.service.page(&user, query).await?;
+    Ok(Json(IncidentList {
+        incidents: page
+            .incidents
+            .into_iter()
             .map(|i| IncidentView::new(i, &policy, now))
             .collect(),
-    ))
+        next: page.next,
+        counts: state.service.status_counts().await?,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = DeclareRequest,
