@@ -131,7 +131,9 @@ impl Incident {
     /// When the breach recorder must next look at it under `policy` (`sla::next_due`, with the
     /// breaches it has recorded).
     pub fn sla_due(&self, policy: &SlaPolicy) -> Option<DateTime<Utc>> {
-        next_due(self, policy, |clock, started_at| self.breached(clock, started_at))
+        next_due(self, policy, |clock, started_at| {
+            self.breached(clock, started_at)
+        })
     }
 
     /// A major incident that is still being worked on must have an Incident Commander: true

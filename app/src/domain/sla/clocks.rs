@@ -319,7 +319,10 @@ mod tests {
             Command::Lifecycle(LifecycleCommand::Acknowledge),
             3,
         );
-        assert_eq!(next_due(state.as_ref().unwrap(), &policy, none), Some(at(30)));
+        assert_eq!(
+            next_due(state.as_ref().unwrap(), &policy, none),
+            Some(at(30))
+        );
         let mut stopped = state.clone().unwrap();
         for status in Status::CLOCKS_STOPPED {
             stopped.status = status;
