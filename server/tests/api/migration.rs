@@ -412,7 +412,12 @@ on_both_stores!(bricked_incidents_are_mended, |db: Db| async move {
     let mut next = Some(mended.clone());
     app::domain::apply(&mut next, &note);
     let (stored, _) = store
-        .append(Some(3), &next.unwrap(), &[note])
+        .append(
+            Some(3),
+            &next.unwrap(),
+            &[note],
+            &app::domain::RevisedPolicy::default(),
+        )
         .await
         .expect("the mended incident takes changes");
     assert_eq!(stored.version, 4);

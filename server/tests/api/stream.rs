@@ -309,7 +309,12 @@ async fn bulk_notes(server: &TestServer, id: i64, count: usize) {
         .collect();
     server
         .store
-        .append(Some(incident.version), &state.unwrap(), &events)
+        .append(
+            Some(incident.version),
+            &state.unwrap(),
+            &events,
+            &app::domain::RevisedPolicy::default(),
+        )
         .await
         .unwrap();
 }
