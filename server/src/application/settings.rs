@@ -42,7 +42,7 @@ where
 }
 
 /// The stored SLA policy (`None`: never edited, product.md's defaults).
-pub(super) fn parse_policy(stored: Option<&Setting>) -> Result<RevisedPolicy, AppError> {
+pub fn parse_policy(stored: Option<&Setting>) -> Result<RevisedPolicy, AppError> {
     parse_revised(
         stored,
         RevisedPolicy::default,

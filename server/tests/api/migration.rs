@@ -416,7 +416,7 @@ on_both_stores!(bricked_incidents_are_mended, |db: Db| async move {
             Some(3),
             &next.unwrap(),
             &[note],
-            &app::domain::RevisedPolicy::default(),
+            &crate::common::policy_now(&*store).await,
         )
         .await
         .expect("the mended incident takes changes");

@@ -45,7 +45,7 @@ async fn declare(
             None,
             &state.unwrap(),
             &[e],
-            &app::domain::RevisedPolicy::default(),
+            &crate::common::policy_now(&*store).await,
         )
         .await
         .unwrap();
@@ -141,7 +141,7 @@ on_both_stores!(store_suite, |db: Db| async move {
             Some(first.version),
             &next,
             std::slice::from_ref(&e),
-            &app::domain::RevisedPolicy::default(),
+            &crate::common::policy_now(&*store).await,
         )
         .await
         .unwrap();
@@ -153,7 +153,7 @@ on_both_stores!(store_suite, |db: Db| async move {
             Some(first.version),
             &next,
             &[e],
-            &app::domain::RevisedPolicy::default(),
+            &crate::common::policy_now(&*store).await,
         )
         .await;
     assert!(
@@ -177,7 +177,7 @@ on_both_stores!(store_suite, |db: Db| async move {
                 Some(ghost.version),
                 &after,
                 &[e],
-                &app::domain::RevisedPolicy::default(),
+                &crate::common::policy_now(&*store).await,
             )
             .await
     };
@@ -268,7 +268,7 @@ on_both_stores!(out_of_step_appends_are_refused, |db: Db| async move {
                 Some(incident.version),
                 &state,
                 &events,
-                &app::domain::RevisedPolicy::default(),
+                &crate::common::policy_now(&*store).await,
             )
             .await;
         assert!(
@@ -284,7 +284,7 @@ on_both_stores!(out_of_step_appends_are_refused, |db: Db| async move {
             None,
             &fresh,
             &[note(1)],
-            &app::domain::RevisedPolicy::default(),
+            &crate::common::policy_now(&*store).await,
         )
         .await;
     assert!(
@@ -302,7 +302,7 @@ on_both_stores!(out_of_step_appends_are_refused, |db: Db| async move {
             Some(1),
             &next(2),
             &[note(2)],
-            &app::domain::RevisedPolicy::default(),
+            &crate::common::policy_now(&*store).await,
         )
         .await
         .unwrap();
@@ -387,7 +387,7 @@ on_both_stores!(
                         Some(incident.version),
                         &next,
                         &[e],
-                        &app::domain::RevisedPolicy::default(),
+                        &crate::common::policy_now(&*store).await,
                     )
                     .await
             }));
@@ -421,7 +421,7 @@ async fn append_one(
             Some(incident.version),
             &state.unwrap(),
             &[e],
-            &app::domain::RevisedPolicy::default(),
+            &crate::common::policy_now(&*store).await,
         )
         .await
         .unwrap()

@@ -313,7 +313,7 @@ async fn bulk_notes(server: &TestServer, id: i64, count: usize) {
             Some(incident.version),
             &state.unwrap(),
             &events,
-            &app::domain::RevisedPolicy::default(),
+            &crate::common::policy_now(&*server.store).await,
         )
         .await
         .unwrap();
