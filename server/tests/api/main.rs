@@ -7,6 +7,7 @@ mod common;
 
 mod commands;
 mod migration;
+mod reads;
 mod rest;
 mod roles;
 mod room;
