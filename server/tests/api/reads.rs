@@ -98,7 +98,7 @@ on_both_stores!(the_roster_is_the_fold_of_every_board, |db: Db| async move {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut accepted = 0;
     let mut most_held = 0;
-    for step in 0..90 {
+    for step in 0..120 {
         let id = ids[rng.random_range(0..ids.len())];
         let incident = server.store.incident(id).await.unwrap().unwrap();
         let (v, board) = (incident.version, incident.roles.version);
@@ -113,16 +113,16 @@ on_both_stores!(the_roster_is_the_fold_of_every_board, |db: Db| async move {
         let person = people[rng.random_range(0..people.len())];
         let role = ROLES[rng.random_range(0..ROLES.len())];
         let one_held = (!held.is_empty()).then(|| held[rng.random_range(0..held.len())].clone());
-        let (path, body) = match (rng.random_range(0..12), one_held) {
-            (0..=3, _) | (4..=5, None) => (
+        let (path, body) = match (rng.random_range(0..14), one_held) {
+            (0..=3, _) | (4..=5, None) | (11..=12, None) => (
                 "roles/assign",
                 json!({"role": role, "person": person, "expected_version": board}),
             ),
-            (4, Some((r, p))) => (
+            (4 | 11, Some((r, p))) => (
                 "roles/relieve",
                 json!({"role": r, "person": p, "expected_version": board}),
             ),
-            (5, Some((r, p))) => (
+            (5 | 12, Some((r, p))) => (
                 "roles/move",
                 json!({"person": p, "from": r, "to": role, "expected_version": board}),
             ),
@@ -194,6 +194,14 @@ on_both_stores!(the_roster_is_the_fold_of_every_board, |db: Db| async move {
         holding.as_array().unwrap().contains(&json!(fresh)),
         "{holding}"
     );
+    assert_roster_is_the_fold(&*server.store, &iris).await;
+    // Relieved, they no longer hold it.
+    iris.ok(
+        Method::POST,
+        &format!("/api/v1/incidents/{fresh}/roles/relieve"),
+        Some(json!({"role": "scribe", "person": people[1], "expected_version": board + 1})),
+    )
+    .await;
     assert_roster_is_the_fold(&*server.store, &iris).await;
     server.stop().await;
 });
