@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use app::domain::{
     apply, clocks, decide, Actor, Command, Context, Declaration, DomainError, EventRecord,
-    Incident, LifecycleCommand, RoleCommand, Severity, SlaCommand, SlaPolicy, Status,
-    TimelineCommand, User, UserRole,
+    Incident, LifecycleCommand, RevisedPolicy, RoleCommand, Severity, SlaCommand, SlaPolicy,
+    Status, TimelineCommand, User, UserRole,
 };
 use chrono::{DateTime, SubsecRound, Utc};
 use clap::Parser;
@@ -330,11 +330,11 @@ fn incident(
     let incident = h
         .state
         .ok_or_else(|| DomainError::Invalid("no incident was declared".into()))?;
-    Ok(Change {
-        expected_version: None,
-        incident,
-        events: h.events,
-    })
+    let policy = RevisedPolicy {
+        revision: 0,
+        policy: policy.clone(),
+    };
+    Ok(Change::new(None, incident, h.events, &policy))
 }
 
 /// Writes a history of `n` incidents to a new database at `path`: the demo users (who sign in

@@ -5,7 +5,9 @@
 
 use std::time::Duration as StdDuration;
 
-use app::domain::{clocks, Command, SlaCommand};
+use std::collections::HashSet;
+
+use app::domain::{clocks, Command, Incident, SlaCommand, SlaPolicy, User};
 use chrono::{DateTime, Utc};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
@@ -19,9 +21,15 @@ const IDLE: StdDuration = StdDuration::from_secs(60);
 /// many notes; each would otherwise cost a look at every incident).
 const SETTLE: StdDuration = StdDuration::from_secs(1);
 
+/// How many due incidents the recorder reads at a time.
+pub const BATCH: i64 = 100;
+
 /// Runs until `cancel`.
 pub async fn run(service: Service, cancel: CancellationToken) {
     let mut changes = service.bus.subscribe();
+    if let Err(err) = backfill(&service).await {
+        tracing::warn!(%err, "SLA deadlines of older incidents not computed; retried at restart");
+    }
     loop {
         let next = match sweep(&service, Utc::now()).await {
             Ok(next) => next,
@@ -30,8 +38,10 @@ pub async fn run(service: Service, cancel: CancellationToken) {
                 Some(Utc::now() + chrono::Duration::seconds(5))
             }
         };
+        // A deadline already passed is one whose breach could not be recorded just now: look
+        // again shortly, not at once.
         let wait = next
-            .and_then(|at| (at - Utc::now()).to_std().ok())
+            .map(|at| (at - Utc::now()).to_std().unwrap_or(RETRY))
             .map_or(IDLE, |d| d.min(IDLE));
         let deadline = tokio::time::sleep(wait);
         tokio::pin!(deadline);
@@ -53,57 +63,111 @@ pub async fn run(service: Service, cancel: CancellationToken) {
     }
 }
 
-/// Records the breaches due by `now` that are not recorded yet; returns the next deadline of a
-/// running clock.
+/// How soon the recorder looks again at a deadline it could not record.
+const RETRY: StdDuration = StdDuration::from_secs(5);
+
+/// Computes `sla_due` of the incidents written before the store kept it (schema 10), a batch at
+/// a time, under the policy now. Done once: each row computed is marked so.
+pub async fn backfill(service: &Service) -> Result<(), app::domain::AppError> {
+    let policy = service.sla_policy().await?;
+    loop {
+        let pending = service.store.sla_pending(BATCH).await?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        for incident in pending {
+            // At another version, a commit has written it meanwhile (and cleared the mark).
+            service
+                .store
+                .set_sla_due(incident.id, incident.version, incident.sla_due(&policy))
+                .await?;
+        }
+    }
+}
+
+/// Records the breaches due by `now` that are not recorded yet, reading only the incidents
+/// whose `sla_due` has come, a batch at a time; returns the next `sla_due`.
 pub async fn sweep(
     service: &Service,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, app::domain::AppError> {
     let policy = service.sla_policy().await?;
-    let mut next: Option<DateTime<Utc>> = None;
     let mut system = None;
-    for incident in service.list().await? {
-        // Only running clocks: one that stopped late was recorded when its deadline passed (by
-        // this instance or another); one stopped in time never breaches.
-        for clock in clocks(&incident, &policy, now) {
-            let Some(deadline) = clock.deadline.filter(|_| clock.running()) else {
-                continue;
-            };
-            if incident.breached(clock.kind, clock.started_at) {
-                continue;
-            }
-            if now < deadline {
-                next = Some(next.map_or(deadline, |n| n.min(deadline)));
-                continue;
-            }
+    // An incident whose breach could not be recorded stays due: it is looked at once per sweep.
+    let mut seen = HashSet::new();
+    loop {
+        let due = service.store.sla_due_by(now, BATCH).await?;
+        let fresh: Vec<Incident> = due
+            .into_iter()
+            .filter(|(_, i)| seen.insert(i.id))
+            .map(|(_, i)| i)
+            .collect();
+        if fresh.is_empty() {
+            break;
+        }
+        for incident in fresh {
             if system.is_none() {
                 system = Some(service.system_user().await?);
             }
-            let Some(actor) = system.as_ref() else {
-                continue;
-            };
-            let command = Command::Sla(SlaCommand::RecordBreach {
-                clock: clock.kind,
-                started_at: clock.started_at,
-                deadline,
-            });
-            match service.execute(actor, Some(incident.id), command).await {
-                Ok(_) => {
-                    service.metrics.sla_breached(clock.kind, incident.severity);
-                    tracing::info!(
-                        incident = incident.id,
-                        clock = clock.kind.key(),
-                        %deadline,
-                        "SLA breach recorded"
-                    )
-                }
-                // Another instance recorded it first, or the incident moved on meanwhile.
-                Err(e) if e.kind != app::domain::ErrorKind::Internal => {
-                    tracing::debug!(incident = incident.id, error = %e.message, "breach not recorded")
-                }
-                Err(e) => return Err(e),
+            if let Some(actor) = system.as_ref() {
+                record_due(service, actor, &incident, &policy, now).await?;
             }
         }
     }
-    Ok(next)
+    Ok(service.store.next_sla_due().await?)
+}
+
+/// Records the breaches of `incident` due by `now`. When there is none (its `sla_due` was
+/// stale: written under an older policy by a backfill, say), corrects its `sla_due`, so it is
+/// not read again until it falls due.
+async fn record_due(
+    service: &Service,
+    actor: &User,
+    incident: &Incident,
+    policy: &SlaPolicy,
+    now: DateTime<Utc>,
+) -> Result<(), app::domain::AppError> {
+    let mut recorded = false;
+    // Only running clocks: one that stopped late was recorded when its deadline passed (by
+    // this instance or another); one stopped in time never breaches.
+    for clock in clocks(incident, policy, now) {
+        let Some(deadline) = clock.deadline.filter(|_| clock.running()) else {
+            continue;
+        };
+        if incident.breached(clock.kind, clock.started_at) || now < deadline {
+            continue;
+        }
+        let command = Command::Sla(SlaCommand::RecordBreach {
+            clock: clock.kind,
+            started_at: clock.started_at,
+            deadline,
+        });
+        match service.execute(actor, Some(incident.id), command).await {
+            Ok(_) => {
+                recorded = true;
+                service.metrics.sla_breached(clock.kind, incident.severity);
+                tracing::info!(
+                    incident = incident.id,
+                    clock = clock.kind.key(),
+                    %deadline,
+                    "SLA breach recorded"
+                )
+            }
+            // Another instance recorded it first, or the incident moved on meanwhile.
+            Err(e) if e.kind != app::domain::ErrorKind::Internal => {
+                tracing::debug!(incident = incident.id, error = %e.message, "breach not recorded")
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if !recorded {
+        let due = incident.sla_due(policy);
+        if due.is_some_and(|d| d > now) || due.is_none() {
+            service
+                .store
+                .set_sla_due(incident.id, incident.version, due)
+                .await?;
+        }
+    }
+    Ok(())
 }

@@ -100,9 +100,10 @@ impl Service {
     }
 
     /// Refuses a catalog that would lose history or break an open incident, by the domain's
-    /// rules. (The open incidents are read before the write, not in it: a second holder assigned
-    /// in the same instant can slip through; the board still shows both, and relieving one is
-    /// the fix.)
+    /// rules; only the open incidents holding a role the change narrows are read (the role
+    /// holdings `commit` keeps). (They are read before the write, not in it: a second holder
+    /// assigned in the same instant can slip through; the board still shows both, and relieving
+    /// one is the fix.)
     pub(super) async fn check_catalog_change(
         &self,
         current: &RoleCatalog,
@@ -110,7 +111,8 @@ impl Service {
     ) -> Result<(), AppError> {
         let change = current.change_to(catalog)?;
         if change.narrows() {
-            for incident in self.store.incidents().await? {
+            let narrowed = change.narrowed_roles();
+            for incident in self.store.open_incidents_holding(&narrowed).await? {
                 change.check(&incident)?;
             }
         }

@@ -169,6 +169,8 @@ impl Service {
                 Some(id) => self.store.user(id).await?,
                 None => None,
             };
+            // Every write says when the breach recorder must next look (`Change::new`).
+            let policy = self.revised_sla_policy().await?;
             let roles = match refers.roles {
                 true => Some(self.role_catalog().await?),
                 false => None,
@@ -199,18 +201,15 @@ impl Service {
             }
             let (next, events) = record(state.as_ref(), payloads, actor, now)?;
             let primary = state.as_ref().map(|s| s.id);
-            let mut changes = vec![Change {
-                expected_version: state.as_ref().map(|s| s.version),
-                incident: next,
+            let mut changes = vec![Change::new(
+                state.as_ref().map(|s| s.version),
+                next,
                 events,
-            }];
+                &policy,
+            )];
             for (other, payload) in counterparts {
                 let (next, events) = record(Some(&other), vec![payload], actor, now)?;
-                changes.push(Change {
-                    expected_version: Some(other.version),
-                    incident: next,
-                    events,
-                });
+                changes.push(Change::new(Some(other.version), next, events, &policy));
             }
             match self.store.append_all(&changes).await {
                 Ok(results) => {
@@ -242,7 +241,7 @@ impl Service {
                     // or the other incident of a merge moved: reload and decide again.
                     Ok(Attempt::Raced)
                 }
-                // Commands write incidents only.
+                // Commands write incidents only: the SLA policy changed meanwhile.
                 Err(StoreError::Conflict { .. }) => Ok(Attempt::Raced),
                 Err(StoreError::NotFound) => {
                     Err(AppError::not_found("The incident no longer exists."))

@@ -22,7 +22,7 @@ use crate::live::bus::Bus;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 
-pub use settings::{ROLE_CATALOG, SLA_POLICY};
+pub use settings::{parse_policy, ROLE_CATALOG, SLA_POLICY};
 
 #[derive(Clone)]
 pub struct Service {

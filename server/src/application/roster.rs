@@ -1,6 +1,8 @@
 //! The people who can hold roles: teams, on-call, who holds what; and Sitrep's own user.
 
-use app::domain::{Action, AppError, Incident, Person, User};
+use std::collections::HashMap;
+
+use app::domain::{Action, AppError, Person, User};
 
 use super::{internal, Service};
 
@@ -9,22 +11,19 @@ impl Service {
     /// in; `query` searches names and teams.
     pub async fn roster(&self, query: Option<&str>) -> Result<Vec<Person>, AppError> {
         let users = self.store.users().await?;
-        let open: Vec<Incident> = self
-            .store
-            .incidents()
-            .await?
-            .into_iter()
-            .filter(|i| i.status.is_active())
-            .collect();
+        // From the role holdings `commit` keeps, of open incidents only (newest first).
+        let mut holding: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (user_id, incident_id) in self.store.holdings().await? {
+            let held = holding.entry(user_id).or_default();
+            if held.last() != Some(&incident_id) {
+                held.push(incident_id);
+            }
+        }
         Ok(users
             .into_iter()
             .filter(|u| u.may(Action::HoldRole))
             .map(|u| Person {
-                holding: open
-                    .iter()
-                    .filter(|i| !i.roles.roles_of(u.id).is_empty())
-                    .map(|i| i.id)
-                    .collect(),
+                holding: holding.remove(&u.id).unwrap_or_default(),
                 id: u.id,
                 name: u.name,
                 team: u.team,

@@ -42,7 +42,7 @@ where
 }
 
 /// The stored SLA policy (`None`: never edited, product.md's defaults).
-pub(super) fn parse_policy(stored: Option<&Setting>) -> Result<RevisedPolicy, AppError> {
+pub fn parse_policy(stored: Option<&Setting>) -> Result<RevisedPolicy, AppError> {
     parse_revised(
         stored,
         RevisedPolicy::default,
@@ -53,6 +53,9 @@ pub(super) fn parse_policy(stored: Option<&Setting>) -> Result<RevisedPolicy, Ap
         |p, revision| p.revision = revision,
     )
 }
+
+/// How many incidents a policy save's recount reads at a time.
+const RECOUNT_PAGE: i64 = 500;
 
 impl Service {
     /// The incident SLA policy: an admin's edit, or product.md's defaults.
@@ -93,27 +96,30 @@ impl Service {
             let now = Utc::now().trunc_subsecs(6);
             let mut changes = Vec::new();
             let mut decided_on = Vec::new();
-            for incident in self.store.incidents().await? {
-                let moved = policy_changes(&incident, &before.policy, policy, now);
-                if moved.is_empty() {
-                    // Had its clocks moved meanwhile (escalated, say), it might need a note:
-                    // the commit checks they have not.
-                    if incident.status.clocks_can_run() {
+            // Only incidents whose clocks can run can be moved (read by status, a page at a
+            // time); the rest keep their clocks stopped under any policy.
+            let mut after = 0;
+            loop {
+                let page = self.store.clocked_incidents(after, RECOUNT_PAGE).await?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                for incident in page {
+                    let moved = policy_changes(&incident, &before.policy, policy, now);
+                    if moved.is_empty() {
+                        // Had its clocks moved meanwhile (escalated, say), it might need a
+                        // note: the commit checks they have not. Its `sla_due` stays right:
+                        // no running clock's deadline moved.
                         decided_on.push((incident.id, ClockFacts::of(&incident)));
+                        continue;
                     }
-                    continue;
+                    let payload = EventPayload::SlaPolicyChanged {
+                        changes: moved,
+                        policy: policy.clone(),
+                        revision: saved.revision,
+                    };
+                    let (next, events) = record(Some(&incident), vec![payload], actor, now)?;
+                    changes.push(Change::new(Some(incident.version), next, events, &saved));
                 }
-                let payload = EventPayload::SlaPolicyChanged {
-                    changes: moved,
-                    policy: policy.clone(),
-                    revision: saved.revision,
-                };
-                let (next, events) = record(Some(&incident), vec![payload], actor, now)?;
-                changes.push(Change {
-                    expected_version: Some(incident.version),
-                    incident: next,
-                    events,
-                });
             }
             let setting = SettingChange {
                 key: SLA_POLICY.to_owned(),

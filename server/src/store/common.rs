@@ -61,6 +61,14 @@ pub(crate) struct IncidentRow {
     pub last_public_update_at: Option<DateTime<Utc>>,
 }
 
+/// An incident with its deadline (`Store::sla_due_by`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct DueRow {
+    pub due: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub incident: IncidentRow,
+}
+
 /// The parts of the incident read model kept as one JSON column.
 #[derive(Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -327,6 +335,79 @@ pub(crate) const SETTING_SAVED: &str = "setting_saved";
 pub(crate) const USER_SELECT: &str =
     "SELECT id, email, name, role, password_hash, team, on_call FROM users";
 
+/// The keys of the statuses `keep` accepts, quoted for an `IN (...)` (a closed set, not
+/// input): a list an index on `status` can answer, unlike a `NOT IN`.
+pub(crate) fn statuses(keep: fn(Status) -> bool) -> String {
+    let keys: Vec<String> = Status::ALL
+        .into_iter()
+        .filter(|s| keep(*s))
+        .map(|s| format!("'{}'", s.key()))
+        .collect();
+    keys.join(", ")
+}
+
+/// The roles an incident's board says are held now, as `(role, user id)`, each once.
+pub(crate) fn holdings_of(incident: &Incident) -> Vec<(&str, i64)> {
+    let mut held: Vec<(&str, i64)> = incident
+        .roles
+        .stints
+        .iter()
+        .filter(|s| s.relieved.is_none())
+        .map(|s| (s.role.as_str(), s.person.id))
+        .collect();
+    held.sort_unstable();
+    held.dedup();
+    held
+}
+
+/// The read models `commit` keeps beside each incident it writes (issue 14), in its
+/// transaction, after the incidents and their events: the role holdings (`incident_roles`,
+/// replaced from the board) and when the breach recorder must next look (`sla_due`, which
+/// `Change::new` computed under an SLA policy revision: refused if the policy has moved since).
+/// `$changes[i]` is stored as `$results[i]` (ids assigned).
+macro_rules! keep_incident_reads {
+    ($tx:ident, $changes:expr, $results:expr) => {{
+        if !$changes.is_empty() {
+            let stored: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM settings WHERE key = $1")
+                    .bind($crate::store::SLA_POLICY)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            let actual = u64::try_from(stored.unwrap_or(0)).unwrap_or_default();
+            if $changes.iter().any(|c| c.sla_revision != actual) {
+                return Err($crate::store::StoreError::Conflict {
+                    stream: $crate::store::Stream::Settings,
+                    id: $crate::store::setting_stream($crate::store::SLA_POLICY).unwrap_or(0),
+                    actual: stored.unwrap_or(0),
+                });
+            }
+        }
+        for (change, (stored, _)) in $changes.iter().zip($results.iter()) {
+            sqlx::query("DELETE FROM incident_roles WHERE incident_id = $1")
+                .bind(stored.id)
+                .execute(&mut *$tx)
+                .await?;
+            for (role, user_id) in $crate::store::common::holdings_of(stored) {
+                sqlx::query(
+                    "INSERT INTO incident_roles (incident_id, role, user_id) VALUES ($1, $2, $3)",
+                )
+                .bind(stored.id)
+                .bind(role)
+                .bind(user_id)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            sqlx::query("UPDATE incidents SET sla_due = $1, sla_pending = FALSE WHERE id = $2")
+                .bind(change.sla_due())
+                .bind(stored.id)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
+pub(crate) use keep_incident_reads;
+
 /// Implements `Store` for a type with a `pool` field. `$broker` makes its `broker::Broker` from
 /// it; `$before_append` runs first inside every append transaction (PostgreSQL serialises appends
 /// there); `$after_append` runs last, before the commit (PostgreSQL sends its NOTIFY there,
@@ -561,15 +642,10 @@ macro_rules! impl_store {
                     if !change.decided_on.is_empty() {
                         // One read, under this transaction's write lock, of the incidents whose
                         // clocks can still run (one that left them has moved: it is missing).
-                        use app::domain::Status;
-                        let stopped: Vec<String> = Status::CLOCKS_STOPPED
-                            .iter()
-                            .map(|s| format!("'{}'", s.key()))
-                            .collect();
                         let sql = format!(
-                            "{} WHERE i.status NOT IN ({})",
+                            "{} WHERE i.status IN ({})",
                             $crate::store::common::INCIDENT_SELECT,
-                            stopped.join(", ")
+                            $crate::store::common::statuses(app::domain::Status::clocks_can_run)
                         );
                         let rows: Vec<$crate::store::common::IncidentRow> =
                             sqlx::query_as(&sql).fetch_all(&mut *tx).await?;
@@ -692,6 +768,7 @@ macro_rules! impl_store {
                     }
                     results.push((stored, out));
                 }
+                $crate::store::common::keep_incident_reads!(tx, changes, results);
                 let after: Option<&str> = $after;
                 if let Some(sql) = after {
                     sqlx::query(sql).execute(&mut *tx).await?;
@@ -744,6 +821,126 @@ macro_rules! impl_store {
                         .map(|(status, count)| (status, u64::try_from(count).unwrap_or(0)))
                         .collect(),
                 ))
+            }
+
+            async fn holdings(&self) -> $crate::store::StoreResult<Vec<(i64, i64)>> {
+                let sql = format!(
+                    "SELECT r.user_id, r.incident_id FROM incident_roles r \
+                     JOIN incidents i ON i.id = r.incident_id WHERE i.status IN ({}) \
+                     ORDER BY r.incident_id DESC, r.user_id",
+                    $crate::store::common::statuses(app::domain::Status::is_active)
+                );
+                Ok(sqlx::query_as(&sql).fetch_all(&self.pool).await?)
+            }
+
+            async fn open_incidents_holding(
+                &self,
+                roles: &[&str],
+            ) -> $crate::store::StoreResult<Vec<app::domain::Incident>> {
+                if roles.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let marks: Vec<String> = (1..=roles.len()).map(|n| format!("${n}")).collect();
+                let sql = format!(
+                    "{} WHERE i.status IN ({}) AND i.id IN \
+                     (SELECT incident_id FROM incident_roles WHERE role IN ({})) \
+                     ORDER BY i.id DESC",
+                    $crate::store::common::INCIDENT_SELECT,
+                    $crate::store::common::statuses(app::domain::Status::is_active),
+                    marks.join(", ")
+                );
+                let mut query = sqlx::query_as(&sql);
+                for role in roles {
+                    query = query.bind(*role);
+                }
+                let rows: Vec<$crate::store::common::IncidentRow> =
+                    query.fetch_all(&self.pool).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn clocked_incidents(
+                &self,
+                after: i64,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<app::domain::Incident>> {
+                let sql = format!(
+                    "{} WHERE i.status IN ({}) AND i.id > $1 ORDER BY i.id LIMIT $2",
+                    $crate::store::common::INCIDENT_SELECT,
+                    $crate::store::common::statuses(app::domain::Status::clocks_can_run)
+                );
+                let rows: Vec<$crate::store::common::IncidentRow> = sqlx::query_as(&sql)
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn sla_due_by(
+                &self,
+                by: chrono::DateTime<chrono::Utc>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<
+                Vec<(chrono::DateTime<chrono::Utc>, app::domain::Incident)>,
+            > {
+                let sql = format!(
+                    "SELECT i.sla_due AS due, {} WHERE i.sla_due <= $1 \
+                     ORDER BY i.sla_due, i.id LIMIT $2",
+                    &$crate::store::common::INCIDENT_SELECT["SELECT ".len()..]
+                );
+                let rows: Vec<$crate::store::common::DueRow> = sqlx::query_as(&sql)
+                    .bind(by)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter()
+                    .map(|r| app::domain::Incident::try_from(r.incident).map(|i| (r.due, i)))
+                    .collect()
+            }
+
+            async fn next_sla_due(
+                &self,
+            ) -> $crate::store::StoreResult<Option<chrono::DateTime<chrono::Utc>>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT sla_due FROM incidents WHERE sla_due IS NOT NULL \
+                     ORDER BY sla_due LIMIT 1",
+                )
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn sla_pending(
+                &self,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<app::domain::Incident>> {
+                let sql = format!(
+                    "{} WHERE i.id IN (SELECT id FROM incidents WHERE sla_pending \
+                     ORDER BY id LIMIT $1)",
+                    $crate::store::common::INCIDENT_SELECT
+                );
+                let rows: Vec<$crate::store::common::IncidentRow> = sqlx::query_as(&sql)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn set_sla_due(
+                &self,
+                id: i64,
+                version: i64,
+                due: Option<chrono::DateTime<chrono::Utc>>,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE incidents SET sla_due = $1, sla_pending = FALSE \
+                     WHERE id = $2 AND version = $3",
+                )
+                .bind(due)
+                .bind(id)
+                .bind(version)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn event(

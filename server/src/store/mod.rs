@@ -17,9 +17,10 @@ use std::sync::Arc;
 use app::live::protocol::SettingKey;
 
 use app::domain::{
-    EventRecord, Incident, IncidentPage, IncidentQuery, Service, ServiceInput, StatusCounts, User,
-    UserRole,
+    EventRecord, Incident, IncidentPage, IncidentQuery, RevisedPolicy, Service, ServiceInput,
+    StatusCounts, User, UserRole,
 };
+use chrono::{DateTime, Utc};
 
 pub use sessions::SessionBackend;
 
@@ -115,23 +116,48 @@ pub trait Store: access::AccessStore + Send + Sync + 'static {
         self.commit(changes, None).await
     }
 
-    /// `append_all` for one incident.
+    /// `append_all` for one incident, decided under `policy` (the SLA policy now).
     async fn append(
         &self,
         expected_version: Option<i64>,
         incident: &Incident,
         events: &[EventRecord],
+        policy: &RevisedPolicy,
     ) -> StoreResult<(Incident, Vec<EventRecord>)> {
-        let change = Change {
-            expected_version,
-            incident: incident.clone(),
-            events: events.to_vec(),
-        };
+        let change = Change::new(expected_version, incident.clone(), events.to_vec(), policy);
         self.append_all(std::slice::from_ref(&change))
             .await?
             .pop()
             .ok_or_else(|| StoreError::Corrupt("an append returned nothing".into()))
     }
+    /// Who holds a role in which open incident (`Status::is_active`), as `(user id, incident
+    /// id)`, newest incident first: from the role holdings kept by `commit`.
+    async fn holdings(&self) -> StoreResult<Vec<(i64, i64)>>;
+    /// The open incidents in which someone holds one of `roles`, newest first.
+    async fn open_incidents_holding(&self, roles: &[&str]) -> StoreResult<Vec<Incident>>;
+    /// Up to `limit` incidents whose clocks can run (`Status::clocks_can_run`) with ids above
+    /// `after`, in id order (read by status, through an index).
+    async fn clocked_incidents(&self, after: i64, limit: i64) -> StoreResult<Vec<Incident>>;
+    /// Up to `limit` incidents with a deadline (`sla_due`) at or before `by`, earliest first,
+    /// with it.
+    async fn sla_due_by(
+        &self,
+        by: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<(DateTime<Utc>, Incident)>>;
+    /// The earliest `sla_due` of any incident.
+    async fn next_sla_due(&self) -> StoreResult<Option<DateTime<Utc>>>;
+    /// Up to `limit` incidents whose `sla_due` was never computed (written before schema 10).
+    async fn sla_pending(&self, limit: i64) -> StoreResult<Vec<Incident>>;
+    /// Writes an incident's `sla_due` outside a commit (the backfill, the recorder correcting a
+    /// stale one), if it is still at `version`; says whether it was.
+    async fn set_sla_due(
+        &self,
+        id: i64,
+        version: i64,
+        due: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool>;
+
     /// One incident event by its id.
     async fn event(&self, id: i64) -> StoreResult<Option<EventRecord>>;
 
@@ -260,12 +286,40 @@ impl Logged {
     }
 }
 
-/// One incident's part of an atomic append.
+/// One incident's part of an atomic append. Made by `Change::new` only, which works out when
+/// the breach recorder must next look at the incident: no write can leave `sla_due` stale.
 #[derive(Debug, Clone)]
 pub struct Change {
     pub expected_version: Option<i64>,
     pub incident: Incident,
     pub events: Vec<EventRecord>,
+    /// `incident.sla_due` under the policy at `sla_revision`.
+    sla_due: Option<DateTime<Utc>>,
+    /// The revision of the SLA policy `sla_due` was computed under: the commit refuses the
+    /// change (`StoreError::Conflict` on the policy's stream) when the policy has moved since.
+    sla_revision: u64,
+}
+
+impl Change {
+    pub fn new(
+        expected_version: Option<i64>,
+        incident: Incident,
+        events: Vec<EventRecord>,
+        policy: &RevisedPolicy,
+    ) -> Change {
+        Change {
+            expected_version,
+            sla_due: incident.sla_due(&policy.policy),
+            sla_revision: policy.revision,
+            incident,
+            events,
+        }
+    }
+
+    /// When the breach recorder must next look at the incident (`incidents.sla_due`).
+    pub fn sla_due(&self) -> Option<DateTime<Utc>> {
+        self.sla_due
+    }
 }
 
 /// A setting written with incidents' changes: `value` becomes version `expected_version + 1`

@@ -8,6 +8,7 @@ mod common;
 mod commands;
 mod list;
 mod migration;
+mod reads;
 mod rest;
 mod roles;
 mod room;

@@ -303,6 +303,19 @@ on_both_stores!(
             ("\"2\"", &json!("Tech Owner"))
         );
 
+        // Schema 10's read models of the old rows: the role holdings (from the boards, by the
+        // migration) and the deadlines (computed by the server at start).
+        crate::reads::assert_roster_is_the_fold(&*server.store, &iris).await;
+        for _ in 0..100 {
+            if server.store.sla_pending(1).await.unwrap().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // The recorder sweeps the breaches due since the fixture was written right after.
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        crate::reads::assert_sla_due_is_the_rule(&*server.store).await;
+
         // Migrating again (the next start) changes nothing: the same history, no second first
         // event for a setting.
         let db = server.stop().await;
@@ -412,7 +425,12 @@ on_both_stores!(bricked_incidents_are_mended, |db: Db| async move {
     let mut next = Some(mended.clone());
     app::domain::apply(&mut next, &note);
     let (stored, _) = store
-        .append(Some(3), &next.unwrap(), &[note])
+        .append(
+            Some(3),
+            &next.unwrap(),
+            &[note],
+            &crate::common::policy_now(&*store).await,
+        )
         .await
         .expect("the mended incident takes changes");
     assert_eq!(stored.version, 4);

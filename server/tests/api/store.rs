@@ -40,7 +40,15 @@ async fn declare(
     );
     let mut state = None;
     apply(&mut state, &e);
-    let (incident, mut events) = store.append(None, &state.unwrap(), &[e]).await.unwrap();
+    let (incident, mut events) = store
+        .append(
+            None,
+            &state.unwrap(),
+            &[e],
+            &crate::common::policy_now(&*store).await,
+        )
+        .await
+        .unwrap();
     (incident, events.remove(0))
 }
 
@@ -129,13 +137,25 @@ on_both_stores!(store_suite, |db: Db| async move {
     apply(&mut state, &e);
     let next = state.unwrap();
     let (stored, events) = store
-        .append(Some(first.version), &next, std::slice::from_ref(&e))
+        .append(
+            Some(first.version),
+            &next,
+            std::slice::from_ref(&e),
+            &crate::common::policy_now(&*store).await,
+        )
         .await
         .unwrap();
     assert_eq!(stored.version, 2);
     assert_eq!(stored.status, Status::Investigating);
     assert!(events[0].id > declared.id);
-    let stale = store.append(Some(first.version), &next, &[e]).await;
+    let stale = store
+        .append(
+            Some(first.version),
+            &next,
+            &[e],
+            &crate::common::policy_now(&*store).await,
+        )
+        .await;
     assert!(
         matches!(stale, Err(StoreError::Conflict { actual: 2, .. })),
         "{stale:?}"
@@ -152,7 +172,14 @@ on_both_stores!(store_suite, |db: Db| async move {
             version: ghost.version + 1,
             ..ghost.clone()
         };
-        store.append(Some(ghost.version), &after, &[e]).await
+        store
+            .append(
+                Some(ghost.version),
+                &after,
+                &[e],
+                &crate::common::policy_now(&*store).await,
+            )
+            .await
     };
     assert!(matches!(gone, Err(StoreError::NotFound)), "{gone:?}");
 
@@ -236,7 +263,14 @@ on_both_stores!(out_of_step_appends_are_refused, |db: Db| async move {
         (next(2), vec![]),
     ];
     for (i, (state, events)) in refusals.into_iter().enumerate() {
-        let refused = store.append(Some(incident.version), &state, &events).await;
+        let refused = store
+            .append(
+                Some(incident.version),
+                &state,
+                &events,
+                &crate::common::policy_now(&*store).await,
+            )
+            .await;
         assert!(
             matches!(refused, Err(StoreError::OutOfStep(_))),
             "case {i}: {refused:?}"
@@ -245,7 +279,14 @@ on_both_stores!(out_of_step_appends_are_refused, |db: Db| async move {
     // A new incident must start with its declaration, and only one.
     let mut fresh = next(1);
     fresh.id = 0;
-    let refused = store.append(None, &fresh, &[note(1)]).await;
+    let refused = store
+        .append(
+            None,
+            &fresh,
+            &[note(1)],
+            &crate::common::policy_now(&*store).await,
+        )
+        .await;
     assert!(
         matches!(refused, Err(StoreError::OutOfStep(_))),
         "{refused:?}"
@@ -256,7 +297,15 @@ on_both_stores!(out_of_step_appends_are_refused, |db: Db| async move {
         store.incident(incident.id).await.unwrap(),
         Some(incident.clone())
     );
-    let (stored, _) = store.append(Some(1), &next(2), &[note(2)]).await.unwrap();
+    let (stored, _) = store
+        .append(
+            Some(1),
+            &next(2),
+            &[note(2)],
+            &crate::common::policy_now(&*store).await,
+        )
+        .await
+        .unwrap();
     assert_eq!(stored.version, 2);
     assert_eq!(store.timeline(incident.id).await.unwrap().len(), 2);
     store.close().await;
@@ -333,7 +382,14 @@ on_both_stores!(
                 );
                 let mut next = incident.clone();
                 next.version += 1;
-                store.append(Some(incident.version), &next, &[e]).await
+                store
+                    .append(
+                        Some(incident.version),
+                        &next,
+                        &[e],
+                        &crate::common::policy_now(&*store).await,
+                    )
+                    .await
             }));
         }
         let mut wins = 0;
@@ -361,7 +417,12 @@ async fn append_one(
     let mut state = Some(incident.clone());
     apply(&mut state, &e);
     store
-        .append(Some(incident.version), &state.unwrap(), &[e])
+        .append(
+            Some(incident.version),
+            &state.unwrap(),
+            &[e],
+            &crate::common::policy_now(&*store).await,
+        )
         .await
         .unwrap()
         .0

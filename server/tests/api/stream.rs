@@ -309,7 +309,12 @@ async fn bulk_notes(server: &TestServer, id: i64, count: usize) {
         .collect();
     server
         .store
-        .append(Some(incident.version), &state.unwrap(), &events)
+        .append(
+            Some(incident.version),
+            &state.unwrap(),
+            &events,
+            &crate::common::policy_now(&*server.store).await,
+        )
         .await
         .unwrap();
 }

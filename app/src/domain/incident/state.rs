@@ -7,7 +7,8 @@ use super::values::{Impact, Milestone, ServiceRef, Severity, Status};
 use crate::domain::roles::board::RoleBoard;
 use crate::domain::roles::catalog::INCIDENT_COMMANDER;
 use crate::domain::sla::clock::ClockKind;
-use crate::domain::sla::clocks::{ClockFacts, Clocked};
+use crate::domain::sla::clocks::{next_due, ClockFacts, Clocked};
+use crate::domain::sla::policy::SlaPolicy;
 
 /// The incident as everyone sees it: the fold of its events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +126,14 @@ impl Incident {
         self.breaches
             .iter()
             .any(|b| b.clock == clock && b.started_at == started_at)
+    }
+
+    /// When the breach recorder must next look at it under `policy` (`sla::next_due`, with the
+    /// breaches it has recorded).
+    pub fn sla_due(&self, policy: &SlaPolicy) -> Option<DateTime<Utc>> {
+        next_due(self, policy, |clock, started_at| {
+            self.breached(clock, started_at)
+        })
     }
 
     /// A major incident that is still being worked on must have an Incident Commander: true

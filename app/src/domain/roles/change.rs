@@ -38,6 +38,11 @@ impl CatalogChange<'_> {
         !self.narrowed.is_empty()
     }
 
+    /// The roles that become one-holder: only incidents holding one need checking.
+    pub fn narrowed_roles(&self) -> Vec<&str> {
+        self.narrowed.iter().map(|r| r.key.as_str()).collect()
+    }
+
     /// Refuses the change if `incident` is open and has several holders of a role that becomes
     /// one-holder.
     pub fn check(&self, incident: &Incident) -> Result<(), DomainError> {

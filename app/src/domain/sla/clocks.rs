@@ -99,6 +99,34 @@ pub fn clocks(incident: &impl Clocked, policy: &SlaPolicy, now: DateTime<Utc>) -
         .collect()
 }
 
+/// The next instant the breach recorder must look at `incident`: the earliest deadline of a
+/// running clock whose breach is not `recorded` yet; `None` when there is none, or when its
+/// clocks cannot run. It does not depend on when it is asked: `clocks` puts no pauses on a
+/// clock, so a running clock's deadline is fixed by its start, its target and the calendar.
+/// (Were pauses ever passed, a paused clock would have no deadline and the recorder would have
+/// to be told when it resumes.) Stored with the incident (`incidents.sla_due`) by every write.
+pub fn next_due(
+    incident: &impl Clocked,
+    policy: &SlaPolicy,
+    recorded: impl Fn(ClockKind, DateTime<Utc>) -> bool,
+) -> Option<DateTime<Utc>> {
+    let facts = incident.clock_facts();
+    if !facts.status.clocks_can_run() {
+        return None;
+    }
+    clocks(&facts, policy, facts.detected_at)
+        .into_iter()
+        .filter(|c| c.running() && !recorded(c.kind, c.started_at))
+        .filter_map(|c| c.deadline)
+        .min()
+}
+
+impl Clocked for ClockFacts {
+    fn clock_facts(&self) -> ClockFacts {
+        self.clone()
+    }
+}
+
 /// What changing the policy from `before` to `after` does to `incident`'s running clocks at
 /// `now`: each clock whose target or deadline moved, one that starts, one that no longer
 /// applies. Empty when nothing the incident's responders count to changes.
@@ -262,6 +290,48 @@ mod tests {
         assert_eq!(
             find(&all, ClockKind::Resolve).unwrap().state,
             ClockState::Met
+        );
+    }
+
+    #[test]
+    fn the_next_due_deadline_skips_stopped_and_recorded_clocks() {
+        let policy = SlaPolicy::default();
+        let mut state = None;
+        run(
+            &mut state,
+            Command::Declare(Declaration {
+                title: "Down".into(),
+                severity: Severity::Sev1,
+                summary: String::new(),
+            }),
+            0,
+        );
+        let inc = state.clone().unwrap();
+        let none = |_: ClockKind, _: DateTime<Utc>| false;
+        // Acknowledge (5 min) is the first to fall due; once recorded, the next update (30 min).
+        assert_eq!(next_due(&inc, &policy, none), Some(at(5)));
+        assert_eq!(
+            next_due(&inc, &policy, |k, _| k == ClockKind::Acknowledge),
+            Some(at(30))
+        );
+        run(
+            &mut state,
+            Command::Lifecycle(LifecycleCommand::Acknowledge),
+            3,
+        );
+        assert_eq!(
+            next_due(state.as_ref().unwrap(), &policy, none),
+            Some(at(30))
+        );
+        let mut stopped = state.clone().unwrap();
+        for status in Status::CLOCKS_STOPPED {
+            stopped.status = status;
+            assert_eq!(next_due(&stopped, &policy, none), None, "{status:?}");
+        }
+        assert_eq!(
+            state.as_ref().unwrap().sla_due(&policy),
+            Some(at(30)),
+            "the incident asks the same rule with its recorded breaches"
         );
     }
 

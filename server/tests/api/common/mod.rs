@@ -457,3 +457,16 @@ macro_rules! on_both_stores {
         }
     };
 }
+
+/// The SLA policy the store holds now, with its revision: what a change written straight to the
+/// store is decided under (`Change::new`).
+pub async fn policy_now(store: &dyn Store) -> app::domain::RevisedPolicy {
+    let stored = store.setting(sitrep::store::SLA_POLICY).await.unwrap();
+    // Store tests write placeholder values: any value counts by its revision.
+    sitrep::application::parse_policy(stored.as_ref()).unwrap_or_else(|_| {
+        app::domain::RevisedPolicy {
+            revision: stored.map_or(0, |s| s.version as u64),
+            policy: Default::default(),
+        }
+    })
+}
