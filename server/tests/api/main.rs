@@ -15,5 +15,6 @@ mod settings;
 mod sla;
 mod store;
 mod stream;
+mod timeline_pages;
 mod tokens;
 mod versions;
