@@ -367,4 +367,92 @@ mod tests {
             "a deleted note's text is not exported: {md}"
         );
     }
+
+    #[test]
+    fn a_page_and_its_key_moments_read_as_the_whole_timeline_does() {
+        let note = |id, body: &str| {
+            event(
+                id,
+                28,
+                EventPayload::NoteAdded {
+                    body: body.to_owned(),
+                },
+            )
+        };
+        let mut events = vec![event(
+            1,
+            27,
+            EventPayload::IncidentDeclared {
+                title: "Down".into(),
+                severity: Severity::Sev2,
+                summary: String::new(),
+            },
+        )];
+        events.push(note(2, "key"));
+        events.push(event(3, 28, EventPayload::EntryPinned { event_id: 2 }));
+        events.push(note(4, "doomed"));
+        events.push(note(5, "middle"));
+        events.push(event(
+            6,
+            28,
+            EventPayload::NoteEdited {
+                event_id: 2,
+                body: "key, first edit".into(),
+            },
+        ));
+        events.push(event(
+            7,
+            28,
+            EventPayload::NoteEdited {
+                event_id: 2,
+                body: "key, as it reads now".into(),
+            },
+        ));
+        events.push(event(8, 28, EventPayload::NoteDeleted { event_id: 4 }));
+        events.push(note(9, "late"));
+        events.push(event(
+            10,
+            28,
+            EventPayload::NoteEdited {
+                event_id: 9,
+                body: "late, fixed".into(),
+            },
+        ));
+        let mut state = None;
+        for e in &events {
+            apply(&mut state, e);
+        }
+        let incident = state.unwrap();
+        let whole = timeline_view(&events, &incident);
+
+        // The latest page (versions 8..=10), and the pinned note with its latest edit, where
+        // the read model says it is.
+        let latest = incident
+            .note_edits
+            .iter()
+            .find(|e| e.note == 2)
+            .map(|e| e.version);
+        assert_eq!(latest, Some(7));
+        let mut held: Vec<EventRecord> = events[7..].to_vec();
+        held.push(events[1].clone());
+        held.push(events[6].clone());
+        held.sort_by_key(|e| e.incident_version);
+        let paged = timeline_view(&held, &incident);
+        for entry in &paged {
+            let same = whole.iter().find(|w| w.event.id == entry.event.id);
+            assert_eq!(Some(entry), same, "entry {}", entry.event.id);
+        }
+        assert_eq!(paged.len(), 2, "the key moment and the latest note");
+        assert_eq!(paged[0].body(), Some("key, as it reads now"));
+        assert!(paged[0].pinned);
+
+        // A batch whose notes are deleted or edited by later events reads the same too.
+        let batch = timeline_view(&events[..5], &incident);
+        let doomed = batch.iter().find(|e| e.event.id == 4).unwrap();
+        assert!(doomed.deleted, "deleted by an event after the batch");
+        assert_eq!(
+            describe(doomed, &Vocabulary::default()),
+            "(note deleted by its author)"
+        );
+    }
 }
