@@ -393,6 +393,7 @@ fn MergeForm(room: Room) -> impl IntoView {
                                 search(text);
                             }
                             on:keydown=on_keydown
+                            on:blur=move |_| expanded.set(false)
                         />
                         <ul
                             id="merge-choices"
