@@ -195,3 +195,94 @@ on_both_stores!(a_long_timeline_is_paged_and_streamed, |db: Db| async move {
     assert!(!csv.contains("doomed"));
     server.stop().await;
 });
+
+/// Runs `sql` on `db` directly (the server stopped), as an earlier release's data would be.
+async fn raw(db: &Db, sql: &str) {
+    let url = db.url();
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+    }
+}
+
+// Incidents written before `note_edits` get it from their events (migration 0011), so their
+// key moments and exports read as their timelines do.
+on_both_stores!(
+    earlier_edits_are_found_after_the_migration,
+    |db: Db| async move {
+        let server = TestServer::start(db).await;
+        let iris = server.client(UserRole::Admin).await;
+        let id = iris.declare("Edited before", "sev3").await["id"]
+            .as_i64()
+            .unwrap();
+        let base = format!("/api/v1/incidents/{id}");
+        let kept = iris.note(id, "kept").await["id"].as_i64().unwrap();
+        let gone = iris.note(id, "gone").await["id"].as_i64().unwrap();
+        for (note, body) in [
+            (kept, "kept, once"),
+            (gone, "gone, once"),
+            (kept, "kept, twice"),
+        ] {
+            iris.ok(
+                Method::PATCH,
+                &format!("{base}/notes/{note}"),
+                Some(json!({ "body": body })),
+            )
+            .await;
+        }
+        iris.ok(Method::DELETE, &format!("{base}/notes/{gone}"), None)
+            .await;
+        let expected = server.store.incident(id).await.unwrap().unwrap().note_edits;
+        assert_eq!(
+            expected,
+            [app::domain::NoteEdit {
+                note: kept,
+                version: 6
+            }]
+        );
+        let db = server.stop().await;
+        let postgres = db.url().starts_with("postgres");
+        // As an earlier release wrote it.
+        raw(
+            &db,
+            if postgres {
+                "UPDATE incidents SET details = (details::jsonb - 'note_edits')::text"
+            } else {
+                "UPDATE incidents SET details = json_remove(details, '$.note_edits')"
+            },
+        )
+        .await;
+        let store = db.open().await;
+        assert!(store
+            .incident(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .note_edits
+            .is_empty());
+        store.close().await;
+        raw(
+            &db,
+            if postgres {
+                include_str!("../../../migrations/postgres/0011_note_edits.sql")
+            } else {
+                include_str!("../../../migrations/sqlite/0011_note_edits.sql")
+            },
+        )
+        .await;
+        let store = db.open().await;
+        let incident = store.incident(id).await.unwrap().unwrap();
+        assert_eq!(incident.note_edits, expected);
+        assert_eq!(
+            incident.deleted_notes,
+            [gone],
+            "the rest of the details is kept"
+        );
+        store.close().await;
+    }
+);
