@@ -140,6 +140,15 @@ impl Room {
                 *current = next;
             }
         });
+        // Someone pinned an entry older than the run held: fetch the key moments again.
+        if let EventPayload::EntryPinned { event_id } = &event.payload {
+            if !self
+                .timeline
+                .with_untracked(|held| held.iter().any(|e| e.id == *event_id))
+            {
+                self.reload();
+            }
+        }
         self.take_events([event.clone()]);
         if let Some(newer) = event.payload.revised_policy() {
             take_policy(self.sla_policy, &newer);
