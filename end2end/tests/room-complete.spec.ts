@@ -256,3 +256,69 @@ test('the service catalog: add a service, fix a bad runbook link, edit it', asyn
 
   expect(iris.problems.filter((p) => !/status of 422 .*\/fn\/save-service/.test(p))).toEqual([]);
 });
+
+test('a long timeline shows its latest page and loads older entries on demand', async ({ browser }) => {
+  const iris = await person(browser, DEMO.ic);
+  const url = await freshRoom(iris.page, `Long night ${Date.now()}`, 'sev2');
+  const id = url.split('/').pop()!;
+  for (let n = 1; n <= 60; n++) {
+    const res = await iris.page.request.post(`/api/v1/incidents/${id}/notes`, {
+      data: { body: `Long entry ${n}` },
+    });
+    expect(res.status()).toBe(201);
+  }
+  await enter(iris.page, url);
+  const list = timeline(iris.page);
+  const entries = list.locator('li[data-event-id]');
+  // The declaration and 60 notes: the room opens on the latest 50.
+  await expect(list.getByText('Long entry 60', { exact: true })).toBeVisible();
+  await expect(entries).toHaveCount(50);
+  await expect(list.getByText('Long entry 10', { exact: true })).toHaveCount(0);
+
+  // Scrolling to the end of the timeline brings the older ones, and there are no more.
+  const older = iris.page.getByRole('button', { name: 'Show older entries' });
+  await older.scrollIntoViewIfNeeded();
+  await expect(entries).toHaveCount(61);
+  await expect(list.getByText('Long entry 1', { exact: true })).toBeVisible();
+  await expect(list.locator('li[data-kind="incident_declared"]')).toHaveCount(1);
+  await expect(older).toHaveCount(0);
+
+  // New entries still arrive live, at the top.
+  await iris.page.request.post(`/api/v1/incidents/${id}/notes`, { data: { body: 'Long entry 61' } });
+  await expect(entries.first()).toContainText('Long entry 61', LIVE);
+  await expect(entries).toHaveCount(62);
+  expect(iris.problems).toEqual([]);
+});
+
+test('the merge picker finds an open incident by its title and merges into it', async ({ browser }) => {
+  const iris = await person(browser, DEMO.ic);
+  const word = `Zebra${Date.now()}`;
+  const survivorUrl = await freshRoom(iris.page, `Checkout ${word} outage`, 'sev1');
+  const survivor = survivorUrl.split('/').pop()!;
+  await iris.page.goto('/incidents');
+  await freshRoom(iris.page, `Cannot pay ${word}`, 'sev2');
+
+  await iris.page.getByText('Merge as duplicate…').click();
+  const picker = iris.page.getByRole('combobox', { name: 'Duplicate of' });
+  await picker.pressSequentially(word.toLowerCase());
+  // Both titles match; the room's own incident is not offered.
+  const choices = iris.page.getByRole('listbox', { name: 'Open incidents' });
+  await expect(choices).toBeVisible();
+  await expect(choices.getByRole('option')).toHaveCount(1);
+  await expect(choices.getByRole('option')).toContainText(`INC-${survivor}`);
+  await expect(choices.getByRole('option')).toContainText(`Checkout ${word} outage`);
+
+  // Picked with the keyboard.
+  await picker.press('ArrowDown');
+  await expect(choices.getByRole('option').first()).toHaveAttribute('aria-selected', 'true');
+  await expect(picker).toHaveAttribute('aria-activedescendant', 'merge-option-0');
+  await picker.press('Enter');
+  await expect(picker).toHaveValue(`INC-${survivor}`);
+  await expect(choices).toBeHidden();
+
+  await iris.page.getByRole('button', { name: 'Merge', exact: true }).click();
+  const banner = iris.page.getByTestId('merged-banner');
+  await expect(banner).toBeVisible(LIVE);
+  await expect(banner.getByRole('link', { name: `INC-${survivor}` })).toBeVisible();
+  expect(iris.problems).toEqual([]);
+});

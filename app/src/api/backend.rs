@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::snapshots::{
     ApiToken, CreatedToken, IncidentsSnapshot, PageAt, RolesSnapshot, RoomSnapshot,
-    ServicesSnapshot, SlaPolicySaved, SlaSnapshot, TokenScope,
+    ServicesSnapshot, SlaPolicySaved, SlaSnapshot, TimelinePage, TokenScope,
 };
 use crate::domain::{
     AppError, Command, EventRecord, Incident, IncidentQuery, RevisedCatalog, RoleCatalog, Service,
@@ -28,6 +28,15 @@ pub trait Backend: Send + Sync + 'static {
     /// One incident (a live list fetches a row an event may have brought into its page).
     async fn incident(&self, viewer: &User, id: i64) -> Result<Incident, AppError>;
     async fn room(&self, viewer: &User, id: i64) -> Result<RoomSnapshot, AppError>;
+    /// A page of an incident's timeline: up to `limit` events before stream version `before`
+    /// (the latest when absent), checked by `timeline_page_request`.
+    async fn timeline(
+        &self,
+        viewer: &User,
+        id: i64,
+        before: Option<i64>,
+        limit: Option<i64>,
+    ) -> Result<TimelinePage, AppError>;
     /// Runs a command for `actor`; `incident` is `None` when declaring.
     async fn execute(
         &self,

@@ -10,7 +10,7 @@ pub mod snapshots;
 pub mod tokens;
 pub use snapshots::{
     Acted, ApiToken, CreatedToken, IncidentsSnapshot, PageAt, RolesSnapshot, RoomSnapshot,
-    ServicesSnapshot, SlaPolicySaved, SlaSnapshot, TokenScope, TokensSnapshot,
+    ServicesSnapshot, SlaPolicySaved, SlaSnapshot, TimelinePage, TokenScope, TokensSnapshot,
 };
 
 use crate::domain::{
@@ -46,6 +46,17 @@ pub async fn get_incident(id: i64) -> Result<Incident, AppError> {
 #[server(prefix = "/fn", endpoint = "room")]
 pub async fn get_room(id: i64) -> Result<RoomSnapshot, AppError> {
     backend::handle(|viewer, backend| async move { backend.room(&viewer, id).await }).await
+}
+
+/// An older page of a room's timeline: the events before stream version `before`.
+#[server(prefix = "/fn", endpoint = "older-entries")]
+pub async fn older_entries(incident_id: i64, before: i64) -> Result<TimelinePage, AppError> {
+    backend::handle(|viewer, backend| async move {
+        backend
+            .timeline(&viewer, incident_id, Some(before), None)
+            .await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "declare")]

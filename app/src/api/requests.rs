@@ -384,3 +384,15 @@ impl ListRequest {
         .map_err(bad)
     }
 }
+
+/// Which page of a timeline (a URL's query string): every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+pub struct TimelineRequest {
+    /// Only events before this timeline version (`incident_version`): the `before` of the
+    /// `Link: <…>; rel="next"` header of the page after it. The latest events when not given.
+    pub before: Option<i64>,
+    /// Events per page: 1–200, 50 when not given.
+    pub limit: Option<i64>,
+}

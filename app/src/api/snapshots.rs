@@ -41,12 +41,26 @@ pub struct PageAt {
     pub last_event_id: i64,
 }
 
+/// A page of an incident's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TimelinePage {
+    /// Newest first.
+    pub events: Vec<EventRecord>,
+    /// Pass as `before` for the next, older page; absent when this page reaches the declaration.
+    pub next: Option<i64>,
+}
+
 /// Everything the incident room shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoomSnapshot {
     pub incident: Incident,
-    pub timeline: Vec<EventRecord>,
+    /// The latest page of the timeline (older ones are fetched as the reader scrolls).
+    pub timeline: TimelinePage,
+    /// The pinned entries older than that page, and the latest edits of those that are notes:
+    /// key moments are at hand whatever their age.
+    pub key_moments: Vec<EventRecord>,
     pub viewer: User,
     pub server_time: DateTime<Utc>,
     pub last_event_id: i64,

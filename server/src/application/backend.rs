@@ -3,7 +3,7 @@
 use app::api::backend::Backend;
 use app::api::{
     IncidentsSnapshot, PageAt, RolesSnapshot, RoomSnapshot, ServicesSnapshot, SlaPolicySaved,
-    SlaSnapshot,
+    SlaSnapshot, TimelinePage,
 };
 use app::domain::{
     AppError, Command, EventRecord, Incident, IncidentQuery, RevisedCatalog, RoleCatalog,
@@ -46,6 +46,16 @@ impl Backend for Service {
 
     async fn room(&self, viewer: &User, id: i64) -> Result<RoomSnapshot, AppError> {
         self.room_snapshot(viewer, id).await
+    }
+
+    async fn timeline(
+        &self,
+        _viewer: &User,
+        id: i64,
+        before: Option<i64>,
+        limit: Option<i64>,
+    ) -> Result<TimelinePage, AppError> {
+        self.timeline_page(id, before, limit).await
     }
 
     async fn services(&self, viewer: &User) -> Result<ServicesSnapshot, AppError> {

@@ -32,11 +32,12 @@ impl Service {
     pub async fn room_snapshot(&self, viewer: &User, id: i64) -> Result<RoomSnapshot, AppError> {
         let last_event_id = self.store.last_event_id().await?;
         let incident = self.incident(id).await?;
-        let timeline = self.timeline(id).await?;
+        let (timeline, key_moments) = self.room_timeline(&incident).await?;
         let (vocabulary, roles_revision) = self.revised_vocabulary().await?;
         Ok(RoomSnapshot {
             incident,
             timeline,
+            key_moments,
             viewer: viewer.clone(),
             server_time: Utc::now(),
             last_event_id,

@@ -77,6 +77,7 @@ pub(crate) struct Details {
     services: Vec<ServiceRef>,
     pinned: Vec<i64>,
     deleted_notes: Vec<i64>,
+    note_edits: Vec<app::domain::NoteEdit>,
     participants: Vec<i64>,
     roles: RoleBoard,
     breaches: Vec<Breach>,
@@ -88,6 +89,7 @@ pub(crate) fn encode_details(i: &Incident) -> Result<String, StoreError> {
         services: i.services.clone(),
         pinned: i.pinned.clone(),
         deleted_notes: i.deleted_notes.clone(),
+        note_edits: i.note_edits.clone(),
         participants: i.participants.clone(),
         roles: i.roles.clone(),
         breaches: i.breaches.clone(),
@@ -121,6 +123,7 @@ impl TryFrom<IncidentRow> for Incident {
             services: details.services,
             pinned: details.pinned,
             deleted_notes: details.deleted_notes,
+            note_edits: details.note_edits,
             participants: details.participants,
             roles: details.roles,
             breaches: details.breaches,
@@ -321,6 +324,16 @@ pub(crate) fn events_for_sql(streams: usize) -> String {
         "{EVENT_SELECT} WHERE e.id IN ({}) ORDER BY e.id LIMIT ${}",
         picks.join(" UNION ALL "),
         4 * streams + 1
+    )
+}
+
+/// An incident's events (`$1`) whose `column` is one of `count` values (`$2`…), oldest first.
+pub(crate) fn events_in_sql(column: &str, count: usize) -> String {
+    let params: Vec<String> = (0..count).map(|i| format!("${}", i + 2)).collect();
+    format!(
+        "{EVENT_SELECT} WHERE e.stream = 'incident' AND e.stream_id = $1 AND {column} IN ({}) \
+         ORDER BY e.stream_version",
+        params.join(", ")
     )
 }
 
@@ -1026,20 +1039,60 @@ macro_rules! impl_store {
                     .ok_or($crate::store::StoreError::NotFound)
             }
 
-            async fn timeline(
+            async fn timeline_before(
                 &self,
                 incident_id: i64,
+                before: Option<i64>,
+                limit: i64,
             ) -> $crate::store::StoreResult<Vec<app::domain::EventRecord>> {
                 let sql = format!(
                     "{} WHERE e.stream = 'incident' AND e.stream_id = $1 \
-                     ORDER BY e.stream_version",
+                     AND e.stream_version < $2 ORDER BY e.stream_version DESC LIMIT $3",
                     $crate::store::common::EVENT_SELECT
                 );
                 let rows: Vec<$crate::store::common::EventRow> = sqlx::query_as(&sql)
                     .bind(incident_id)
+                    .bind(before.unwrap_or(i64::MAX))
+                    .bind(limit)
                     .fetch_all(&self.pool)
                     .await?;
                 rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn timeline_after(
+                &self,
+                incident_id: i64,
+                after: i64,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<app::domain::EventRecord>> {
+                let sql = format!(
+                    "{} WHERE e.stream = 'incident' AND e.stream_id = $1 \
+                     AND e.stream_version > $2 ORDER BY e.stream_version LIMIT $3",
+                    $crate::store::common::EVENT_SELECT
+                );
+                let rows: Vec<$crate::store::common::EventRow> = sqlx::query_as(&sql)
+                    .bind(incident_id)
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn events_by_ids(
+                &self,
+                incident_id: i64,
+                ids: &[i64],
+            ) -> $crate::store::StoreResult<Vec<app::domain::EventRecord>> {
+                self.events_where(incident_id, "e.id", ids).await
+            }
+
+            async fn events_at_versions(
+                &self,
+                incident_id: i64,
+                versions: &[i64],
+            ) -> $crate::store::StoreResult<Vec<app::domain::EventRecord>> {
+                self.events_where(incident_id, "e.stream_version", versions).await
             }
 
             async fn events_after(
@@ -1097,6 +1150,28 @@ macro_rules! impl_store {
 
             async fn close(&self) {
                 self.pool.close().await;
+            }
+        }
+
+        impl $store {
+            /// The incident's events whose `column` is among `values`, oldest first.
+            async fn events_where(
+                &self,
+                incident_id: i64,
+                column: &str,
+                values: &[i64],
+            ) -> $crate::store::StoreResult<Vec<app::domain::EventRecord>> {
+                if values.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = $crate::store::common::events_in_sql(column, values.len());
+                let mut query = sqlx::query_as(&sql).bind(incident_id);
+                for v in values {
+                    query = query.bind(*v);
+                }
+                let rows: Vec<$crate::store::common::EventRow> =
+                    query.fetch_all(&self.pool).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
             }
         }
     };

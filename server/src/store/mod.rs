@@ -166,7 +166,44 @@ pub trait Store: access::AccessStore + Send + Sync + 'static {
     async fn service(&self, id: i64) -> StoreResult<Option<Service>>;
     /// Adds (`id` is `None`) or replaces a service; the input is already validated.
     async fn save_service(&self, id: Option<i64>, input: &ServiceInput) -> StoreResult<Service>;
-    async fn timeline(&self, incident_id: i64) -> StoreResult<Vec<EventRecord>>;
+    /// Up to `limit` of an incident's events before stream version `before` (from the latest
+    /// when `None`), newest first: one range of the `events (stream, stream_id, stream_version)`
+    /// index, never the whole stream.
+    async fn timeline_before(
+        &self,
+        incident_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<EventRecord>>;
+    /// Up to `limit` of an incident's events after stream version `after`, oldest first (the
+    /// same index): the exports walk a timeline in these batches.
+    async fn timeline_after(
+        &self,
+        incident_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<EventRecord>>;
+    /// The incident's events among `ids` (its pins), oldest first; others' are not found.
+    async fn events_by_ids(&self, incident_id: i64, ids: &[i64]) -> StoreResult<Vec<EventRecord>>;
+    /// The incident's events at these stream versions (notes' latest edits), oldest first.
+    async fn events_at_versions(
+        &self,
+        incident_id: i64,
+        versions: &[i64],
+    ) -> StoreResult<Vec<EventRecord>>;
+    /// A whole timeline, oldest first, read in batches. For tests and tools only: no request
+    /// reads a whole timeline (the room pages it, the exports stream it).
+    async fn timeline(&self, incident_id: i64) -> StoreResult<Vec<EventRecord>> {
+        let mut all = Vec::new();
+        loop {
+            let after = all.last().map_or(0, |e: &EventRecord| e.incident_version);
+            let batch = self.timeline_after(incident_id, after, 1000).await?;
+            if batch.is_empty() {
+                return Ok(all);
+            }
+            all.extend(batch);
+        }
+    }
     /// Events of every stream with id greater than `after`, oldest first, at most `limit`.
     async fn events_after(&self, after: i64, limit: i64) -> StoreResult<Vec<Logged>>;
     /// The events of `streams` with id greater than `after`, oldest first, at most `limit`:

@@ -17,5 +17,6 @@ mod settings;
 mod sla;
 mod store;
 mod stream;
+mod timeline_pages;
 mod tokens;
 mod versions;

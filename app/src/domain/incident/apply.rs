@@ -37,6 +37,7 @@ pub fn apply(state: &mut Option<Incident>, event: &EventRecord) {
                 services: Vec::new(),
                 pinned: Vec::new(),
                 deleted_notes: Vec::new(),
+                note_edits: Vec::new(),
                 participants: vec![event.actor.id],
                 merged_into: None,
                 last_public_update_at: None,
@@ -65,7 +66,6 @@ pub fn apply(state: &mut Option<Incident>, event: &EventRecord) {
     match &event.payload {
         EventPayload::IncidentDeclared { .. }
         | EventPayload::NoteAdded { .. }
-        | EventPayload::NoteEdited { .. }
         | EventPayload::DuplicateMerged { .. } => {}
         EventPayload::StatusChanged { to, .. } => {
             incident.status = *to;
@@ -128,8 +128,19 @@ pub fn apply(state: &mut Option<Incident>, event: &EventRecord) {
             }
         }
         EventPayload::EntryUnpinned { event_id } => incident.pinned.retain(|id| id != event_id),
+        EventPayload::NoteEdited { event_id, .. } => {
+            let version = event.incident_version;
+            match incident.note_edits.iter_mut().find(|e| e.note == *event_id) {
+                Some(edit) => edit.version = version,
+                None => incident.note_edits.push(super::state::NoteEdit {
+                    note: *event_id,
+                    version,
+                }),
+            }
+        }
         EventPayload::NoteDeleted { event_id } => {
             incident.pinned.retain(|id| id != event_id);
+            incident.note_edits.retain(|e| e.note != *event_id);
             if !incident.deleted_notes.contains(event_id) {
                 incident.deleted_notes.push(*event_id);
             }

@@ -36,7 +36,10 @@ pub use query::{
     Cursor, IncidentPage, IncidentQuery, Search, Sort, StatusCounts, StatusFilter, PAGE_DEFAULT,
     PAGE_MAX, SEARCH_MAX_CHARS,
 };
-pub use state::{Breach, Incident};
-pub use timeline::{describe, describe_payload, timeline_view, to_markdown, Entry};
+pub use state::{Breach, Incident, NoteEdit};
+pub use timeline::{
+    describe, describe_payload, markdown_head, timeline_page_request, timeline_view, to_markdown,
+    Entry, MarkdownLines, TIMELINE_PAGE, TIMELINE_PAGE_MAX,
+};
 pub use updates::UPDATE_MAX_CHARS;
 pub use values::{Affected, Impact, Milestone, ServiceRef, Severity, Status, Visibility};

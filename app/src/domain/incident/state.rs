@@ -43,6 +43,10 @@ pub struct Incident {
     /// Notes (event ids) their authors deleted.
     #[serde(default)]
     pub deleted_notes: Vec<i64>,
+    /// Edited notes and where their latest edit is: a note read apart from the events after it
+    /// (a key moment shown before its page is loaded, an export batch) finds its text by this.
+    #[serde(default)]
+    pub note_edits: Vec<NoteEdit>,
     /// Everyone who has changed or written anything here (user ids), first come first.
     #[serde(default)]
     pub participants: Vec<i64>,
@@ -58,6 +62,14 @@ pub struct Incident {
     /// SLA deadlines missed, as recorded by the server.
     #[serde(default)]
     pub breaches: Vec<Breach>,
+}
+
+/// A note (its event id) and the stream version of its latest edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NoteEdit {
+    pub note: i64,
+    pub version: i64,
 }
 
 /// An SLA clock that missed its deadline.

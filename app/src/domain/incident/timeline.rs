@@ -8,6 +8,34 @@ use super::state::Incident;
 use super::values::Milestone;
 use crate::domain::vocabulary::Vocabulary;
 
+/// How many events of a timeline the room loads at a time: a screenful and more.
+pub const TIMELINE_PAGE: i64 = 50;
+/// The most events one page of a timeline may hold.
+pub const TIMELINE_PAGE_MAX: i64 = 200;
+
+/// A request for a page of a timeline: the events before stream version `before` (the latest
+/// ones when absent), at most `limit` of them (`TIMELINE_PAGE` when absent). Every door asks
+/// this one rule.
+pub fn timeline_page_request(
+    before: Option<i64>,
+    limit: Option<i64>,
+) -> Result<(Option<i64>, i64), String> {
+    if let Some(before) = before {
+        if before < 1 {
+            return Err(format!(
+                "before must be a timeline version of 1 or more (it was {before})."
+            ));
+        }
+    }
+    let limit = limit.unwrap_or(TIMELINE_PAGE);
+    if !(1..=TIMELINE_PAGE_MAX).contains(&limit) {
+        return Err(format!(
+            "limit must be between 1 and {TIMELINE_PAGE_MAX} (it was {limit})."
+        ));
+    }
+    Ok((before, limit))
+}
+
 /// The latest text of an edited note.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
@@ -22,7 +50,8 @@ pub struct Entry {
     pub event: EventRecord,
     pub pinned: bool,
     pub edited: Option<Edit>,
-    pub deleted_at: Option<DateTime<Utc>>,
+    /// Deleted by its author (its text is no longer shown).
+    pub deleted: bool,
 }
 
 impl Entry {
@@ -35,37 +64,32 @@ impl Entry {
     }
 }
 
-/// Folds annotations (pins, edits, deletions) into the entries they touch. Oldest first.
-pub fn timeline_view(events: &[EventRecord], pinned: &[i64]) -> Vec<Entry> {
+/// The entries of `events` (oldest first), as `incident` stands: pins and deletions are read off
+/// its read model, so that any run of its events — a page, a batch — shows its entries as the
+/// whole timeline would; edits are folded into the notes they touch, so a note's latest edit must
+/// be among `events` (`Incident::note_edits` says where it is).
+pub fn timeline_view(events: &[EventRecord], incident: &Incident) -> Vec<Entry> {
     let mut entries: Vec<Entry> = Vec::with_capacity(events.len());
     for event in events {
         if event.payload.category() != Category::Annotation {
             entries.push(Entry {
                 event: event.clone(),
-                pinned: pinned.contains(&event.id),
+                pinned: incident.pinned.contains(&event.id),
                 edited: None,
-                deleted_at: None,
+                deleted: incident.deleted_notes.contains(&event.id),
             });
             continue;
         }
-        let target = match &event.payload {
-            EventPayload::NoteEdited { event_id, .. } | EventPayload::NoteDeleted { event_id } => {
-                *event_id
-            }
-            _ => continue, // pins: the incident's `pinned` list is the truth
+        // Pins and deletions: the read model is the truth.
+        let EventPayload::NoteEdited { event_id, body } = &event.payload else {
+            continue;
         };
-        if let Some(entry) = entries.iter_mut().rev().find(|e| e.event.id == target) {
-            match &event.payload {
-                EventPayload::NoteEdited { body, .. } => {
-                    entry.edited = Some(Edit {
-                        at: event.at,
-                        body: body.clone(),
-                        html: event.html.clone(),
-                    })
-                }
-                EventPayload::NoteDeleted { .. } => entry.deleted_at = Some(event.at),
-                _ => {}
-            }
+        if let Some(entry) = entries.iter_mut().rev().find(|e| e.event.id == *event_id) {
+            entry.edited = Some(Edit {
+                at: event.at,
+                body: body.clone(),
+                html: event.html.clone(),
+            });
         }
     }
     entries
@@ -80,7 +104,7 @@ fn ts(at: Option<DateTime<Utc>>) -> String {
 
 /// One line of plain text saying what an entry records (the exports use it).
 pub fn describe(entry: &Entry, vocab: &Vocabulary) -> String {
-    if entry.deleted_at.is_some() {
+    if entry.deleted {
         return "(note deleted by its author)".to_owned();
     }
     match &entry.event.payload {
@@ -198,6 +222,16 @@ pub fn describe_payload(payload: &EventPayload, vocab: &Vocabulary) -> String {
 
 /// The incident and its timeline as a Markdown document (oldest first, pinned entries marked).
 pub fn to_markdown(incident: &Incident, entries: &[Entry], vocab: &Vocabulary) -> String {
+    let mut out = markdown_head(incident, vocab);
+    let mut lines = MarkdownLines::default();
+    for entry in entries {
+        out.push_str(&lines.line(entry, vocab));
+    }
+    out
+}
+
+/// The Markdown export's head: the incident's facts, up to the timeline's heading.
+pub fn markdown_head(incident: &Incident, vocab: &Vocabulary) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "# {} {}\n\n",
@@ -224,12 +258,24 @@ pub fn to_markdown(incident: &Incident, entries: &[Entry], vocab: &Vocabulary) -
         out.push_str(&format!("- {}: {}\n", m.label(), ts(incident.milestone(m))));
     }
     out.push_str("\n## Timeline\n\n");
-    let mut day = None;
-    for entry in entries {
+    out
+}
+
+/// The Markdown export's timeline, an entry at a time (oldest first): it remembers the day of
+/// the last entry, to head each new day, so a long timeline can be written in batches.
+#[derive(Debug, Default)]
+pub struct MarkdownLines {
+    day: Option<chrono::NaiveDate>,
+}
+
+impl MarkdownLines {
+    /// The entry's line, after its day's heading if it opens a day.
+    pub fn line(&mut self, entry: &Entry, vocab: &Vocabulary) -> String {
+        let mut out = String::new();
         let date = entry.event.at.date_naive();
-        if day != Some(date) {
+        if self.day != Some(date) {
             out.push_str(&format!("### {}\n\n", date.format("%A %-d %B %Y")));
-            day = Some(date);
+            self.day = Some(date);
         }
         let pin = if entry.pinned { " 📌" } else { "" };
         let text = describe(entry, vocab).replace('\n', "\n  ");
@@ -238,8 +284,8 @@ pub fn to_markdown(incident: &Incident, entries: &[Entry], vocab: &Vocabulary) -
             entry.event.at.format("%H:%M:%S"),
             entry.event.actor.name,
         ));
+        out
     }
-    out
 }
 
 #[cfg(test)]
@@ -305,11 +351,11 @@ mod tests {
             apply(&mut state, e);
         }
         let incident = state.unwrap();
-        let entries = timeline_view(&events, &incident.pinned);
+        let entries = timeline_view(&events, &incident);
         assert_eq!(entries.len(), 3);
         assert_eq!(entries[1].body(), Some("first, fixed"));
         assert!(entries[1].pinned);
-        assert!(entries[2].deleted_at.is_some());
+        assert!(entries[2].deleted);
         let md = to_markdown(&incident, &entries, &Vocabulary::default());
         assert!(md.contains("# INC-1 Down"), "{md}");
         assert!(md.contains("### Friday 27 March 2026"), "{md}");
@@ -319,6 +365,94 @@ mod tests {
         assert!(
             !md.contains("second"),
             "a deleted note's text is not exported: {md}"
+        );
+    }
+
+    #[test]
+    fn a_page_and_its_key_moments_read_as_the_whole_timeline_does() {
+        let note = |id, body: &str| {
+            event(
+                id,
+                28,
+                EventPayload::NoteAdded {
+                    body: body.to_owned(),
+                },
+            )
+        };
+        let mut events = vec![event(
+            1,
+            27,
+            EventPayload::IncidentDeclared {
+                title: "Down".into(),
+                severity: Severity::Sev2,
+                summary: String::new(),
+            },
+        )];
+        events.push(note(2, "key"));
+        events.push(event(3, 28, EventPayload::EntryPinned { event_id: 2 }));
+        events.push(note(4, "doomed"));
+        events.push(note(5, "middle"));
+        events.push(event(
+            6,
+            28,
+            EventPayload::NoteEdited {
+                event_id: 2,
+                body: "key, first edit".into(),
+            },
+        ));
+        events.push(event(
+            7,
+            28,
+            EventPayload::NoteEdited {
+                event_id: 2,
+                body: "key, as it reads now".into(),
+            },
+        ));
+        events.push(event(8, 28, EventPayload::NoteDeleted { event_id: 4 }));
+        events.push(note(9, "late"));
+        events.push(event(
+            10,
+            28,
+            EventPayload::NoteEdited {
+                event_id: 9,
+                body: "late, fixed".into(),
+            },
+        ));
+        let mut state = None;
+        for e in &events {
+            apply(&mut state, e);
+        }
+        let incident = state.unwrap();
+        let whole = timeline_view(&events, &incident);
+
+        // The latest page (versions 8..=10), and the pinned note with its latest edit, where
+        // the read model says it is.
+        let latest = incident
+            .note_edits
+            .iter()
+            .find(|e| e.note == 2)
+            .map(|e| e.version);
+        assert_eq!(latest, Some(7));
+        let mut held: Vec<EventRecord> = events[7..].to_vec();
+        held.push(events[1].clone());
+        held.push(events[6].clone());
+        held.sort_by_key(|e| e.incident_version);
+        let paged = timeline_view(&held, &incident);
+        for entry in &paged {
+            let same = whole.iter().find(|w| w.event.id == entry.event.id);
+            assert_eq!(Some(entry), same, "entry {}", entry.event.id);
+        }
+        assert_eq!(paged.len(), 2, "the key moment and the latest note");
+        assert_eq!(paged[0].body(), Some("key, as it reads now"));
+        assert!(paged[0].pinned);
+
+        // A batch whose notes are deleted or edited by later events reads the same too.
+        let batch = timeline_view(&events[..5], &incident);
+        let doomed = batch.iter().find(|e| e.event.id == 4).unwrap();
+        assert!(doomed.deleted, "deleted by an event after the batch");
+        assert_eq!(
+            describe(doomed, &Vocabulary::default()),
+            "(note deleted by its author)"
         );
     }
 }

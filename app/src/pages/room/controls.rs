@@ -3,10 +3,11 @@
 use leptos::prelude::*;
 
 use super::{action_error, Room};
-use crate::api::{ChangeStatus, PostNote};
+use crate::api::{incidents_page, ChangeStatus, PostNote};
 use crate::components::{use_vocabulary, ErrorNotice};
 use crate::domain::{
-    thousands, Command, LifecycleCommand, Severity, Status, NOTE_MAX_CHARS, REASON_MAX_CHARS,
+    thousands, Command, IncidentQuery, LifecycleCommand, Severity, Status, StatusFilter,
+    NOTE_MAX_CHARS, REASON_MAX_CHARS,
 };
 
 const ACK_ID: &str = "acknowledge";
@@ -237,11 +238,110 @@ fn SeverityForm(room: Room) -> impl IntoView {
     }
 }
 
+/// How many open incidents the merge picker offers at a time.
+const MERGE_CHOICES: usize = 10;
+
+/// One open incident the merge picker offers.
+#[derive(Debug, Clone, PartialEq)]
+struct Choice {
+    id: i64,
+    reference: String,
+    title: String,
+}
+
 #[component]
 fn MergeForm(room: Room) -> impl IntoView {
     let action = room.action();
     let target = RwSignal::new(String::new());
     let local_error = RwSignal::new(None::<crate::domain::AppError>);
+    // The combobox: open incidents matching what is typed, and the one the arrow keys are on.
+    let choices = RwSignal::new(Vec::<Choice>::new());
+    let active = RwSignal::new(None::<usize>);
+    let expanded = RwSignal::new(false);
+    // Answers may come back out of order: only the latest question's is shown.
+    let asked = StoredValue::new(0u64);
+    let search = move |text: String| {
+        let text = text.trim().to_owned();
+        asked.update_value(|n| *n += 1);
+        let question = asked.get_value();
+        if text.is_empty() {
+            choices.set(Vec::new());
+            expanded.set(false);
+            return;
+        }
+        let query = IncidentQuery {
+            status: StatusFilter::Open,
+            search: text,
+            // One more than shown: this incident may be among them.
+            limit: MERGE_CHOICES as u32 + 1,
+            ..IncidentQuery::default()
+        };
+        leptos::task::spawn_local(async move {
+            let answer = incidents_page(query).await;
+            if choices.is_disposed() || asked.try_get_value() != Some(question) {
+                return;
+            }
+            match answer {
+                Ok(at) => {
+                    let found: Vec<Choice> = at
+                        .page
+                        .incidents
+                        .into_iter()
+                        .filter(|i| i.id != room.id)
+                        .take(MERGE_CHOICES)
+                        .map(|i| Choice {
+                            id: i.id,
+                            reference: i.reference(),
+                            title: i.title,
+                        })
+                        .collect();
+                    active.set(None);
+                    expanded.set(!found.is_empty());
+                    choices.set(found);
+                }
+                // Typing a reference still works without suggestions.
+                Err(_) => {
+                    choices.set(Vec::new());
+                    expanded.set(false);
+                }
+            }
+        });
+    };
+    let pick = move |choice: &Choice| {
+        target.set(choice.reference.clone());
+        expanded.set(false);
+        active.set(None);
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let count = choices.with_untracked(Vec::len);
+        match ev.key().as_str() {
+            "ArrowDown" if count > 0 => {
+                ev.prevent_default();
+                expanded.set(true);
+                active.update(|a| *a = Some(a.map_or(0, |i| (i + 1) % count)));
+            }
+            "ArrowUp" if count > 0 => {
+                ev.prevent_default();
+                expanded.set(true);
+                active.update(|a| *a = Some(a.map_or(count - 1, |i| (i + count - 1) % count)));
+            }
+            "Enter" if expanded.get_untracked() => {
+                if let Some(choice) = active
+                    .get_untracked()
+                    .and_then(|i| choices.with_untracked(|c| c.get(i).cloned()))
+                {
+                    ev.prevent_default();
+                    pick(&choice);
+                }
+            }
+            "Escape" if expanded.get_untracked() => {
+                ev.prevent_default();
+                expanded.set(false);
+                active.set(None);
+            }
+            _ => {}
+        }
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let raw = target.get_untracked();
@@ -251,17 +351,19 @@ fn MergeForm(room: Room) -> impl IntoView {
         match digits.parse::<i64>() {
             Ok(target_id) => {
                 local_error.set(None);
+                expanded.set(false);
                 action.dispatch(Command::Lifecycle(LifecycleCommand::MergeInto {
                     target_id,
                     expected_version: room.version(),
                 }));
             }
             Err(_) => local_error.set(Some(crate::domain::AppError::unprocessable(format!(
-                "\"{raw}\" is not an incident reference: give its number, e.g. INC-12 or 12."
+                "\"{raw}\" is not an incident reference: pick one of the open incidents offered, or give its number, e.g. INC-12 or 12."
             )))),
         }
     };
     let error = Signal::derive(move || local_error.get().or_else(|| action_error(action).get()));
+    let option_id = |i: usize| format!("merge-option-{i}");
     view! {
         <Show when=move || {
             room.takes(LifecycleCommand::MergeInto {
@@ -273,18 +375,67 @@ fn MergeForm(room: Room) -> impl IntoView {
                 <summary>"Merge as duplicate…"</summary>
                 <form class="inline-form" aria-label="Merge into another incident" on:submit=submit>
                     <label for="merge-target">"Duplicate of"</label>
-                    <input
-                        id="merge-target"
-                        placeholder="INC-12"
-                        prop:value=move || target.get()
-                        on:input=move |ev| target.set(event_target_value(&ev))
-                    />
+                    <div class="combobox">
+                        <input
+                            id="merge-target"
+                            role="combobox"
+                            autocomplete="off"
+                            aria-autocomplete="list"
+                            aria-controls="merge-choices"
+                            aria-expanded=move || expanded.get().to_string()
+                            aria-activedescendant=move || active.get().map(option_id)
+                            aria-describedby="merge-hint"
+                            placeholder="Title or INC-12"
+                            prop:value=move || target.get()
+                            on:input=move |ev| {
+                                let text = event_target_value(&ev);
+                                target.set(text.clone());
+                                search(text);
+                            }
+                            on:keydown=on_keydown
+                            on:blur=move |_| expanded.set(false)
+                        />
+                        <ul
+                            id="merge-choices"
+                            role="listbox"
+                            aria-label="Open incidents"
+                            class="choices"
+                            hidden=move || !expanded.get()
+                        >
+                            {move || {
+                                choices
+                                    .get()
+                                    .into_iter()
+                                    .enumerate()
+                                    .map(|(i, choice)| {
+                                        let chosen = choice.clone();
+                                        view! {
+                                            <li
+                                                id=option_id(i)
+                                                role="option"
+                                                aria-selected=move || (active.get() == Some(i)).to_string()
+                                                // Before the input's blur: the pick must land first.
+                                                on:mousedown=move |ev| {
+                                                    ev.prevent_default();
+                                                    pick(&chosen);
+                                                }
+                                            >
+                                                <span class="ref">{choice.reference.clone()}</span>
+                                                " "
+                                                {choice.title.clone()}
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()
+                            }}
+                        </ul>
+                    </div>
                     <button type="submit" class="danger" disabled=move || action.pending().get()>
                         "Merge"
                     </button>
                 </form>
-                <p class="hint">
-                    "This incident becomes read-only and its viewers are sent to the other one."
+                <p class="hint" id="merge-hint">
+                    "Type part of its title to pick an open incident, or its number. This incident becomes read-only and its viewers are sent to the other one."
                 </p>
                 <ErrorNotice error=error/>
             </details>

@@ -12,7 +12,7 @@ use leptos::reactive::traits::IsDisposed;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{act, get_room, Acted, RoomSnapshot};
+use crate::api::{act, get_room, older_entries, Acted, RoomSnapshot, TimelinePage};
 use crate::clock::use_clock;
 use crate::components::{
     provide_vocabulary, AppHeader, Countdowns, ErrorNotice, LoadError, PresenceList, SeverityBadge,
@@ -54,7 +54,13 @@ pub(crate) struct Room {
     viewer_id: i64,
     can_write: bool,
     incident: RwSignal<Incident>,
+    /// The events loaded, oldest first: the timeline's latest ones down to `older` (a run
+    /// without gaps), and the key moments older than that.
     timeline: RwSignal<Vec<EventRecord>>,
+    /// The version of the oldest event of that run, while there are older ones to load.
+    older: RwSignal<Option<i64>>,
+    /// An older page is being fetched.
+    loading_older: RwSignal<bool>,
     /// The service catalog.
     services: RwSignal<Vec<Service>>,
     /// Who has this room open now.
@@ -80,6 +86,8 @@ impl Room {
     fn gone(&self) -> bool {
         self.incident.is_disposed()
             || self.timeline.is_disposed()
+            || self.older.is_disposed()
+            || self.loading_older.is_disposed()
             || self.presence.is_disposed()
             || self.sla_policy.is_disposed()
             || self.roles_revision.is_disposed()
@@ -132,12 +140,16 @@ impl Room {
                 *current = next;
             }
         });
-        self.timeline.update(|entries| {
-            if !entries.iter().any(|e| e.id == event.id) {
-                entries.push(event.clone());
-                entries.sort_by_key(|e| e.id);
+        // Someone pinned an entry older than the run held: fetch the key moments again.
+        if let EventPayload::EntryPinned { event_id } = &event.payload {
+            if !self
+                .timeline
+                .with_untracked(|held| held.iter().any(|e| e.id == *event_id))
+            {
+                self.reload();
             }
-        });
+        }
+        self.take_events([event.clone()]);
         if let Some(newer) = event.payload.revised_policy() {
             take_policy(self.sla_policy, &newer);
         }
@@ -176,18 +188,66 @@ impl Room {
                     *current = s.incident;
                 }
             });
-            room.timeline.update(|entries| {
-                for e in s.timeline {
-                    if !entries.iter().any(|x| x.id == e.id) {
-                        entries.push(e);
-                    }
-                }
-                entries.sort_by_key(|e| e.id);
-            });
+            room.take_latest(s.timeline, s.key_moments);
             room.services.set(s.services);
             room.roster.set(s.roster);
             take_policy(room.sla_policy, &s.sla_policy);
             room.take_roles(s.roles_revision, s.vocabulary.roles);
+        });
+    }
+
+    /// Takes a fetched latest page (and the key moments older than it). If it joins the events
+    /// held, they are kept (live events that arrived meanwhile are newer than the page); if we
+    /// were away so long that it does not, the held run is dropped for it: a run has no gaps.
+    fn take_latest(&self, page: TimelinePage, moments: Vec<EventRecord>) {
+        let floor = page.events.last().map_or(1, |e| e.incident_version);
+        let newest_held = self
+            .timeline
+            .with_untracked(|all| all.iter().map(|e| e.incident_version).max().unwrap_or(0));
+        if floor > newest_held + 1 {
+            self.timeline.set(Vec::new());
+            self.older.set(page.next);
+        }
+        self.take_events(page.events.into_iter().chain(moments));
+    }
+
+    /// Adds events not yet held, in stream order.
+    fn take_events(&self, events: impl IntoIterator<Item = EventRecord>) {
+        self.timeline.update(|held| {
+            for e in events {
+                if !held.iter().any(|x| x.id == e.id) {
+                    held.push(e);
+                }
+            }
+            held.sort_by_key(|e| e.incident_version);
+        });
+    }
+
+    /// Fetches the page before the oldest event of the run held (once at a time).
+    fn load_older(&self) {
+        let Some(before) = self.older.get_untracked() else {
+            return;
+        };
+        if self.loading_older.get_untracked() {
+            return;
+        }
+        self.loading_older.set(true);
+        let room = *self;
+        leptos::task::spawn_local(async move {
+            let result = older_entries(room.id, before).await;
+            if room.gone() {
+                return;
+            }
+            room.loading_older.set(false);
+            match result {
+                // Only if no reload moved the run meanwhile.
+                Ok(page) if room.older.get_untracked() == Some(before) => {
+                    room.older.set(page.next);
+                    room.take_events(page.events);
+                }
+                Ok(_) => {}
+                Err(e) => room.notice.set(Some(e)),
+            }
         });
     }
 
@@ -259,7 +319,8 @@ fn action_error(action: Action<Command, Result<Acted, AppError>>) -> Signal<Opti
 fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
     let RoomSnapshot {
         incident: initial,
-        timeline: entries,
+        timeline: latest,
+        key_moments,
         viewer,
         server_time,
         last_event_id,
@@ -291,7 +352,13 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
         viewer_id: viewer.id,
         can_write: viewer.may(Right::ChangeIncidents),
         incident,
-        timeline: RwSignal::new(entries),
+        timeline: RwSignal::new({
+            let mut held: Vec<EventRecord> = latest.events.into_iter().chain(key_moments).collect();
+            held.sort_by_key(|e| e.incident_version);
+            held
+        }),
+        older: RwSignal::new(latest.next),
+        loading_older: RwSignal::new(false),
         services: RwSignal::new(services),
         presence: RwSignal::new(Vec::new()),
         roster: RwSignal::new(roster),

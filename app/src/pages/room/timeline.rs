@@ -65,7 +65,7 @@ impl Row {
                 e.event.id,
                 e.pinned,
                 e.edited.as_ref().map(|x| x.at),
-                e.deleted_at.is_some()
+                e.deleted
             ),
         }
     }
@@ -75,15 +75,22 @@ impl Row {
 pub fn Timeline(room: Room) -> impl IntoView {
     let filter = RwSignal::new(Filter::All);
     let entries = Memo::new(move |_| {
-        let pinned = room.incident.with(|i| i.pinned.clone());
-        room.timeline.with(|events| timeline_view(events, &pinned))
+        room.incident
+            .with(|incident| room.timeline.with(|events| timeline_view(events, incident)))
     });
+    // The run of events held goes down to this version; below it are the key moments only.
+    let floor = move || room.older.get().unwrap_or(1);
     let rows = move || {
         let f = filter.get();
+        let floor = floor();
         let mut rows = Vec::new();
         let mut day = None;
         entries.with(|all| {
-            for e in all.iter().rev().filter(|e| f.keeps(e)) {
+            for e in all
+                .iter()
+                .rev()
+                .filter(|e| e.event.incident_version >= floor && f.keeps(e))
+            {
                 let d = e.event.at.date_naive();
                 if day != Some(d) {
                     rows.push(Row::Day(d));
@@ -121,6 +128,7 @@ pub fn Timeline(room: Room) -> impl IntoView {
                 <a href=export("csv") download="">"CSV"</a>
             </div>
         </div>
+        <EarlierKeyMoments room=room entries=entries floor=Signal::derive(floor)/>
         <ol class="timeline" aria-label="Timeline">
             <For
                 each=rows
@@ -138,6 +146,106 @@ pub fn Timeline(room: Room) -> impl IntoView {
                 }
             />
         </ol>
+        <ShowOlder room=room/>
+    }
+}
+
+/// The pinned entries older than the run loaded: key moments are at hand whatever their age.
+#[component]
+fn EarlierKeyMoments(room: Room, entries: Memo<Vec<Entry>>, floor: Signal<i64>) -> impl IntoView {
+    let earlier = move || {
+        let floor = floor.get();
+        entries.with(|all| {
+            all.iter()
+                .rev()
+                .filter(|e| e.pinned && e.event.incident_version < floor)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <Show when=move || !earlier().is_empty()>
+            <section class="earlier-key-moments" aria-labelledby="earlier-key-moments">
+                <h3 id="earlier-key-moments">"Earlier key moments"</h3>
+                <ol class="timeline">
+                    <For
+                        each=earlier
+                        key=|e| Row::Entry(Box::new(e.clone())).key()
+                        children=move |e| view! { <TimelineEntry room=room entry=e/> }
+                    />
+                </ol>
+            </section>
+        </Show>
+    }
+}
+
+/// Loads the page before the oldest entry shown: on a click, or as soon as the button scrolls
+/// into view (and again after each page, while it stays in view).
+#[component]
+fn ShowOlder(room: Room) -> impl IntoView {
+    let button = NodeRef::<leptos::html::Button>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |previous: Option<Option<in_view::Watch>>| {
+        if let Some(Some(watch)) = previous {
+            watch.stop();
+        }
+        // Tracked: a new page (a new cursor) watches again, which reports at once.
+        room.older.track();
+        room.loading_older.track();
+        let el = button.get()?;
+        in_view::Watch::start(&el, move || room.load_older())
+    });
+    view! {
+        <Show when=move || room.older.get().is_some()>
+            <button
+                type="button"
+                class="show-older"
+                node_ref=button
+                disabled=move || room.loading_older.get()
+                on:click=move |_| room.load_older()
+            >
+                {move || if room.loading_older.get() { "Loading older entries…" } else { "Show older entries" }}
+            </button>
+        </Show>
+    }
+}
+
+/// An `IntersectionObserver` calling back when an element is in the viewport.
+#[cfg(feature = "hydrate")]
+mod in_view {
+    use wasm_bindgen::{closure::Closure, JsCast};
+
+    pub struct Watch {
+        observer: web_sys::IntersectionObserver,
+        // Kept alive as long as the observer may call it.
+        _callback: Closure<dyn FnMut(js_sys::Array)>,
+    }
+
+    impl Watch {
+        pub fn start(el: &web_sys::Element, mut on_view: impl FnMut() + 'static) -> Option<Watch> {
+            let callback =
+                Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+                    let seen = entries.iter().any(|entry| {
+                        entry
+                            .dyn_into::<web_sys::IntersectionObserverEntry>()
+                            .is_ok_and(|entry| entry.is_intersecting())
+                    });
+                    if seen {
+                        on_view();
+                    }
+                });
+            let observer =
+                web_sys::IntersectionObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+            observer.observe(el);
+            Some(Watch {
+                observer,
+                _callback: callback,
+            })
+        }
+
+        pub fn stop(self) {
+            self.observer.disconnect();
+        }
     }
 }
 
@@ -155,7 +263,7 @@ fn TimelineEntry(room: Room, entry: Entry) -> impl IntoView {
     if entry.pinned {
         class.push_str(" pinned");
     }
-    let deleted = entry.deleted_at.is_some();
+    let deleted = entry.deleted;
     let own_note = event.payload.is_note() && event.actor.id == room.viewer_id && !deleted;
     let editing = RwSignal::new(false);
     use EventPayload as E;

@@ -1,7 +1,9 @@
 //! REST `/api/v1/incidents`: the list, declaring, one incident with its clocks, its timeline,
 //! notes and status changes.
 
-use app::api::requests::{DeclareRequest, ListRequest, NoteRequest, StatusRequest};
+use app::api::requests::{
+    DeclareRequest, ListRequest, NoteRequest, StatusRequest, TimelineRequest,
+};
 use app::domain::{clocks, Clock, EventRecord, Incident, SlaPolicy, StatusCounts};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -105,13 +107,36 @@ pub async fn get_incident(
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/timeline", tag = "incidents",
-    params(("id" = i64, Path, description = "Incident id", example = 1)),
-    responses((status = 200, body = Vec<EventRecord>), (status = 404, body = Problem)))]
+    params(("id" = i64, Path, description = "Incident id", example = 1), TimelineRequest),
+    responses((status = 200, body = Vec<EventRecord>,
+            description = "A page of the timeline, oldest first: the latest `limit` events before \
+                `before`. Older ones: follow the `Link` header.",
+            headers(("link" = String, description = "`</api/v1/incidents/{id}/timeline?before=N&limit=L>; \
+                rel=\"next\"`: the next, older page; absent on the page that starts with the declaration."))),
+        (status = 400, body = Problem, description = "A `before` or `limit` out of range"),
+        (status = 404, body = Problem)))]
 pub async fn get_timeline(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Vec<EventRecord>>> {
-    Ok(Json(state.service.timeline(id).await?))
+    ApiQuery(request): ApiQuery<TimelineRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let page = state
+        .service
+        .timeline_page(id, request.before, request.limit)
+        .await?;
+    let limit = request.limit.unwrap_or(app::domain::TIMELINE_PAGE);
+    let link = page.next.map(|before| {
+        format!("</api/v1/incidents/{id}/timeline?before={before}&limit={limit}>; rel=\"next\"")
+    });
+    let mut events = page.events;
+    events.reverse();
+    let mut response = Json(events).into_response();
+    if let Some(link) = link.and_then(|l| axum::http::HeaderValue::from_str(&l).ok()) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LINK, link);
+    }
+    Ok(response)
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/notes", tag = "incidents",

@@ -253,7 +253,7 @@ pub async fn export(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let (body, content_type) = state.service.export(id, &query.format).await?;
+    let (chunks, content_type) = state.service.export(id, &query.format).await?;
     let disposition = format!(
         "attachment; filename=\"INC-{id}-timeline.{}\"",
         query.format
@@ -263,6 +263,7 @@ pub async fn export(
             (header::CONTENT_TYPE, content_type.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        body,
+        // Streamed: the timeline is read a batch at a time as the body is sent.
+        axum::body::Body::from_stream(chunks),
     ))
 }
