@@ -144,7 +144,9 @@ impl List {
             if !list.alive() || list.generation.get_value() != generation {
                 return;
             }
+            // A next page asked for before this query is dropped with it.
             list.loading.set(false);
+            list.loading_more.set(false);
             let included = match answer {
                 Ok(at) => {
                     list.query.set(query);
@@ -447,7 +449,14 @@ fn StatusCountButtons(
                                 class=format!("count status {}", s.key())
                                 aria-pressed=move || (current.with(|q| q.status) == StatusFilter::Is(s)).to_string()
                                 on:click=move |_| {
-                                    go(&navigate, IncidentQuery { status: StatusFilter::Is(s), ..current.get_untracked() })
+                                    // A toggle: pressed again, back to the open incidents.
+                                    let query = current.get_untracked();
+                                    let status = if query.status == StatusFilter::Is(s) {
+                                        StatusFilter::Open
+                                    } else {
+                                        StatusFilter::Is(s)
+                                    };
+                                    go(&navigate, IncidentQuery { status, ..query })
                                 }
                                 data-status=s.key()
                             >
