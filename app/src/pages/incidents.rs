@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use leptos::leptos_dom::helpers::debounce;
+use leptos::leptos_dom::helpers::{set_timeout_with_handle, TimeoutHandle};
 use leptos::prelude::*;
 use leptos::reactive::traits::IsDisposed;
 use leptos::task::spawn_local;
@@ -496,15 +496,31 @@ fn FilterBar(current: Memo<IncidentQuery>, services: Vec<Service>) -> impl IntoV
             typed.set(search);
         }
     });
+    // A plain timer handle (not `debounce`, whose browser-only state cannot be dropped on the
+    // server's other threads): typing restarts it.
+    let timer = StoredValue::new(None::<TimeoutHandle>);
     let search_later = {
         let change = change.clone();
-        debounce(SEARCH_DEBOUNCE, move |text: String| {
-            let text = text.trim().to_owned();
-            sent.set_value(text.clone());
-            change(&|q| q.search = text.clone());
-        })
+        move |text: String| {
+            if let Some(pending) = timer.get_value() {
+                pending.clear();
+            }
+            let change = change.clone();
+            let handle = set_timeout_with_handle(
+                move || {
+                    // Typed, then left the page.
+                    if sent.is_disposed() {
+                        return;
+                    }
+                    let text = text.trim().to_owned();
+                    sent.set_value(text.clone());
+                    change(&|q| q.search = text.clone());
+                },
+                SEARCH_DEBOUNCE,
+            );
+            timer.set_value(handle.ok());
+        }
     };
-    let search_later = StoredValue::new_local(search_later);
     let select = {
         let change = change.clone();
         move |edit: fn(&mut IncidentQuery, &str)| {
@@ -529,7 +545,7 @@ fn FilterBar(current: Memo<IncidentQuery>, services: Vec<Service>) -> impl IntoV
                     on:input=move |ev| {
                         let text = event_target_value(&ev);
                         typed.set(text.clone());
-                        search_later.update_value(|f| f(text));
+                        search_later(text);
                     }
                 />
             </div>
