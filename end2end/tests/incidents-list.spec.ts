@@ -168,6 +168,8 @@ test('"Load more" appends the next page, without repeating a row, until the last
   }
   await expect(more).toHaveCount(0);
   await expect(line).toHaveText(`${total} incidents`);
+  // The button went with the last page: the focus moved on to the first row it brought.
+  await expect(rows(page).nth(Math.floor((total - 1) / 3) * 3).getByRole('link')).toBeFocused();
   const ids = await rowIds(page);
   expect(new Set(ids).size).toBe(total);
   // Newest first, as the first page was.

@@ -105,6 +105,8 @@ struct List {
     generation: StoredValue<u64>,
     /// Live events that arrive while a page is on its way, applied once it is shown.
     held: StoredValue<Option<Vec<EventRecord>>>,
+    /// The first row the last "Load more" brought (where the focus goes once the button goes).
+    first_new: StoredValue<Option<i64>>,
     counts_busy: StoredValue<bool>,
     counts_again: StoredValue<bool>,
     viewer_id: i64,
@@ -135,6 +137,7 @@ impl List {
     fn load_first(&self, query: IncidentQuery) {
         let list = *self;
         self.wanted.set_value(query.clone());
+        self.first_new.set_value(None);
         self.generation.update_value(|g| *g += 1);
         let generation = self.generation.get_value();
         self.loading.set(true);
@@ -189,6 +192,15 @@ impl List {
             list.loading_more.set(false);
             match answer {
                 Ok(at) => {
+                    let first_new = list.shown.with_untracked(|p| {
+                        let shown = |id| p.incidents.iter().any(|i| i.id == id);
+                        at.page
+                            .incidents
+                            .iter()
+                            .map(|i| i.id)
+                            .find(|id| !shown(*id))
+                    });
+                    list.first_new.set_value(first_new);
                     list.shown
                         .update(|p| p.extend(&query, at.page, list.viewer_id));
                     list.counts.set(at.counts);
@@ -283,6 +295,19 @@ impl List {
     }
 }
 
+/// Focuses the link of row `id`, if it is on screen.
+fn focus_link_of(id: i64) {
+    use leptos::wasm_bindgen::JsCast;
+    let link = document()
+        .query_selector(&format!("tr[data-incident-id=\"{id}\"] a"))
+        .ok()
+        .flatten()
+        .and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+    if let Some(link) = link {
+        let _ = link.focus();
+    }
+}
+
 #[component]
 fn IncidentsView(snapshot: IncidentsSnapshot) -> impl IntoView {
     let IncidentsSnapshot {
@@ -308,6 +333,7 @@ fn IncidentsView(snapshot: IncidentsSnapshot) -> impl IntoView {
         error: RwSignal::new(None),
         generation: StoredValue::new(0),
         held: StoredValue::new(None),
+        first_new: StoredValue::new(None),
         counts_busy: StoredValue::new(false),
         counts_again: StoredValue::new(false),
         viewer_id: viewer.id,
@@ -355,6 +381,21 @@ fn IncidentsView(snapshot: IncidentsSnapshot) -> impl IntoView {
             }
             list.on_event(&ev.event);
         }
+    });
+
+    // "Load more" goes with the last page; had it focus, the focus would fall to the page body.
+    // It moves on to the first row that page brought (unless the person has moved on).
+    Effect::new(move |had_more: Option<bool>| {
+        let more = list.shown.with(|p| p.next.is_some());
+        if had_more == Some(true) && !more {
+            let lost = document()
+                .active_element()
+                .is_none_or(|el| el.tag_name().eq_ignore_ascii_case("body"));
+            if let (true, Some(id)) = (lost, list.first_new.get_value()) {
+                focus_link_of(id);
+            }
+        }
+        more
     });
 
     let can_write = viewer.may(Right::ChangeIncidents);
