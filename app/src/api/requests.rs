@@ -3,12 +3,12 @@
 //! severity, status or visibility is read from text in one way whichever door it comes in by.
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     Affected, AppError, Command, Cursor, Declaration, ImpactCommand, IncidentQuery,
     LifecycleCommand, Milestone, RoleCommand, Severity, Sort, Status, StatusFilter,
-    TimelineCommand, Visibility,
+    TimelineCommand, Visibility, PAGE_DEFAULT,
 };
 
 /// A name the client sent (`sev2`, `resolved`, `public`, ...), or 422 saying which ones there are.
@@ -310,6 +310,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_list_address_reads_back_as_the_same_query() {
+        let query = ListRequest::parse(
+            "?status=all&severity=sev1&mine=true&q=Check+out%26&sort=longest&limit=5",
+        )
+        .and_then(ListRequest::query)
+        .unwrap();
+        assert_eq!(query.search, "Check out&");
+        assert_eq!(query.sort, Sort::Oldest);
+        let address = ListRequest::of(&query).to_query_string();
+        assert_eq!(
+            address,
+            "status=all&severity=sev1&mine=true&q=Check+out%26&sort=oldest&limit=5"
+        );
+        assert_eq!(
+            ListRequest::parse(&address)
+                .and_then(ListRequest::query)
+                .unwrap(),
+            query
+        );
+        // The default list is plain `/incidents`; what no page can answer is a 400.
+        let default = ListRequest::parse("").and_then(ListRequest::query).unwrap();
+        assert_eq!(ListRequest::of(&default).to_query_string(), "");
+        for bad in ["service=x", "sort=sideways", "mine=maybe", "limit=900"] {
+            let err = ListRequest::parse(bad).and_then(ListRequest::query).err();
+            assert_eq!(
+                err.map(|e| e.kind),
+                Some(crate::domain::ErrorKind::BadRequest),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn names_are_read_once_for_every_door() {
         let declare = DeclareRequest {
             title: "Checkout down".into(),
@@ -332,30 +365,67 @@ mod tests {
     }
 }
 
-/// The incidents list's question as text (a URL's query string): every field optional.
-#[derive(Debug, Default, Deserialize)]
+/// The incidents list's question as text (a URL's query string): every field optional. The
+/// REST API and the list screen's address read it the same way.
+#[derive(Debug, Default, PartialEq, Deserialize, Serialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct ListRequest {
     /// `open` (the default: still being worked on), `all`, or a status key.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// A severity key: `sev1` … `sev4`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
     /// Only incidents linked to this service id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<i64>,
     /// Only incidents you declared or took part in.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mine: Option<bool>,
     /// Part of the title (any case), or a reference such as `INC-12`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
     /// `newest` (default), `severity`, `updated` or `oldest`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sort: Option<String>,
     /// The `next` of the page before.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
     /// Incidents per page: 1–200, 50 when not given.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
 }
 
 impl ListRequest {
+    /// A URL's query string (with or without its `?`), as the REST API reads it; 400 otherwise.
+    pub fn parse(raw: &str) -> Result<ListRequest, AppError> {
+        serde_urlencoded::from_str(raw.strip_prefix('?').unwrap_or(raw))
+            .map_err(|e| AppError::bad_request(format!("This list address cannot be read: {e}.")))
+    }
+
+    /// `query` as the address of its first page: only what differs from the default, so the
+    /// default list is plain `/incidents`.
+    pub fn of(query: &IncidentQuery) -> ListRequest {
+        let default = IncidentQuery::default();
+        ListRequest {
+            status: (query.status != default.status).then(|| query.status.key().to_owned()),
+            severity: query.severity.map(|s| s.key().to_owned()),
+            service: query.service,
+            mine: query.mine.then_some(true),
+            q: (!query.search.is_empty()).then(|| query.search.clone()),
+            sort: (query.sort != default.sort).then(|| query.sort.key().to_owned()),
+            after: None,
+            limit: (query.page_size() != PAGE_DEFAULT).then(|| query.page_size()),
+        }
+    }
+
+    /// As a query string, without the `?` (empty for the default list).
+    pub fn to_query_string(&self) -> String {
+        // Strings, numbers and booleans only: this cannot fail.
+        serde_urlencoded::to_string(self).unwrap_or_default()
+    }
+
     /// The query, validated; 400 saying what is wrong otherwise.
     pub fn query(self) -> Result<IncidentQuery, AppError> {
         let bad = AppError::bad_request;

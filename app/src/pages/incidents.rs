@@ -1,29 +1,84 @@
+//! The incidents list: the page the address asks for (filters, search and sort in the query
+//! string, read as the REST API reads it), a page at a time from the server, kept current by the
+//! live stream with the query's own rules (`IncidentQuery::keeps`, `order`, `may_admit`).
+
+use std::time::Duration;
+
+use leptos::leptos_dom::helpers::{set_timeout_with_handle, TimeoutHandle};
 use leptos::prelude::*;
 use leptos::reactive::traits::IsDisposed;
+use leptos::task::spawn_local;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::NavigateOptions;
 
-use crate::api::{list_incidents, DeclareIncident, IncidentsSnapshot};
+use crate::api::requests::ListRequest;
+use crate::api::{
+    count_by_status, get_incident, incidents_page, list_incidents, DeclareIncident,
+    IncidentsSnapshot,
+};
 use crate::clock::use_clock;
 use crate::components::{
     provide_vocabulary, use_vocabulary, AppHeader, Countdowns, ErrorNotice, LoadError,
     SeverityBadge, StatusBadge,
 };
 use crate::domain::{
-    apply, human_duration, thousands, Action as Right, EventPayload, Incident, IncidentPage,
-    IncidentQuery, Service, Severity, Status, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS,
+    apply, human_duration, thousands, Action as Right, AppError, EventPayload, EventRecord,
+    Incident, IncidentPage, IncidentQuery, Service, Severity, Sort, Status, StatusCounts,
+    StatusFilter, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS,
 };
 use crate::live::{use_live, LiveMessage, SettingKey, Topic};
 
+/// How long typing in the search box waits before it asks the server.
+const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
+
+/// The query the address asks for.
+fn query_of(search: &str) -> Result<IncidentQuery, AppError> {
+    ListRequest::parse(search).and_then(ListRequest::query)
+}
+
+/// Shows `query`'s first page by changing the address (replacing it: a filter is not a step
+/// back), so a reload or a shared link shows the same list.
+fn go(navigate: &impl Fn(&str, NavigateOptions), query: IncidentQuery) {
+    // The first page: a cursor belongs to the list it was cut from.
+    let query = IncidentQuery {
+        after: None,
+        ..query
+    };
+    let qs = ListRequest::of(&query).to_query_string();
+    let href = if qs.is_empty() {
+        "/incidents".to_owned()
+    } else {
+        format!("/incidents?{qs}")
+    };
+    navigate(
+        &href,
+        NavigateOptions {
+            replace: true,
+            scroll: false,
+            ..Default::default()
+        },
+    );
+}
+
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
-    let snapshot = Resource::new(|| (), |_| list_incidents(IncidentQuery::open()));
+    let location = use_location();
+    // The first page for the address the screen opened at. Later addresses (the filters) are
+    // fetched by the list itself, which stays mounted: focus stays in the control in use.
+    let snapshot = Resource::new(
+        || (),
+        move |_| {
+            let query = query_of(&location.search.get_untracked());
+            async move { list_incidents(query?).await }
+        },
+    );
     view! {
         <Title text="Incidents · Sitrep"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading incidents…"</p> }>
             {move || Suspend::new(async move {
                 match snapshot.await {
-                    Ok(s) => view! { <IncidentsView snapshot=s reload=move || snapshot.refetch()/> }.into_any(),
+                    Ok(s) => view! { <IncidentsView snapshot=s/> }.into_any(),
                     Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
@@ -31,83 +86,321 @@ pub fn IncidentsPage() -> impl IntoView {
     }
 }
 
+/// The list on screen and how it changes: every handle is `Copy`, so event handlers, the live
+/// subscriber and async continuations share it.
+#[derive(Clone, Copy)]
+struct List {
+    /// The query `shown` answers (validated).
+    query: RwSignal<IncidentQuery>,
+    /// The query last asked for (`query` once its answer arrives).
+    wanted: StoredValue<IncidentQuery>,
+    shown: RwSignal<IncidentPage>,
+    counts: RwSignal<StatusCounts>,
+    /// A first page is on its way (for a new query or after a resync).
+    loading: RwSignal<bool>,
+    /// The next page is on its way.
+    loading_more: RwSignal<bool>,
+    error: RwSignal<Option<AppError>>,
+    /// Bumped by every first-page request: an answer to an older one is dropped.
+    generation: StoredValue<u64>,
+    /// Live events that arrive while a page is on its way, applied once it is shown.
+    held: StoredValue<Option<Vec<EventRecord>>>,
+    /// The first row the last "Load more" brought (where the focus goes once the button goes).
+    first_new: StoredValue<Option<i64>>,
+    counts_busy: StoredValue<bool>,
+    counts_again: StoredValue<bool>,
+    viewer_id: i64,
+}
+
+impl List {
+    fn alive(&self) -> bool {
+        !self.shown.is_disposed()
+    }
+
+    fn hold(&self) {
+        self.held.update_value(|h| {
+            h.get_or_insert_with(Vec::new);
+        });
+    }
+
+    /// Applies what was held, but what `shown` already includes (events up to `included`).
+    fn release(&self, included: i64) {
+        let held = self.held.try_update_value(|h| h.take()).flatten();
+        for event in held.unwrap_or_default() {
+            if event.id > included {
+                self.on_event(&event);
+            }
+        }
+    }
+
+    /// Replaces the list with the first page for `query`.
+    fn load_first(&self, query: IncidentQuery) {
+        let list = *self;
+        self.wanted.set_value(query.clone());
+        self.first_new.set_value(None);
+        self.generation.update_value(|g| *g += 1);
+        let generation = self.generation.get_value();
+        self.loading.set(true);
+        self.hold();
+        spawn_local(async move {
+            let answer = incidents_page(query.clone()).await;
+            if !list.alive() || list.generation.get_value() != generation {
+                return;
+            }
+            // A next page asked for before this query is dropped with it.
+            list.loading.set(false);
+            list.loading_more.set(false);
+            let included = match answer {
+                Ok(at) => {
+                    list.query.set(query);
+                    list.shown.set(at.page);
+                    list.counts.set(at.counts);
+                    list.error.set(None);
+                    at.last_event_id
+                }
+                Err(e) => {
+                    list.error.set(Some(e));
+                    0
+                }
+            };
+            list.release(included);
+        });
+    }
+
+    /// Appends the page after the last one shown.
+    fn load_more(&self) {
+        let Some(after) = self.shown.with_untracked(IncidentPage::end) else {
+            return;
+        };
+        if self.loading.get_untracked() || self.loading_more.get_untracked() {
+            return;
+        }
+        let list = *self;
+        let generation = self.generation.get_value();
+        let query = self.query.get_untracked();
+        self.loading_more.set(true);
+        self.hold();
+        spawn_local(async move {
+            let next = IncidentQuery {
+                after: Some(after),
+                ..query.clone()
+            };
+            let answer = incidents_page(next).await;
+            if !list.alive() || list.generation.get_value() != generation {
+                return;
+            }
+            list.loading_more.set(false);
+            match answer {
+                Ok(at) => {
+                    let first_new = list.shown.with_untracked(|p| {
+                        let shown = |id| p.incidents.iter().any(|i| i.id == id);
+                        at.page
+                            .incidents
+                            .iter()
+                            .map(|i| i.id)
+                            .find(|id| !shown(*id))
+                    });
+                    list.first_new.set_value(first_new);
+                    list.shown
+                        .update(|p| p.extend(&query, at.page, list.viewer_id));
+                    list.counts.set(at.counts);
+                    list.error.set(None);
+                }
+                Err(e) => list.error.set(Some(e)),
+            }
+            // The rows shown before may not have the held events yet: apply them all.
+            list.release(0);
+        });
+    }
+
+    /// Asks for the counts again; a burst of changes costs one request more, not one each.
+    fn refresh_counts(&self) {
+        if self.counts_busy.get_value() {
+            self.counts_again.set_value(true);
+            return;
+        }
+        self.counts_busy.set_value(true);
+        let list = *self;
+        spawn_local(async move {
+            loop {
+                let answer = count_by_status().await;
+                if !list.alive() {
+                    return;
+                }
+                if let Ok(counts) = answer {
+                    list.counts.set(counts);
+                }
+                if !list.counts_again.get_value() {
+                    break;
+                }
+                list.counts_again.set_value(false);
+            }
+            list.counts_busy.set_value(false);
+        });
+    }
+
+    /// Fetches one incident (missed events, or it may come in) and puts it where it belongs.
+    fn fetch(&self, id: i64) {
+        let list = *self;
+        let generation = self.generation.get_value();
+        spawn_local(async move {
+            // Gone or no longer visible to us: there is nothing to show.
+            let Ok(incident) = get_incident(id).await else {
+                return;
+            };
+            if !list.alive() || list.generation.get_value() != generation {
+                return;
+            }
+            let query = list.query.get_untracked();
+            list.shown
+                .update(|p| p.place(&query, incident, list.viewer_id));
+        });
+    }
+
+    fn on_event(&self, event: &EventRecord) {
+        if !self.alive() {
+            return;
+        }
+        if self.held.with_value(Option::is_some) {
+            self.held
+                .update_value(|h| h.iter_mut().for_each(|h| h.push(event.clone())));
+            return;
+        }
+        if event.payload.moves_status() {
+            self.refresh_counts();
+        }
+        let query = self.query.get_untracked();
+        let row = self.shown.with_untracked(|p| {
+            p.incidents
+                .iter()
+                .find(|i| i.id == event.incident_id)
+                .cloned()
+        });
+        let state = match row {
+            Some(row) if event.incident_version <= row.version => return,
+            // Its next version: fold it in, as the server did.
+            Some(row) if event.incident_version == row.version + 1 => Some(row),
+            // We missed some of its events.
+            Some(_) => return self.fetch(event.incident_id),
+            None if matches!(event.payload, EventPayload::IncidentDeclared { .. }) => None,
+            None if query.may_admit(event, self.viewer_id) => return self.fetch(event.incident_id),
+            None => return,
+        };
+        let mut state = state;
+        apply(&mut state, event);
+        if let Some(incident) = state {
+            self.shown
+                .update(|p| p.place(&query, incident, self.viewer_id));
+        }
+    }
+}
+
+/// Focuses the link of row `id`, if it is on screen.
+fn focus_link_of(id: i64) {
+    use leptos::wasm_bindgen::JsCast;
+    let link = document()
+        .query_selector(&format!("tr[data-incident-id=\"{id}\"] a"))
+        .ok()
+        .flatten()
+        .and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+    if let Some(link) = link {
+        let _ = link.focus();
+    }
+}
+
 #[component]
-fn IncidentsView(
-    snapshot: IncidentsSnapshot,
-    reload: impl Fn() + Send + Sync + 'static,
-) -> impl IntoView {
+fn IncidentsView(snapshot: IncidentsSnapshot) -> impl IntoView {
     let IncidentsSnapshot {
-        page: IncidentPage {
-            incidents: initial, ..
-        },
+        query,
+        page,
+        counts,
         viewer,
         server_time,
         last_event_id,
         vocabulary,
         services,
         sla_policy,
-        ..
     } = snapshot;
     provide_vocabulary(vocabulary);
     let sla_policy = StoredValue::new(sla_policy);
-    let incidents = RwSignal::new(initial);
-    let filters = Filters::new();
-    let viewer_id = viewer.id;
+    let list = List {
+        wanted: StoredValue::new(query.clone()),
+        query: RwSignal::new(query),
+        shown: RwSignal::new(page),
+        counts: RwSignal::new(counts),
+        loading: RwSignal::new(false),
+        loading_more: RwSignal::new(false),
+        error: RwSignal::new(None),
+        generation: StoredValue::new(0),
+        held: StoredValue::new(None),
+        first_new: StoredValue::new(None),
+        counts_busy: StoredValue::new(false),
+        counts_again: StoredValue::new(false),
+        viewer_id: viewer.id,
+    };
     let clock = use_clock();
     let live = use_live();
+
+    // The address asks; the list answers when it asks something new (a filter, back/forward).
+    let location = use_location();
+    let asked = Memo::new(move |_| query_of(&location.search.get()));
+    Effect::new(move |_| match asked.get() {
+        Ok(query) if query != list.wanted.get_value() => list.load_first(query),
+        Ok(_) => {}
+        Err(e) => list.error.set(Some(e)),
+    });
+    // What the controls show: the address's query (the list follows it shortly).
+    let current = Memo::new(move |_| asked.get().unwrap_or_else(|_| list.query.get()));
 
     Effect::new(move |_| {
         clock.sync(server_time);
         live.follow(vec![Topic::Incidents], last_event_id);
     });
-    let reload = std::sync::Arc::new(reload);
-    live.subscribe({
-        let reload = reload.clone();
-        move |msg| match msg {
-            LiveMessage::Resync => reload(),
-            LiveMessage::Presence(_) => {}
-            // Rows are drawn when their incident changes: new and changed rows count to it.
-            msg if sla_policy
-                .try_with_value(|p| msg.newer(SettingKey::SlaPolicy, p.revision))
-                .unwrap_or(false) =>
-            {
-                leptos::task::spawn_local(async move {
-                    if let Ok(s) = crate::api::get_sla_policy().await {
-                        sla_policy.try_update_value(|p| p.update(&s.policy));
-                    }
-                });
-            }
-            LiveMessage::Settings { .. } => {}
-            // The page is being replaced (navigation): nothing to update.
-            LiveMessage::Event(_) if incidents.is_disposed() => {}
-            LiveMessage::Event(ev) => {
-                let event = &ev.event;
-                // Before the rows it moves are redrawn: they count to the new policy.
-                if let Some(newer) = event.payload.revised_policy() {
-                    sla_policy.update_value(|p| {
-                        p.update(&newer);
-                    });
+    live.subscribe(move |msg| match msg {
+        // We missed events: the first page again, for the same query.
+        LiveMessage::Resync => list.load_first(list.wanted.get_value()),
+        LiveMessage::Presence(_) => {}
+        // Rows are drawn when their incident changes: new and changed rows count to it.
+        msg if sla_policy
+            .try_with_value(|p| msg.newer(SettingKey::SlaPolicy, p.revision))
+            .unwrap_or(false) =>
+        {
+            spawn_local(async move {
+                if let Ok(s) = crate::api::get_sla_policy().await {
+                    sla_policy.try_update_value(|p| p.update(&s.policy));
                 }
-                incidents.update(|list| {
-                    if let Some(pos) = list.iter().position(|i| i.id == event.incident_id) {
-                        let mut state = Some(list[pos].clone());
-                        apply(&mut state, event);
-                        if let Some(updated) = state {
-                            list[pos] = updated;
-                        }
-                    } else if matches!(event.payload, EventPayload::IncidentDeclared { .. }) {
-                        let mut state = None;
-                        apply(&mut state, event);
-                        if let Some(new) = state {
-                            list.insert(0, new);
-                        }
-                    }
+            });
+        }
+        LiveMessage::Settings { .. } => {}
+        LiveMessage::Event(ev) => {
+            // Before the rows it moves are redrawn: they count to the new policy.
+            if let Some(newer) = ev.event.payload.revised_policy() {
+                sla_policy.try_update_value(|p| {
+                    p.update(&newer);
                 });
             }
+            list.on_event(&ev.event);
         }
     });
 
+    // "Load more" goes with the last page; had it focus, the focus would fall to the page body.
+    // It moves on to the first row that page brought (unless the person has moved on).
+    Effect::new(move |had_more: Option<bool>| {
+        let more = list.shown.with(|p| p.next.is_some());
+        if had_more == Some(true) && !more {
+            let lost = document()
+                .active_element()
+                .is_none_or(|el| el.tag_name().eq_ignore_ascii_case("body"));
+            if let (true, Some(id)) = (lost, list.first_new.get_value()) {
+                focus_link_of(id);
+            }
+        }
+        more
+    });
+
     let can_write = viewer.may(Right::ChangeIncidents);
+    let rows = move || list.shown.with(|p| p.incidents.len());
+    let more = move || list.shown.with(|p| p.next.is_some());
     view! {
         <AppHeader viewer=viewer/>
         <main class="page">
@@ -115,22 +408,29 @@ fn IncidentsView(
                 <h1>"Incidents"</h1>
             </div>
             {can_write.then(|| view! { <DeclareForm/> })}
-            <StatusCounts incidents=incidents filters=filters/>
-            <FilterBar filters=filters services=services/>
+            <StatusCountButtons counts=list.counts current=current/>
+            <FilterBar current=current services=services/>
+            <ErrorNotice error=list.error.into()/>
+            // Says what is shown, never a count over every matching incident.
+            <p class="result-count" role="status" aria-live="polite">
+                {move || match (rows(), more()) {
+                    (n, true) => format!("{} shown · more below", thousands(n)),
+                    (1, false) => "1 incident".to_owned(),
+                    (n, false) => format!("{} incidents", thousands(n)),
+                }}
+            </p>
             <Show
-                when=move || !incidents.with(|l| l.is_empty())
-                fallback=|| view! { <p class="empty">"No incidents. Quiet day."</p> }
+                when=move || { rows() > 0 }
+                fallback=move || {
+                    let all = list.query.with(|q| *q == IncidentQuery::open());
+                    view! {
+                        <p class="empty">
+                            {if all { "No incidents. Quiet day." } else { "No incidents match." }}
+                        </p>
+                    }
+                }
             >
-                <p class="result-count" role="status" aria-live="polite">
-                    {move || {
-                        let n = incidents.with(|l| l.iter().filter(|i| filters.keeps(i, viewer_id)).count());
-                        match n {
-                            1 => "1 incident".to_owned(),
-                            n => format!("{} incidents", thousands(n)),
-                        }
-                    }}
-                </p>
-                <table class="incidents" aria-label="Incidents">
+                <table class="incidents" aria-label="Incidents" aria-busy=move || list.loading.get().to_string()>
                     <thead>
                         <tr>
                             <th scope="col">"Ref"</th>
@@ -144,7 +444,7 @@ fn IncidentsView(
                     </thead>
                     <tbody>
                         <For
-                            each=move || filters.apply(&incidents.get(), viewer_id, || clock.now_or(server_time))
+                            each=move || list.shown.with(|p| p.incidents.clone())
                             key=|i| (i.id, i.version)
                             children=move |i| {
                                 view! { <IncidentRow incident=i server_time=server_time policy=sla_policy/> }
@@ -153,100 +453,52 @@ fn IncidentsView(
                     </tbody>
                 </table>
             </Show>
+            <Show when=more>
+                <button
+                    type="button"
+                    class="load-more"
+                    on:click=move |_| list.load_more()
+                    disabled=move || list.loading_more.get() || list.loading.get()
+                >
+                    {move || if list.loading_more.get() { "Loading…" } else { "Load more" }}
+                </button>
+            </Show>
         </main>
     }
 }
 
-/// What the list shows: status, severity, service, mine; search; sort.
-#[derive(Clone, Copy)]
-struct Filters {
-    /// `open`, `all`, or a status key.
-    status: RwSignal<String>,
-    /// `""` (any) or a severity key.
-    severity: RwSignal<String>,
-    /// `""` (any) or a service id.
-    service: RwSignal<String>,
-    mine: RwSignal<bool>,
-    search: RwSignal<String>,
-    sort: RwSignal<String>,
-}
-
-impl Filters {
-    fn new() -> Self {
-        Filters {
-            status: RwSignal::new("open".into()),
-            severity: RwSignal::new(String::new()),
-            service: RwSignal::new(String::new()),
-            mine: RwSignal::new(false),
-            search: RwSignal::new(String::new()),
-            sort: RwSignal::new("newest".into()),
-        }
-    }
-
-    fn keeps(&self, i: &Incident, viewer_id: i64) -> bool {
-        let status_ok = self.status.with(|s| match s.as_str() {
-            "open" => i.status.is_active(),
-            "all" => true,
-            key => i.status.key() == key,
-        });
-        let severity_ok = self
-            .severity
-            .with(|s| s.is_empty() || i.severity.key() == s);
-        let service_ok = self
-            .service
-            .with(|s| s.is_empty() || i.services.iter().any(|x| x.id.to_string() == *s));
-        let mine_ok = !self.mine.get() || i.involves(viewer_id);
-        let search_ok = self.search.with(|q| {
-            let q = q.trim().to_lowercase();
-            q.is_empty() || i.title.to_lowercase().contains(&q) || i.reference().to_lowercase() == q
-        });
-        status_ok && severity_ok && service_ok && mine_ok && search_ok
-    }
-
-    /// The list as shown. `now` is asked for only when sorting by how long incidents have been
-    /// open, so the list does not re-sort on every clock tick otherwise.
-    fn apply(
-        &self,
-        all: &[Incident],
-        viewer_id: i64,
-        now: impl Fn() -> chrono::DateTime<chrono::Utc>,
-    ) -> Vec<Incident> {
-        let mut list: Vec<Incident> = all
-            .iter()
-            .filter(|i| self.keeps(i, viewer_id))
-            .cloned()
-            .collect();
-        match self.sort.get().as_str() {
-            "severity" => list.sort_by_key(|i| (i.severity, std::cmp::Reverse(i.id))),
-            "updated" => list.sort_by_key(|i| std::cmp::Reverse((i.updated_at, i.id))),
-            "longest" => {
-                let now = now();
-                list.sort_by_key(|i| std::cmp::Reverse((i.open_for(now), i.id)))
-            }
-            _ => list.sort_by_key(|i| std::cmp::Reverse(i.id)),
-        }
-        list
-    }
-}
-
-/// How many incidents are in each status; a click filters by it.
+/// How many incidents are in each status (all of them, not the page's); a click filters by it.
 #[component]
-fn StatusCounts(incidents: RwSignal<Vec<Incident>>, filters: Filters) -> impl IntoView {
+fn StatusCountButtons(
+    counts: RwSignal<StatusCounts>,
+    current: Memo<IncidentQuery>,
+) -> impl IntoView {
     let vocab = use_vocabulary();
+    let navigate = use_navigate();
     view! {
         <ul class="status-counts" aria-label="Incidents by status">
             {Status::ALL
                 .into_iter()
                 .map(|s| {
-                    let count = move || incidents.with(|l| l.iter().filter(|i| i.status == s).count());
+                    let count = move || thousands(counts.with(|c| c.of(s)) as usize);
                     let label = vocab.status_label(s);
+                    let navigate = navigate.clone();
                     view! {
                         <li>
                             <button
                                 type="button"
                                 class=format!("count status {}", s.key())
-                                aria-pressed=move || filters.status.with(|f| f == s.key()).to_string()
-                                on:click=move |_| filters.status.set(s.key().to_owned())
+                                aria-pressed=move || (current.with(|q| q.status) == StatusFilter::Is(s)).to_string()
+                                on:click=move |_| {
+                                    // A toggle: pressed again, back to the open incidents.
+                                    let query = current.get_untracked();
+                                    let status = if query.status == StatusFilter::Is(s) {
+                                        StatusFilter::Open
+                                    } else {
+                                        StatusFilter::Is(s)
+                                    };
+                                    go(&navigate, IncidentQuery { status, ..query })
+                                }
                                 data-status=s.key()
                             >
                                 <span class="n">{count}</span>
@@ -262,9 +514,66 @@ fn StatusCounts(incidents: RwSignal<Vec<Incident>>, filters: Filters) -> impl In
 }
 
 #[component]
-fn FilterBar(filters: Filters, services: Vec<Service>) -> impl IntoView {
+fn FilterBar(current: Memo<IncidentQuery>, services: Vec<Service>) -> impl IntoView {
     let vocab = use_vocabulary();
-    let bind = |signal: RwSignal<String>| move |ev| signal.set(event_target_value(&ev));
+    let navigate = use_navigate();
+    // Changes one thing about the list: its first page for the new query.
+    let change = {
+        let navigate = navigate.clone();
+        move |edit: &dyn Fn(&mut IncidentQuery)| {
+            let mut query = current.get_untracked();
+            edit(&mut query);
+            go(&navigate, query);
+        }
+    };
+    // The search box holds what is typed; the address gets it once typing pauses. When the
+    // address changes otherwise (back, a link), the box follows it.
+    let typed = RwSignal::new(current.get_untracked().search);
+    let sent = StoredValue::new(current.get_untracked().search);
+    Effect::new(move |_| {
+        let search = current.with(|q| q.search.clone());
+        if search != sent.get_value() {
+            sent.set_value(search.clone());
+            typed.set(search);
+        }
+    });
+    // A plain timer handle (not `debounce`, whose browser-only state cannot be dropped on the
+    // server's other threads): typing restarts it.
+    let timer = StoredValue::new(None::<TimeoutHandle>);
+    let search_later = {
+        let change = change.clone();
+        move |text: String| {
+            if let Some(pending) = timer.get_value() {
+                pending.clear();
+            }
+            let change = change.clone();
+            let handle = set_timeout_with_handle(
+                move || {
+                    // Typed, then left the page.
+                    if sent.is_disposed() {
+                        return;
+                    }
+                    let text = text.trim().to_owned();
+                    sent.set_value(text.clone());
+                    change(&|q| q.search = text.clone());
+                },
+                SEARCH_DEBOUNCE,
+            );
+            timer.set_value(handle.ok());
+        }
+    };
+    let select = {
+        let change = change.clone();
+        move |edit: fn(&mut IncidentQuery, &str)| {
+            let change = change.clone();
+            move |ev| {
+                let value = event_target_value(&ev);
+                change(&|q| edit(q, &value));
+            }
+        }
+    };
+    let service_key =
+        move || current.with(|q| q.service.map(|id| id.to_string()).unwrap_or_default());
     view! {
         <form class="filter-bar" role="search" aria-label="Filter incidents" on:submit=|ev| ev.prevent_default()>
             <div class="field">
@@ -273,13 +582,21 @@ fn FilterBar(filters: Filters, services: Vec<Service>) -> impl IntoView {
                     id="filter-search"
                     type="search"
                     placeholder="Title or INC-12"
-                    prop:value=move || filters.search.get()
-                    on:input=bind(filters.search)
+                    prop:value=move || typed.get()
+                    on:input=move |ev| {
+                        let text = event_target_value(&ev);
+                        typed.set(text.clone());
+                        search_later(text);
+                    }
                 />
             </div>
             <div class="field">
                 <label for="filter-status">"Status"</label>
-                <select id="filter-status" prop:value=move || filters.status.get() on:change=bind(filters.status)>
+                <select
+                    id="filter-status"
+                    prop:value=move || current.with(|q| q.status.key())
+                    on:change=select(|q, v| q.status = StatusFilter::parse(v).unwrap_or_default())
+                >
                     <option value="open">"Open"</option>
                     <option value="all">"All"</option>
                     {Status::ALL
@@ -290,7 +607,11 @@ fn FilterBar(filters: Filters, services: Vec<Service>) -> impl IntoView {
             </div>
             <div class="field">
                 <label for="filter-severity">"Severity"</label>
-                <select id="filter-severity" prop:value=move || filters.severity.get() on:change=bind(filters.severity)>
+                <select
+                    id="filter-severity"
+                    prop:value=move || current.with(|q| q.severity.map(Severity::key).unwrap_or_default())
+                    on:change=select(|q, v| q.severity = Severity::parse(v).ok())
+                >
                     <option value="">"Any"</option>
                     {Severity::ALL
                         .into_iter()
@@ -300,7 +621,7 @@ fn FilterBar(filters: Filters, services: Vec<Service>) -> impl IntoView {
             </div>
             <div class="field">
                 <label for="filter-service">"Service"</label>
-                <select id="filter-service" prop:value=move || filters.service.get() on:change=bind(filters.service)>
+                <select id="filter-service" prop:value=service_key on:change=select(|q, v| q.service = v.parse().ok())>
                     <option value="">"Any"</option>
                     {services
                         .into_iter()
@@ -310,18 +631,25 @@ fn FilterBar(filters: Filters, services: Vec<Service>) -> impl IntoView {
             </div>
             <div class="field">
                 <label for="filter-sort">"Sort"</label>
-                <select id="filter-sort" prop:value=move || filters.sort.get() on:change=bind(filters.sort)>
-                    <option value="newest">"Newest first"</option>
-                    <option value="severity">"Severity"</option>
-                    <option value="updated">"Recently updated"</option>
-                    <option value="longest">"Open longest"</option>
+                <select
+                    id="filter-sort"
+                    prop:value=move || current.with(|q| q.sort.key())
+                    on:change=select(|q, v| q.sort = Sort::parse(v).unwrap_or_default())
+                >
+                    {Sort::ALL
+                        .into_iter()
+                        .map(|s| view! { <option value=s.key()>{s.label()}</option> })
+                        .collect_view()}
                 </select>
             </div>
             <label class="check">
                 <input
                     type="checkbox"
-                    prop:checked=move || filters.mine.get()
-                    on:change=move |ev| filters.mine.set(event_target_checked(&ev))
+                    prop:checked=move || current.with(|q| q.mine)
+                    on:change=move |ev| {
+                        let mine = event_target_checked(&ev);
+                        change(&|q| q.mine = mine);
+                    }
                 />
                 "Mine"
             </label>

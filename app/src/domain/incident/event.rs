@@ -210,6 +210,17 @@ impl EventPayload {
         matches!(self.category(), Category::Change | Category::StatusUpdate)
     }
 
+    /// Can this event move an incident into or out of a status (so the counts by status change)?
+    pub fn moves_status(&self) -> bool {
+        matches!(
+            self,
+            EventPayload::IncidentDeclared { .. }
+                | EventPayload::StatusChanged { .. }
+                | EventPayload::Acknowledged { .. }
+                | EventPayload::MergedInto { .. }
+        )
+    }
+
     /// Is this a note (as opposed to a change)?
     pub fn is_note(&self) -> bool {
         matches!(self, EventPayload::NoteAdded { .. })

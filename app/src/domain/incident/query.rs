@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::event::{EventPayload, EventRecord};
 use super::state::Incident;
-use super::values::{Severity, Status};
+use super::values::{Milestone, Severity, Status};
 
 /// A page holds at most this many incidents.
 pub const PAGE_MAX: u32 = 200;
@@ -349,6 +350,76 @@ impl IncidentQuery {
     }
 }
 
+/// How a list on screen follows live events (the page asks; the rule lives here).
+impl IncidentQuery {
+    /// Could `event` bring an incident the page does not show onto it: does it now pass the
+    /// filters, or move into the page's stretch of the order? Answered from the event alone, so
+    /// `true` means "fetch the incident and `place` it"; `false` means it cannot come in.
+    pub fn may_admit(&self, event: &EventRecord, viewer_id: i64) -> bool {
+        use EventPayload as P;
+        if matches!(event.payload, P::SlaPolicyChanged { .. }) {
+            // Neither activity nor taking part (see `apply`): nothing the list looks at moves.
+            return false;
+        }
+        // Any other event is activity (`updated_at`) by its actor (who now takes part).
+        if self.sort == Sort::Updated || (self.mine && event.actor.id == viewer_id) {
+            return true;
+        }
+        match &event.payload {
+            P::IncidentDeclared { .. } => true,
+            P::StatusChanged { from, to } | P::Acknowledged { from, to } => {
+                self.status.keeps(*to) && !self.status.keeps(*from)
+            }
+            P::MergedInto { .. } => self.status.keeps(Status::Merged),
+            // A higher severity comes earlier (`Severity` orders the most severe first).
+            P::SeverityChanged { from, to, .. } => {
+                self.severity.is_some_and(|s| s == *to && s != *from)
+                    || (self.sort == Sort::Severity && to < from)
+            }
+            P::ServiceLinked { service } => self.service == Some(service.id),
+            P::TimestampChanged { milestone, .. } => {
+                self.sort == Sort::Oldest && *milestone == Milestone::Detected
+            }
+            _ => false,
+        }
+    }
+}
+
+impl IncidentPage {
+    /// Where `next` says this page ends (`None` on the last page, or for a cursor we cannot read).
+    pub fn end(&self) -> Option<Cursor> {
+        self.next.as_deref().and_then(|c| Cursor::decode(c).ok())
+    }
+
+    /// Puts `incident` (a newer state of a row, or one that may come in) where `query` wants it:
+    /// gone if the filters no longer keep it or it now sorts past the page's end (a later page
+    /// brings it), else in its place by `query.order`. A state older than the row's is ignored.
+    pub fn place(&mut self, query: &IncidentQuery, incident: Incident, viewer_id: i64) {
+        if let Some(pos) = self.incidents.iter().position(|i| i.id == incident.id) {
+            if self.incidents[pos].version > incident.version {
+                return;
+            }
+            self.incidents.remove(pos);
+        }
+        let past_end = self.end().is_some_and(|c| query.is_after(&incident, &c));
+        if !query.keeps(&incident, viewer_id) || past_end {
+            return;
+        }
+        let at = self
+            .incidents
+            .partition_point(|i| query.order(i, &incident) == Ordering::Less);
+        self.incidents.insert(at, incident);
+    }
+
+    /// Adds the page after this one (what `next` asked for), skipping rows already shown.
+    pub fn extend(&mut self, query: &IncidentQuery, more: IncidentPage, viewer_id: i64) {
+        self.next = more.next;
+        for incident in more.incidents {
+            self.place(query, incident, viewer_id);
+        }
+    }
+}
+
 /// Two positions in the same order (both of one sort).
 fn compare(a: &Cursor, b: &Cursor) -> Ordering {
     use Cursor::*;
@@ -391,5 +462,154 @@ impl StatusCounts {
             *counts.entry(i.status.key().to_owned()).or_insert(0) += 1;
         }
         StatusCounts(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{declared, record};
+    use super::*;
+    use crate::domain::ServiceRef;
+
+    fn incident(id: i64, severity: Severity, status: Status) -> Incident {
+        let mut i = declared().unwrap();
+        i.id = id;
+        i.severity = severity;
+        i.status = status;
+        i
+    }
+
+    fn event(payload: EventPayload, actor: i64) -> EventRecord {
+        let mut e = record(&declared(), payload, 5);
+        e.actor.id = actor;
+        e
+    }
+
+    #[test]
+    fn only_events_that_can_bring_an_incident_in_are_fetched() {
+        let open = IncidentQuery::open();
+        let reopened = EventPayload::StatusChanged {
+            from: Status::Resolved,
+            to: Status::Investigating,
+        };
+        let moved_on = EventPayload::StatusChanged {
+            from: Status::Triage,
+            to: Status::Investigating,
+        };
+        assert!(open.may_admit(&event(reopened, 2), 1));
+        assert!(!open.may_admit(&event(moved_on.clone(), 2), 1));
+        let note = EventPayload::NoteAdded { body: "x".into() };
+        assert!(!open.may_admit(&event(note.clone(), 2), 1));
+
+        let mine = IncidentQuery {
+            mine: true,
+            ..IncidentQuery::open()
+        };
+        assert!(mine.may_admit(&event(note.clone(), 1), 1));
+        assert!(!mine.may_admit(&event(note.clone(), 2), 1));
+
+        let updated = IncidentQuery {
+            sort: Sort::Updated,
+            ..IncidentQuery::open()
+        };
+        assert!(updated.may_admit(&event(note, 2), 1));
+        let policy = EventPayload::SlaPolicyChanged {
+            changes: Vec::new(),
+            policy: Default::default(),
+            revision: 2,
+        };
+        assert!(!updated.may_admit(&event(policy, 2), 1));
+
+        let sev1 = IncidentQuery {
+            severity: Some(Severity::Sev1),
+            ..IncidentQuery::open()
+        };
+        let raised = EventPayload::SeverityChanged {
+            from: Severity::Sev3,
+            to: Severity::Sev1,
+            reason: String::new(),
+        };
+        let lowered = EventPayload::SeverityChanged {
+            from: Severity::Sev1,
+            to: Severity::Sev3,
+            reason: String::new(),
+        };
+        assert!(sev1.may_admit(&event(raised.clone(), 2), 1));
+        assert!(!sev1.may_admit(&event(lowered.clone(), 2), 1));
+        let by_severity = IncidentQuery {
+            sort: Sort::Severity,
+            ..IncidentQuery::open()
+        };
+        assert!(by_severity.may_admit(&event(raised, 2), 1));
+        assert!(!by_severity.may_admit(&event(lowered, 2), 1));
+
+        let checkout = IncidentQuery {
+            service: Some(4),
+            ..IncidentQuery::open()
+        };
+        let linked = |id| EventPayload::ServiceLinked {
+            service: ServiceRef {
+                id,
+                name: "Checkout".into(),
+            },
+        };
+        assert!(checkout.may_admit(&event(linked(4), 2), 1));
+        assert!(!checkout.may_admit(&event(linked(5), 2), 1));
+        assert!(!IncidentQuery::open().may_admit(&event(moved_on, 2), 1));
+    }
+
+    #[test]
+    fn status_counts_move_only_with_a_status() {
+        let status = EventPayload::Acknowledged {
+            from: Status::Triage,
+            to: Status::Investigating,
+        };
+        assert!(status.moves_status());
+        assert!(!EventPayload::NoteAdded { body: "x".into() }.moves_status());
+    }
+
+    #[test]
+    fn a_row_is_placed_by_the_order_and_never_past_the_page_end() {
+        let query = IncidentQuery {
+            limit: 2,
+            ..IncidentQuery::open()
+        };
+        let all = [
+            incident(5, Severity::Sev2, Status::Triage),
+            incident(4, Severity::Sev2, Status::Triage),
+            incident(3, Severity::Sev2, Status::Triage),
+        ];
+        let mut page = query.page_of(&all, 1);
+        let ids = |p: &IncidentPage| p.incidents.iter().map(|i| i.id).collect::<Vec<_>>();
+        assert_eq!(ids(&page), [5, 4]);
+        assert_eq!(page.end(), Some(Cursor::Newest { id: 4 }));
+
+        // A new one comes first; one past the end waits for its page.
+        page.place(&query, incident(9, Severity::Sev2, Status::Triage), 1);
+        page.place(&query, incident(2, Severity::Sev2, Status::Triage), 1);
+        assert_eq!(ids(&page), [9, 5, 4]);
+
+        // Resolved: the open list drops it; an older state never comes back over a newer one.
+        let mut resolved = incident(5, Severity::Sev2, Status::Resolved);
+        resolved.version = 3;
+        page.place(&query, resolved, 1);
+        assert_eq!(ids(&page), [9, 4]);
+        let mut stale = incident(4, Severity::Sev1, Status::Triage);
+        stale.version = 0;
+        page.place(&query, stale, 1);
+        assert_eq!(page.incidents[1].severity, Severity::Sev2);
+
+        // The next page joins without repeating what is already shown.
+        let next = IncidentQuery {
+            after: page.end(),
+            ..query.clone()
+        };
+        let mut later = all.to_vec();
+        later.push(incident(1, Severity::Sev2, Status::Triage));
+        let more = next.page_of(&later, 1);
+        assert_eq!(ids(&more), [3, 1]);
+        page.extend(&query, more, 1);
+        assert_eq!(ids(&page), [9, 4, 3, 1]);
+        assert_eq!(page.next, None);
     }
 }
