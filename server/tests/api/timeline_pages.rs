@@ -44,8 +44,9 @@ async fn append_notes(store: &dyn Store, id: i64, author: &User, from: u32, to: 
                 event
             })
             .collect();
+        let policy = crate::common::policy_now(store).await;
         store
-            .append(Some(base), &state.unwrap(), &events)
+            .append(Some(base), &state.unwrap(), &events, &policy)
             .await
             .unwrap();
     }
