@@ -60,7 +60,7 @@ struct Args {
 }
 
 /// Bumped when the generator writes a different history, so stale databases are not reused.
-const GENERATOR: u32 = 1;
+const GENERATOR: u32 = 2;
 /// Incidents per transaction while generating.
 const BATCH: usize = 1000;
 /// People on the roster besides the demo users.
