@@ -374,7 +374,11 @@ impl ListRequest {
                 None | Some("") => None,
                 Some(c) => Some(Cursor::decode(c).map_err(bad)?),
             },
-            limit: self.limit.unwrap_or(0),
+            // Unset is the default page; an explicit 0 asks for no page at all.
+            limit: match self.limit {
+                Some(0) => return Err(bad("A page holds at least one incident.".into())),
+                limit => limit.unwrap_or(0),
+            },
         }
         .validated()
         .map_err(bad)

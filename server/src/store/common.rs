@@ -417,7 +417,40 @@ macro_rules! impl_store {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             async fn migrate(&self) -> $crate::store::StoreResult<()> {
-                self.run_migrations().await
+                self.run_migrations().await?;
+                // Rows written before migration 0009 get the list's keys and links here, a
+                // batch per transaction (resumable), with the same code as `commit`.
+                loop {
+                    let mut tx = self.pool.begin().await?;
+                    let next: Option<i64> =
+                        sqlx::query_scalar("SELECT next_id FROM incident_list_backfill")
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    let Some(next) = next else { break };
+                    let sql = format!(
+                        "{} WHERE i.id >= $1 ORDER BY i.id LIMIT 500",
+                        $crate::store::common::INCIDENT_SELECT
+                    );
+                    let rows: Vec<$crate::store::common::IncidentRow> =
+                        sqlx::query_as(&sql).bind(next).fetch_all(&mut *tx).await?;
+                    let Some(last) = rows.last().map(|r| r.id) else {
+                        sqlx::query("DELETE FROM incident_list_backfill")
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                        break;
+                    };
+                    for row in rows {
+                        let incident = app::domain::Incident::try_from(row)?;
+                        $crate::store::list::list_read_models!(key: tx, &incident);
+                    }
+                    sqlx::query("UPDATE incident_list_backfill SET next_id = $1")
+                        .bind(last + 1)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                }
+                Ok(())
             }
 
             async fn create_user(
@@ -638,6 +671,9 @@ macro_rules! impl_store {
                     let incident = &change.incident;
                     let mut stored = incident.clone();
                     let details = $crate::store::common::encode_details(incident)?;
+                    if change.expected_version.is_some() {
+                        $crate::store::list::list_read_models!(leave: tx, incident.id);
+                    }
                     match change.expected_version {
                         None => {
                             stored.id = sqlx::query_scalar(
@@ -713,6 +749,7 @@ macro_rules! impl_store {
                             }
                         }
                     }
+                    $crate::store::list::list_read_models!(enter: tx, &stored);
                     let mut out = Vec::with_capacity(change.events.len());
                     for event in &change.events {
                         let mut event = event.clone();
@@ -745,17 +782,45 @@ macro_rules! impl_store {
                 query: &app::domain::IncidentQuery,
                 viewer_id: i64,
             ) -> $crate::store::StoreResult<app::domain::IncidentPage> {
-                // The reference rule over every incident, until the SQL lands (issue 14).
-                let all = self.incidents().await?;
-                Ok(query.page_of(&all, viewer_id))
+                use $crate::store::list::Arg;
+                let page = $crate::store::list::page_sql(query, viewer_id, Self::TITLE_SEARCH);
+                let mut select = sqlx::query_as(&page.sql);
+                for arg in page.args {
+                    select = match arg {
+                        Arg::Int(v) => select.bind(v),
+                        Arg::Text(v) => select.bind(v),
+                        Arg::Time(v) => select.bind(v),
+                    };
+                }
+                let rows: Vec<$crate::store::common::IncidentRow> =
+                    select.fetch_all(&self.pool).await?;
+                let mut incidents = rows
+                    .into_iter()
+                    .map(TryInto::try_into)
+                    .collect::<Result<Vec<app::domain::Incident>, _>>()?;
+                let size = query.page_size() as usize;
+                let more = incidents.len() > size;
+                incidents.truncate(size);
+                let next = incidents
+                    .last()
+                    .filter(|_| more)
+                    .map(|i| app::domain::Cursor::of(query.sort, i).encode());
+                Ok(app::domain::IncidentPage { incidents, next })
             }
 
             async fn status_counts(
                 &self,
             ) -> $crate::store::StoreResult<app::domain::StatusCounts> {
-                // Counted over every incident, until the read model lands (issue 14).
-                let all = self.incidents().await?;
-                Ok(app::domain::StatusCounts::count(&all))
+                let rows: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT status, count FROM incident_status_counts WHERE count > 0",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(app::domain::StatusCounts(
+                    rows.into_iter()
+                        .map(|(status, count)| (status, u64::try_from(count).unwrap_or(0)))
+                        .collect(),
+                ))
             }
 
             async fn holdings(&self) -> $crate::store::StoreResult<Vec<(i64, i64)>> {

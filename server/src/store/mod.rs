@@ -7,6 +7,7 @@
 pub mod access;
 pub mod broker;
 mod common;
+mod list;
 pub mod postgres;
 pub mod sessions;
 pub mod sqlite;

@@ -16,6 +16,9 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// How a page's title search runs here (pg_trgm).
+    pub(crate) const TITLE_SEARCH: super::list::TitleSearch = super::list::TitleSearch::TrigramLike;
+
     pub async fn open(url: &str) -> StoreResult<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)

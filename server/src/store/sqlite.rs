@@ -14,6 +14,9 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// How a page's title search runs here (the bundled SQLite has FTS5).
+    pub(crate) const TITLE_SEARCH: super::list::TitleSearch = super::list::TitleSearch::Fts5Trigram;
+
     /// Opens (creating the file and its directory if needed) the database at `url`.
     pub async fn open(url: &str) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)?

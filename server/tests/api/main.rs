@@ -6,6 +6,7 @@
 mod common;
 
 mod commands;
+mod list;
 mod migration;
 mod reads;
 mod rest;

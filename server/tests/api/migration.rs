@@ -19,7 +19,7 @@ const POSTGRES_FIXTURE: &str = include_str!("fixtures/release-0.1.postgres.sql")
 const DEMO_PASSWORD: &str = "sitrep-demo";
 
 /// Puts release 0.1's database where `db` (still empty, not migrated) lives.
-async fn restore(db: &Db) {
+pub(crate) async fn restore(db: &Db) {
     match db {
         Db::Sqlite { dir } => {
             std::fs::copy(SQLITE_FIXTURE, dir.path().join("sitrep.db")).expect("copy the fixture");
@@ -41,7 +41,7 @@ async fn restore(db: &Db) {
 
 /// Runs `sql` on `db` directly, as release 0.1 (or a person) might have, before this release
 /// starts on it.
-async fn raw(db: &Db, sql: &str) {
+pub(crate) async fn raw(db: &Db, sql: &str) {
     let url = db.url();
     if url.starts_with("sqlite:") {
         let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
