@@ -99,7 +99,11 @@ async fn push(
     let mut next = state.clone();
     apply(&mut next, &event);
     let next = next.expect("an incident");
-    let (stored, _) = store.append(expected, &next, &[event]).await.unwrap();
+    let policy = crate::common::policy_now(store).await;
+    let (stored, _) = store
+        .append(expected, &next, &[event], &policy)
+        .await
+        .unwrap();
     *state = Some(stored);
 }
 
