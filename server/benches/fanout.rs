@@ -7,17 +7,20 @@
 //!
 //! `make bench` runs the targets of the incident-room issue (1,000 and 10,000 subscribers).
 
+mod common;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use common::{cpu_seconds, percentile, sign_in, Server};
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -50,71 +53,20 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
-/// CPU time (user + system) a process has used so far, from /proc (clock ticks of 1/100 s).
-fn cpu_seconds(pid: &str) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The fields after the command name, which is in parentheses and may contain spaces.
-    let fields: Vec<&str> = stat.rsplit_once(") ")?.1.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / 100.0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    // Relative paths are taken from the workspace root (cargo runs benches in server/).
-    let server_bin = root.join(
-        args.server
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("target/release/sitrep")),
-    );
-    if !server_bin.exists() {
-        return Err(format!(
-            "{} does not exist: build it first (make bench does)",
-            server_bin.display()
-        )
-        .into());
-    }
+    let server_bin = common::server_bin(args.server.as_deref())?;
     let dir = tempfile::tempdir()?;
     let db = format!("sqlite://{}", dir.path().join("bench.db").display());
 
     // The server: its own process, a fresh SQLite file, demo users.
-    let mut child = tokio::process::Command::new(&server_bin)
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--database-url",
-            &db,
-            "--seed-demo",
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()?;
-    let pid = child.id().ok_or("the server has no pid")?;
-    let mut lines = BufReader::new(child.stdout.take().ok_or("no stdout")?).lines();
-    let base = loop {
-        let line = lines
-            .next_line()
-            .await?
-            .ok_or("the server exited before it was ready")?;
-        if let Some(url) = line.strip_prefix("Sitrep is running at ") {
-            break url.trim().to_owned();
-        }
-    };
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let Server {
+        mut child,
+        pid,
+        base,
+        addr,
+    } = common::start(&server_bin, &db, &["--seed-demo"], "warn").await?;
 
     // Iris declares the incident and posts the notes; Sam's session follows it N times.
     let publisher_cookie = sign_in(&base, "iris@demo.sitrep.dev").await?;
@@ -135,10 +87,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The subscribers: one plain HTTP/1.1 connection each, read with a minimal parser so the
     // load generator spends as little of the shared CPU as possible. They record (event id,
     // arrival) only.
-    let addr: SocketAddr = base
-        .strip_prefix("http://")
-        .ok_or("the server address is not http://")?
-        .parse()?;
     let request: Arc<[u8]> = format!(
         "GET /api/v1/stream?topics=incident:{id} HTTP/1.1\r\nHost: {addr}\r\n\
          Accept: text/event-stream\r\nCookie: {cookie}\r\n\r\n"
@@ -271,25 +219,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         rss_before, rss_with_subscribers, per_subscriber
     );
     Ok(())
-}
-
-/// Signs in and returns the session cookie (`name=value`).
-async fn sign_in(base: &str, email: &str) -> Result<String, Box<dyn std::error::Error>> {
-    let res = reqwest::Client::new()
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({"email": email, "password": "sitrep-demo"}))
-        .send()
-        .await?;
-    if !res.status().is_success() {
-        return Err(format!("sign-in as {email} failed: {}", res.status()).into());
-    }
-    Ok(res
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .ok_or("no session cookie")?
-        .to_owned())
 }
 
 /// One SSE subscriber: connects, checks for `200`, then records the id of every event frame

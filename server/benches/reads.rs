@@ -10,10 +10,12 @@
 //!
 //! `make bench-reads` (and `make bench`, after the fan-out benchmark) runs it at 100 and 100,000.
 
+mod common;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,10 +28,10 @@ use chrono::{DateTime, SubsecRound, Utc};
 use clap::Parser;
 use serde_json::{json, Value};
 use sitrep::store::{Change, NewUser};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-type BoxError = Box<dyn std::error::Error>;
+use common::{cpu_seconds, percentile, sign_in, BoxError, Server};
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -58,7 +60,7 @@ struct Args {
 }
 
 /// Bumped when the generator writes a different history, so stale databases are not reused.
-const GENERATOR: u32 = 1;
+const GENERATOR: u32 = 2;
 /// Incidents per transaction while generating.
 const BATCH: usize = 1000;
 /// People on the roster besides the demo users.
@@ -414,37 +416,20 @@ async fn generate(n: usize, path: &Path) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// CPU time (user + system) a process has used so far, from /proc (clock ticks of 1/100 s).
-fn cpu_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let fields: Vec<&str> = stat.rsplit_once(") ")?.1.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / 100.0)
-}
-
 /// Waits until the server is idle (under 5% of a core for a second; at most two minutes): the
 /// breach recorder's sweeps after a start or after writes must not share the measurement.
 async fn settle(pid: u32) {
     let until = Instant::now() + Duration::from_secs(120);
-    let mut before = cpu_seconds(pid);
+    let mut before = cpu_seconds(&pid.to_string());
     while Instant::now() < until {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let now = cpu_seconds(pid);
+        let now = cpu_seconds(&pid.to_string());
         match (before, now) {
             (Some(b), Some(a)) if a - b < 0.05 => return,
             (_, None) => return,
             _ => before = now,
         }
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
 }
 
 /// One figure at one size.
@@ -551,25 +536,6 @@ async fn resume(addr: SocketAddr, request: Arc<[u8]>, marker: Arc<[u8]>) -> Resu
     }
 }
 
-/// Signs in and returns the session cookie (`name=value`).
-async fn sign_in(base: &str, email: &str) -> Result<String, BoxError> {
-    let res = reqwest::Client::new()
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({"email": email, "password": sitrep::seed::DEMO_PASSWORD}))
-        .send()
-        .await?;
-    if !res.status().is_success() {
-        return Err(format!("sign-in as {email} failed: {}", res.status()).into());
-    }
-    Ok(res
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .ok_or("no session cookie")?
-        .to_owned())
-}
-
 /// Posts a note on incident `id`; returns its event id.
 async fn note(
     client: &reqwest::Client,
@@ -593,7 +559,7 @@ async fn note(
 
 const FIGURES: [&str; 5] = [
     "incidents list, first page",
-    "filtered page (?status=)",
+    "filtered page (?severity=)",
     "room page (HTML)",
     "roster (/api/v1/people)",
     "stream resume (replay)",
@@ -606,31 +572,19 @@ async fn figures(
     db: &Path,
     n: usize,
 ) -> Result<[Figure; 5], BoxError> {
-    let mut child = tokio::process::Command::new(server_bin)
-        .args(["serve", "--addr", "127.0.0.1:0", "--database-url"])
-        .arg(format!("sqlite://{}", db.display()))
+    let Server {
+        mut child,
+        pid,
+        base,
+        addr,
+    } = common::start(
+        server_bin,
+        &format!("sqlite://{}", db.display()),
+        &[],
         // sqlx's slow-statement warnings would drown the table: slow reads are what it measures.
-        .env("RUST_LOG", "warn,sqlx=error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()?;
-    let pid = child.id().ok_or("the server has no pid")?;
-    let mut lines = BufReader::new(child.stdout.take().ok_or("no stdout")?).lines();
-    let base = loop {
-        let line = lines
-            .next_line()
-            .await?
-            .ok_or("the server exited before it was ready")?;
-        if let Some(url) = line.strip_prefix("Sitrep is running at ") {
-            break url.trim().to_owned();
-        }
-    };
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let addr: SocketAddr = base
-        .strip_prefix("http://")
-        .ok_or("the server address is not http://")?
-        .parse()?;
+        "warn,sqlx=error",
+    )
+    .await?;
     let cookie: Arc<str> = sign_in(&base, "iris@demo.sitrep.dev").await?.into();
 
     // The room: the newest incident (ids follow the generator's order; the newest are open),
@@ -654,8 +608,7 @@ async fn figures(
     let (c, s) = (args.clients, args.seconds);
     let url = |path: &str| format!("{base}{path}");
     let list = url("/api/v1/incidents");
-    // Filters are not served yet: today the server ignores the query and sends the whole list.
-    let filtered = url("/api/v1/incidents?status=investigating");
+    let filtered = url("/api/v1/incidents?severity=sev1");
     let page = url(&format!("/incidents/{room}"));
     let people = url("/api/v1/people");
     let request: Arc<[u8]> = format!(
@@ -688,18 +641,7 @@ fn size(bytes: usize) -> String {
 async fn main() -> Result<(), BoxError> {
     let args = Args::parse();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let server_bin = root.join(
-        args.server
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("target/release/sitrep")),
-    );
-    if !server_bin.exists() {
-        return Err(format!(
-            "{} does not exist: build it first (make bench-reads does)",
-            server_bin.display()
-        )
-        .into());
-    }
+    let server_bin = common::server_bin(args.server.as_deref())?;
     if args.incidents.iter().any(|&n| n < 2) {
         return Err("each history needs at least 2 incidents".into());
     }

@@ -2,6 +2,7 @@
 //! whether or not anyone has the incident open. Each instance runs one; they agree through the
 //! store (the incident's version and its recorded breaches), so a breach is recorded once even
 //! with several instances, and one missed while the server was down is recorded when it is back.
+//! It reads only what falls due: the incidents whose `sla_due` (kept by every commit) has come.
 
 use std::time::Duration as StdDuration;
 
@@ -18,7 +19,7 @@ use crate::live::bus::Message;
 /// The longest the recorder sleeps without looking (it is woken by changes and deadlines).
 const IDLE: StdDuration = StdDuration::from_secs(60);
 /// Changes arriving together are looked at once, at most once a second (a busy incident posts
-/// many notes; each would otherwise cost a look at every incident).
+/// many notes; each would otherwise cost a sweep of its own).
 const SETTLE: StdDuration = StdDuration::from_secs(1);
 
 /// How many due incidents the recorder reads at a time.

@@ -45,7 +45,7 @@ async fn declare(
             None,
             &state.unwrap(),
             &[e],
-            &crate::common::policy_now(&*store).await,
+            &crate::common::policy_now(store).await,
         )
         .await
         .unwrap();
@@ -421,7 +421,7 @@ async fn append_one(
             Some(incident.version),
             &state.unwrap(),
             &[e],
-            &crate::common::policy_now(&*store).await,
+            &crate::common::policy_now(store).await,
         )
         .await
         .unwrap()
