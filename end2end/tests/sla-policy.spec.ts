@@ -73,8 +73,9 @@ test('an admin edits the policy and an open room counts to it at once', async ({
   await zone.fill('Europe/Berlin');
   await update.fill('45');
   await iris.page.getByRole('button', { name: 'Save policy' }).click();
+  // Every incident whose running clocks moved is named (the demo's open SEV1 too), in any order.
   await expect(iris.page.getByRole('status').filter({ hasText: 'Saved.' })).toContainText(
-    `Deadlines moved on INC-${id}`,
+    new RegExp(`Deadlines moved on (INC-\\d+(, | and ))*INC-${id}\\b`),
   );
   await expect(iris.page.getByRole('alert')).toHaveCount(0);
 
