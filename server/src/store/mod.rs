@@ -100,8 +100,10 @@ pub trait Store: access::AccessStore + Send + Sync + 'static {
     /// Atomically, for every change: check the incident is still at its `expected_version` (or
     /// create it when `None`), write its new state and append its events; and, if given, check
     /// `setting` is still at its expected version, write it and append its event. A stream that
-    /// moved on is `StoreError::Conflict`, whatever the aggregate. Returns the stored incidents
-    /// and events with their ids (assigned here), in the order given.
+    /// moved on is `StoreError::Conflict`, whatever the aggregate, and so is a change decided
+    /// under an SLA policy revision that is no longer the stored one (`Change::new`). Keeps each
+    /// written incident's role holdings and `sla_due` in the same transaction. Returns the stored
+    /// incidents and events with their ids (assigned here), in the order given.
     async fn commit(
         &self,
         changes: &[Change],
