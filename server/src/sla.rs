@@ -163,7 +163,7 @@ async fn record_due(
     }
     if !recorded {
         let due = incident.sla_due(policy);
-        if due.is_some_and(|d| d > now) || due.is_none() {
+        if due.is_none_or(|d| d > now) {
             service
                 .store
                 .set_sla_due(incident.id, incident.version, due)
