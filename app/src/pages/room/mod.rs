@@ -402,9 +402,12 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
         LiveMessage::Settings { .. } => {}
     });
 
-    // The document title outlives the page by a moment when navigating to another room.
+    // The document title outlives the page by a moment when navigating to another room. On the
+    // server it is rendered after the page's stream, outside the page's arena (on any worker
+    // thread): read it through the signal's own handle, not the arena-stored `incident`.
+    let titled = ArcRwSignal::from(incident);
     let title = move || {
-        incident
+        titled
             .try_with(|i| format!("{} {} · Sitrep", i.reference(), i.title))
             .unwrap_or_else(|| "Sitrep".to_owned())
     };
