@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::LiveBadge;
+use super::{HydrationPending, LiveBadge};
 use crate::domain::{Action as Right, User};
 
 #[component]
@@ -17,6 +17,7 @@ pub fn AppHeader(viewer: User) -> impl IntoView {
             </nav>
             <div class="spacer"></div>
             <LiveBadge/>
+            <HydrationPending/>
             <span class="who" title=viewer.email.clone()>
                 <span class="avatar" aria-hidden="true">{viewer.initials()}</span>
                 <span class="who-name">{viewer.name.clone()}</span>
