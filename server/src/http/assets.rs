@@ -62,7 +62,9 @@ mod tests {
         assert!(!is_content_hashed("/pkg/sitrep.wasm"));
         assert!(!is_content_hashed("/pkg/sitrep_bg.wasm"));
         assert!(!is_content_hashed("/pkg/sitrep.v2.css"));
-        assert!(!is_content_hashed("/pkg/snippets/x/inline0.0123456789abcdef0.js"));
+        assert!(!is_content_hashed(
+            "/pkg/snippets/x/inline0.0123456789abcdef0.js"
+        ));
         assert!(!is_content_hashed("/pkg/.0123456789abcdef0123.js"));
         assert!(!is_content_hashed("/favicon.0123456789abcdef0123.svg"));
         assert!(!is_content_hashed("/pkg/sitrep.0123456789abcdef0123."));
@@ -80,7 +82,10 @@ mod tests {
             policy(hashed, StatusCode::OK).unwrap(),
             "public, max-age=31536000, immutable"
         );
-        assert_eq!(policy("/pkg/sitrep.wasm", StatusCode::OK).unwrap(), "no-cache");
+        assert_eq!(
+            policy("/pkg/sitrep.wasm", StatusCode::OK).unwrap(),
+            "no-cache"
+        );
         assert_eq!(policy("/favicon.svg", StatusCode::OK).unwrap(), "no-cache");
         assert_eq!(policy(hashed, StatusCode::NOT_FOUND).unwrap(), "no-store");
         let mut h = HeaderMap::new();

@@ -41,7 +41,11 @@ async fn assets_come_precompressed_and_hashed_names_are_immutable() {
     ] {
         let res = get(HASHED, accept).await.unwrap();
         assert_eq!(res.status(), 200, "{accept}");
-        assert_eq!(header(&res, "content-encoding").as_deref(), encoding, "{accept}");
+        assert_eq!(
+            header(&res, "content-encoding").as_deref(),
+            encoding,
+            "{accept}"
+        );
         assert_eq!(
             header(&res, "content-type").as_deref(),
             Some("application/wasm"),
@@ -61,7 +65,9 @@ async fn assets_come_precompressed_and_hashed_names_are_immutable() {
     assert_eq!(res.status(), 200);
     assert_eq!(header(&res, "cache-control").as_deref(), Some("no-cache"));
     // A missing file is the app's "not found" page, kept by no cache.
-    let res = get("/pkg/sitrep.ffffffffffffffffffff.wasm", "br").await.unwrap();
+    let res = get("/pkg/sitrep.ffffffffffffffffffff.wasm", "br")
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(header(&res, "cache-control").as_deref(), Some("no-store"));
     // Pages are never kept.
