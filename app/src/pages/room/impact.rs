@@ -32,7 +32,6 @@ pub fn ImpactPanel(room: Room) -> impl IntoView {
     view! {
         <section class="panel impact" aria-label="Impact">
             <div class="panel-head">
-                <h2>"Impact"</h2>
                 <Show when=move || room.takes(update_impact()) && !editing.get()>
                     <button type="button" class="link" on:click=move |_| editing.set(true)>
                         "Edit impact"

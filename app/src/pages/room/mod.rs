@@ -2,6 +2,7 @@
 
 mod controls;
 mod impact;
+mod layout;
 mod milestones;
 mod roles;
 mod timeline;
@@ -12,7 +13,7 @@ use leptos::reactive::traits::IsDisposed;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{act, get_room, older_entries, Acted, RoomSnapshot, TimelinePage};
+use crate::api::{act, get_room, older_entries, Acted, RoomSection, RoomSnapshot, TimelinePage};
 use crate::clock::use_clock;
 use crate::components::{
     provide_vocabulary, AppHeader, Countdowns, ErrorNotice, LoadError, PresenceList, SeverityBadge,
@@ -329,6 +330,7 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
         services,
         roster,
         sla_policy,
+        folded,
     } = snapshot;
     let severities = vocabulary.clone();
     let vocab = provide_vocabulary(vocabulary);
@@ -425,69 +427,72 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
             i.needs_commander(severity.major).then_some(severity.label)
         })
     };
+    let folds = layout::Folds::new(viewer.id, folded);
+    // Narrow: the timeline, or the rest (`NarrowSwitch`).
+    let shows_details = RwSignal::new(false);
+    // Where each panel sits: the incident's head and its status on top; the timeline and the
+    // note box in the main column; what is looked up or changed now and then in the side column,
+    // a foldable section each (a new panel gets a `Fold` and a `RoomSection` of its own).
     view! {
         <Title text=title/>
         <AppHeader viewer=viewer/>
         <main class="page room">
-            <section class="room-head" aria-label="Incident">
-                <div class="head-row">
-                    <p class="ref">{move || incident.with(|i| i.reference())}</p>
-                    <div class="here-now">
-                        <span class="label">"Here now"</span>
-                        <PresenceList viewers=room.presence/>
+            <div class="room-layout" class:shows-details=move || shows_details.get()>
+                <section class="room-head" aria-label="Incident">
+                    <div class="head-row">
+                        <p class="ref">{move || incident.with(|i| i.reference())}</p>
+                        <div class="here-now">
+                            <span class="label">"Here now"</span>
+                            <PresenceList viewers=room.presence/>
+                        </div>
                     </div>
-                </div>
-                <h1>{move || incident.with(|i| i.title.clone())}</h1>
-                <div class="facts">
-                    <SeverityBadge severity=Signal::derive(move || incident.with(|i| i.severity))/>
-                    <StatusBadge status=Signal::derive(move || incident.with(|i| i.status))/>
-                    <span class="open-for">
-                        "Open for " <span data-testid="open-for">{open_for}</span>
-                    </span>
-                    <span class="declared-by">
-                        "Declared by " {move || incident.with(|i| i.declared_by_name.clone())}
-                    </span>
-                </div>
-                <Countdowns clocks=sla.into() rendered_at=server_time/>
-                {move || {
-                    let summary = incident.with(|i| i.summary.clone());
-                    (!summary.is_empty()).then(|| view! { <p class="summary">{summary}</p> })
-                }}
-                {move || {
-                    merged_into()
-                        .map(|target| {
-                            view! {
-                                <p class="notice merged" role="alert" data-testid="merged-banner">
-                                    "This incident is a duplicate: it was merged into "
-                                    <a href=format!("/incidents/{target}")>{format!("INC-{target}")}</a>
-                                    ". It is read-only; continue there."
-                                </p>
-                            }
-                        })
-                }}
-            </section>
-            {move || {
-                needs_commander()
-                    .map(|severity| {
-                        let commander_label = commander_label.get();
-                        view! {
-                            <p class="notice warning" role="alert" data-testid="commander-warning">
-                                {format!(
-                                    "This {severity} incident has no {commander_label}: someone must run the response. Drag a person onto {commander_label} on the role board.",
-                                )}
-                            </p>
-                        }
-                    })
-            }}
-            <ErrorNotice error=room.notice.into()/>
-            <Show when=move || room.writable()>
-                <controls::Controls room=room/>
-            </Show>
-            <impact::ImpactPanel room=room/>
-            <roles::RoleBoardPanel room=room/>
-            <div class="room-grid">
-                <div class="room-main">
-                    <updates::UpdatesPanel room=room/>
+                    <h1>{move || incident.with(|i| i.title.clone())}</h1>
+                    {move || {
+                        let summary = incident.with(|i| i.summary.clone());
+                        (!summary.is_empty()).then(|| view! { <p class="summary">{summary}</p> })
+                    }}
+                    {move || {
+                        merged_into()
+                            .map(|target| {
+                                view! {
+                                    <p class="notice merged" role="alert" data-testid="merged-banner">
+                                        "This incident is a duplicate: it was merged into "
+                                        <a href=format!("/incidents/{target}")>{format!("INC-{target}")}</a>
+                                        ". It is read-only; continue there."
+                                    </p>
+                                }
+                            })
+                    }}
+                    {move || {
+                        needs_commander()
+                            .map(|severity| {
+                                let commander_label = commander_label.get();
+                                view! {
+                                    <p class="notice warning" role="alert" data-testid="commander-warning">
+                                        {format!(
+                                            "This {severity} incident has no {commander_label}: someone must run the response. Drag a person onto {commander_label} on the role board.",
+                                        )}
+                                    </p>
+                                }
+                            })
+                    }}
+                    <ErrorNotice error=room.notice.into()/>
+                </section>
+                <section class="room-status" aria-label="Status">
+                    <div class="facts">
+                        <SeverityBadge severity=Signal::derive(move || incident.with(|i| i.severity))/>
+                        <StatusBadge status=Signal::derive(move || incident.with(|i| i.status))/>
+                        <span class="open-for">
+                            "Open for " <span data-testid="open-for">{open_for}</span>
+                        </span>
+                        <span class="declared-by">
+                            "Declared by " {move || incident.with(|i| i.declared_by_name.clone())}
+                        </span>
+                    </div>
+                    <Countdowns clocks=sla.into() rendered_at=server_time/>
+                </section>
+                <layout::NarrowSwitch details=shows_details/>
+                <div class="room-main" id="room-main">
                     <section class="room-body" aria-labelledby="timeline-heading">
                         <Show when=move || room.writable()>
                             <controls::NoteForm room=room/>
@@ -495,8 +500,24 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
                         <timeline::Timeline room=room/>
                     </section>
                 </div>
-                <aside class="room-side">
-                    <milestones::Milestones room=room/>
+                <aside class="room-side" id="room-side" aria-label="Incident details">
+                    <Show when=move || room.writable()>
+                        <layout::Fold folds=folds section=RoomSection::Actions>
+                            <controls::Controls room=room/>
+                        </layout::Fold>
+                    </Show>
+                    <layout::Fold folds=folds section=RoomSection::Impact>
+                        <impact::ImpactPanel room=room/>
+                    </layout::Fold>
+                    <layout::Fold folds=folds section=RoomSection::Roles>
+                        <roles::RoleBoardPanel room=room/>
+                    </layout::Fold>
+                    <layout::Fold folds=folds section=RoomSection::Updates>
+                        <updates::UpdatesPanel room=room/>
+                    </layout::Fold>
+                    <layout::Fold folds=folds section=RoomSection::Timestamps>
+                        <milestones::Milestones room=room/>
+                    </layout::Fold>
                 </aside>
             </div>
         </main>

@@ -343,7 +343,6 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
     view! {
         <section class="panel role-board" aria-labelledby="roles-heading" data-testid="role-board">
             <div class="panel-head">
-                <h2 id="roles-heading">"Roles"</h2>
                 <Show when=move || editable.get()>
                     <span class="hint">
                         "Drag people onto roles, or use a card's Move to… menu. Keyboard: Space picks a card up, arrows choose, Enter drops, Escape cancels."

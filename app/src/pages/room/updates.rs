@@ -47,9 +47,6 @@ pub fn UpdatesPanel(room: Room) -> impl IntoView {
     let overdue = move || due().is_some_and(|at| at < clock.now_or(server_time));
     view! {
         <section class="panel updates" aria-label="Status updates">
-            <div class="panel-head">
-                <h2>"Status updates"</h2>
-            </div>
             <dl class="update-clock">
                 <dt>"Last public update"</dt>
                 <dd data-testid="last-public-update">{last}</dd>
