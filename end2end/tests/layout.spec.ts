@@ -113,7 +113,7 @@ test('at 1440×900 the first timeline entry and the note box are in the first sc
   await inFirstScreen('the note box', await iris.page.getByLabel('Add a note (Markdown)').boundingBox());
   await inFirstScreen('the Post note button', await iris.page.getByRole('button', { name: 'Post note' }).boundingBox());
   // The side column holds the rest, beside it.
-  const side = (await iris.page.getByRole('complementary', { name: 'Incident details' }).boundingBox())!;
+  const side = (await iris.page.getByRole('region', { name: 'Incident details' }).boundingBox())!;
   const main = (await iris.page.locator('#room-main').boundingBox())!;
   expect(side.x).toBeGreaterThan(main.x + main.width - 1);
   expect(iris.problems).toEqual([]);

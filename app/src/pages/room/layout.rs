@@ -19,6 +19,8 @@ fn label(section: RoomSection) -> &'static str {
 /// The viewer's folded sections, as the page was rendered with them and as they fold since.
 #[derive(Clone, Copy)]
 pub struct Folds {
+    // Names the cookie, which only the browser writes.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     viewer_id: i64,
     folded: StoredValue<FoldedSections>,
 }

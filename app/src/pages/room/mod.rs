@@ -500,7 +500,8 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
                         <timeline::Timeline room=room/>
                     </section>
                 </div>
-                <aside class="room-side" id="room-side" aria-label="Incident details">
+                // A region, not an <aside>: a complementary landmark must not sit inside <main>.
+                <section class="room-side" id="room-side" aria-label="Incident details">
                     <Show when=move || room.writable()>
                         <layout::Fold folds=folds section=RoomSection::Actions>
                             <controls::Controls room=room/>
@@ -518,7 +519,7 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
                     <layout::Fold folds=folds section=RoomSection::Timestamps>
                         <milestones::Milestones room=room/>
                     </layout::Fold>
-                </aside>
+                </section>
             </div>
         </main>
     }
