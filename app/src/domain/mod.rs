@@ -17,7 +17,9 @@ pub mod text;
 pub mod user;
 pub mod vocabulary;
 
-pub use display::{countdown_text, countdown_words, human_duration, minute_utc, thousands};
+pub use display::{
+    countdown_text, countdown_words, human_duration, minute_utc, since_wall_clock, thousands,
+};
 pub use error::{decode_error_in_words, AppError, DomainError, ErrorKind};
 pub use incident::*;
 pub use presence::Presence;
