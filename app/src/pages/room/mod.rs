@@ -6,6 +6,8 @@ mod layout;
 mod milestones;
 mod roles;
 mod timeline;
+mod touch;
+mod undo;
 mod updates;
 
 use leptos::prelude::*;

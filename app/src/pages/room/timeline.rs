@@ -411,6 +411,13 @@ fn TimelineEntry(room: Room, entry: Entry) -> impl IntoView {
             </p>
         }
         .into_any(),
+        E::RoleHandedOver { role, from, to } => view! {
+            <p class="what">
+                "handed " <strong><RoleName role=role.clone()/></strong> " over from "
+                <strong>{from.name.clone()}</strong> " to " <strong>{to.name.clone()}</strong>
+            </p>
+        }
+        .into_any(),
         E::RolesSwapped {
             first_role,
             first,
