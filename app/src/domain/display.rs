@@ -109,7 +109,10 @@ mod tests {
                 .and_hms_opt(h, m, 0)
                 .unwrap()
         };
-        assert_eq!(since_wall_clock(at(2, 20, 10), at(2, 23, 59)), "since 20:10");
+        assert_eq!(
+            since_wall_clock(at(2, 20, 10), at(2, 23, 59)),
+            "since 20:10"
+        );
         assert_eq!(
             since_wall_clock(at(1, 23, 50), at(2, 0, 5)),
             "since 1 Dec 23:50"

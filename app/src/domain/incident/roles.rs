@@ -181,10 +181,12 @@ mod tests {
         let mut state = declared();
         let iris = user(1, "Iris Chen", UserRole::Admin);
         let sam = user(2, "Sam Okafor", UserRole::Responder);
-        let as_person = |u: &User, minute| Context {
-            person: Some(u),
-            ..ctx(minute)
-        };
+        fn as_person(u: &User, minute: i64) -> Context<'_> {
+            Context {
+                person: Some(u),
+                ..ctx(minute)
+            }
+        }
         let cmd = assign(&state, "incident_commander", &iris);
         run(&mut state, &cmd, &as_person(&iris, 1)).unwrap();
         // Sam is dropped on the commander role Iris holds: one event, both stints at one instant.
@@ -203,8 +205,8 @@ mod tests {
         assert!(!state.as_ref().unwrap().needs_commander(true));
 
         // The undo, on the board the hand-over made: Iris is commander again.
-        let undo = Command::for_role_change(&RoleBoard::undo(&handed).unwrap(), board.version)
-            .unwrap();
+        let undo =
+            Command::for_role_change(&RoleBoard::undo(&handed).unwrap(), board.version).unwrap();
         // Someone changed the board meanwhile: the undo is refused by the version check.
         let mut moved_on = state.clone();
         let scribe = assign(&moved_on, "scribe", &sam);
@@ -216,7 +218,10 @@ mod tests {
         run(&mut state, &undo, &as_person(&iris, 4)).unwrap();
         let board = &state.as_ref().unwrap().roles;
         assert_eq!(
-            board.holders("incident_commander").map(|p| p.id).collect::<Vec<_>>(),
+            board
+                .holders("incident_commander")
+                .map(|p| p.id)
+                .collect::<Vec<_>>(),
             [1]
         );
         assert_eq!(board.history("incident_commander").count(), 3);

@@ -286,13 +286,11 @@ impl RoleBoard {
     /// handed back, the holders swapped back. `None` for changes the board offers no undo for.
     pub fn undo(change: &EventPayload) -> Option<EventPayload> {
         match change {
-            EventPayload::RoleHandedOver { role, from, to } => {
-                Some(EventPayload::RoleHandedOver {
-                    role: role.clone(),
-                    from: to.clone(),
-                    to: from.clone(),
-                })
-            }
+            EventPayload::RoleHandedOver { role, from, to } => Some(EventPayload::RoleHandedOver {
+                role: role.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            }),
             EventPayload::RolesSwapped {
                 first_role,
                 first,
@@ -559,11 +557,17 @@ mod tests {
             &person(9),
         );
         assert_eq!(
-            message(board.assign(&catalog, "scribe", &person(2), seen).unwrap_err()),
+            message(
+                board
+                    .assign(&catalog, "scribe", &person(2), seen)
+                    .unwrap_err()
+            ),
             "Sam is Scribe now: look again, then drop Riley on it to hand it over."
         );
         // An assignment that relieves nobody needs no fresh look (the version gate still may).
-        assert!(board.assign(&catalog, "tech_lead", &person(2), seen).is_ok());
+        assert!(board
+            .assign(&catalog, "tech_lead", &person(2), seen)
+            .is_ok());
     }
 
     #[test]
@@ -580,7 +584,12 @@ mod tests {
         let holders = |b: &RoleBoard| {
             b.view(&catalog)
                 .into_iter()
-                .map(|r| (r.key, r.holders.iter().map(|s| s.person.id).collect::<Vec<_>>()))
+                .map(|r| {
+                    (
+                        r.key,
+                        r.holders.iter().map(|s| s.person.id).collect::<Vec<_>>(),
+                    )
+                })
                 .collect::<Vec<_>>()
         };
         let staffed = holders(&board);
@@ -602,14 +611,23 @@ mod tests {
         assert_eq!(board.history(INCIDENT_COMMANDER).count(), 3);
         // A swap, then its undo.
         let swap = board
-            .plan_drop(&catalog, &person(1), Some(INCIDENT_COMMANDER), Some("tech_lead"))
+            .plan_drop(
+                &catalog,
+                &person(1),
+                Some(INCIDENT_COMMANDER),
+                Some("tech_lead"),
+            )
             .unwrap()
             .unwrap();
         board.apply(&swap, t(7), &person(9));
         assert_eq!(board.holder(INCIDENT_COMMANDER).unwrap().id, 2);
         board.apply(&RoleBoard::undo(&swap).unwrap(), t(8), &person(9));
         assert_eq!(holders(&board), staffed);
-        assert_ne!(board.view(&catalog), before, "the history keeps every stint");
+        assert_ne!(
+            board.view(&catalog),
+            before,
+            "the history keeps every stint"
+        );
         // Other changes offer no undo.
         let relief = board.relieve(&catalog, "tech_lead", 2).unwrap();
         assert_eq!(RoleBoard::undo(&relief), None);
@@ -638,7 +656,9 @@ mod tests {
         let catalog = RoleCatalog::default();
         let mut board = RoleBoard::default();
         board.apply(
-            &board.assign(&catalog, "scribe", &person(1), board.version).unwrap(),
+            &board
+                .assign(&catalog, "scribe", &person(1), board.version)
+                .unwrap(),
             t(0),
             &person(9),
         );
@@ -650,7 +670,9 @@ mod tests {
         );
         assert_eq!(board.holders("scribe").count(), 0);
         board.apply(
-            &board.assign(&catalog, "scribe", &person(2), board.version).unwrap(),
+            &board
+                .assign(&catalog, "scribe", &person(2), board.version)
+                .unwrap(),
             t(31),
             &person(9),
         );
@@ -677,7 +699,9 @@ mod tests {
             &person(9),
         );
         board.apply(
-            &board.assign(&catalog, "tech_lead", &person(2), board.version).unwrap(),
+            &board
+                .assign(&catalog, "tech_lead", &person(2), board.version)
+                .unwrap(),
             t(1),
             &person(9),
         );
@@ -707,12 +731,16 @@ mod tests {
         let catalog = RoleCatalog::default();
         let mut board = RoleBoard::default();
         board.apply(
-            &board.assign(&catalog, "responder", &person(1), board.version).unwrap(),
+            &board
+                .assign(&catalog, "responder", &person(1), board.version)
+                .unwrap(),
             t(0),
             &person(9),
         );
         board.apply(
-            &board.assign(&catalog, "scribe", &person(2), board.version).unwrap(),
+            &board
+                .assign(&catalog, "scribe", &person(2), board.version)
+                .unwrap(),
             t(0),
             &person(9),
         );
@@ -738,7 +766,9 @@ mod tests {
         let mut catalog = RoleCatalog::default();
         let mut board = RoleBoard::default();
         board.apply(
-            &board.assign(&catalog, "business_lead", &person(1), board.version).unwrap(),
+            &board
+                .assign(&catalog, "business_lead", &person(1), board.version)
+                .unwrap(),
             t(0),
             &person(9),
         );
@@ -756,10 +786,12 @@ mod tests {
             &person(9),
         );
         assert_eq!(board.history("business_lead").count(), 1);
-        assert!(
-            message(board.assign(&catalog, "chef", &person(2), board.version).unwrap_err())
-                .contains("no role \"chef\"")
-        );
+        assert!(message(
+            board
+                .assign(&catalog, "chef", &person(2), board.version)
+                .unwrap_err()
+        )
+        .contains("no role \"chef\""));
     }
 
     #[test]
@@ -802,7 +834,11 @@ mod tests {
         let c = plan(&board, 3, Some("responder"), Some("tech_lead")).unwrap();
         assert!(matches!(c, Some(EventPayload::RoleHandedOver { .. })));
         assert_eq!(
-            message(board.move_to(&catalog, 3, "responder", "tech_lead").unwrap_err()),
+            message(
+                board
+                    .move_to(&catalog, 3, "responder", "tech_lead")
+                    .unwrap_err()
+            ),
             "Sam is already Tech Lead: assign Sue to hand it over, or swap."
         );
         step(&mut board, c);

@@ -126,7 +126,10 @@ mod tests {
         assert!(scroll_step(10.0, 800.0) < 0.0);
         assert!(scroll_step(790.0, 800.0) > 0.0);
         assert_eq!(scroll_step(400.0, 800.0), 0.0);
-        assert!(scroll_step(799.0, 800.0) > scroll_step(760.0, 800.0), "faster at the edge");
+        assert!(
+            scroll_step(799.0, 800.0) > scroll_step(760.0, 800.0),
+            "faster at the edge"
+        );
     }
 
     #[test]
