@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::{HydrationPending, LiveBadge};
+use super::{Avatar, HydrationPending, LiveBadge};
 use crate::domain::{Action as Right, User};
 
 /// The header: one row. Wide, the screens and the account sit in it; narrow, they fold into a
@@ -22,7 +22,7 @@ pub fn AppHeader(viewer: User) -> impl IntoView {
     let account = move || {
         view! {
             <span class="who" title=viewer.email.clone()>
-                <span class="avatar" aria-hidden="true">{viewer.initials()}</span>
+                <Avatar id=viewer.id name=viewer.name.clone()/>
                 <span class="who-name">{viewer.name.clone()}</span>
                 <span class="who-role">{viewer.role.key()}</span>
                 {read_only.then(|| view! { <span class="badge read-only">"read-only"</span> })}

@@ -2,8 +2,10 @@
 
 mod controls;
 mod impact;
+mod keys;
 mod layout;
 mod milestones;
+mod reach;
 mod roles;
 mod timeline;
 mod touch;
@@ -263,12 +265,33 @@ impl Room {
 
     /// An action that sends commands for this room. What it did is folded in at once; a
     /// conflict refreshes the room (the error tells the person why).
+    /// One that could not reach the server is sent again a little later.
     fn action(self) -> Action<Command, Result<Acted, AppError>> {
         let id = self.id;
-        let action = Action::new_local(move |command: &Command| act(id, command.clone()));
+        let sent = StoredValue::new(None::<Command>);
+        let action = Action::new_local(move |command: &Command| {
+            sent.set_value(Some(command.clone()));
+            act(id, command.clone())
+        });
         Effect::new(move |_| match action.value().get() {
             Some(Ok(acted)) if !self.gone() => self.accept(acted),
             Some(Err(e)) if e.is_conflict() => self.reload(),
+            Some(Err(e)) if e.is_unreachable() => {
+                let failed = action.version().get_untracked();
+                set_timeout(
+                    move || {
+                        // Unless the room is gone, or it was sent again (or anew) meanwhile.
+                        let again = action.version().try_get_untracked() == Some(failed)
+                            && !action.pending().get_untracked();
+                        if again && !self.gone() {
+                            if let Some(command) = sent.try_get_value().flatten() {
+                                action.dispatch(command);
+                            }
+                        }
+                    },
+                    RETRY_UNREACHABLE,
+                );
+            }
             _ => {}
         });
         action
@@ -306,6 +329,9 @@ impl Room {
         self.incident.with_untracked(|i| i.version)
     }
 }
+
+/// How long after failing to reach the server a change is sent again.
+const RETRY_UNREACHABLE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Takes a policy that arrived (live or fetched) if it is newer than the one held; an older or
 /// the same one notifies nobody, so a change arriving on many incidents recounts the clocks once.
@@ -437,6 +463,8 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
     // a foldable section each (a new panel gets a `Fold` and a `RoomSection` of its own).
     view! {
         <Title text=title/>
+        <keys::RoomKeys/>
+        <reach::ConnectionNotice/>
         <AppHeader viewer=viewer/>
         <main class="page room">
             <div class="room-layout" class:shows-details=move || shows_details.get()>
