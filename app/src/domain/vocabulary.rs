@@ -120,7 +120,9 @@ fn fill_one(name: &str, facts: &TemplateFacts) -> Option<String> {
             Affected::Unknown => None,
             known => Some(known.label().to_owned()),
         },
-        "time" => facts.next_update.map(|at| at.format("%H:%M UTC").to_string()),
+        "time" => facts
+            .next_update
+            .map(|at| at.format("%H:%M UTC").to_string()),
         _ => None,
     }
 }
@@ -364,7 +366,10 @@ mod tests {
         // A configured template's own words, in any case, and an unclosed bracket.
         let known = facts(&["Search"], "Results are empty", Affected::Few);
         assert_eq!(
-            fill_template("[Impact] for [WHO IS AFFECTED] on [Service]; [eta] [oops", &known),
+            fill_template(
+                "[Impact] for [WHO IS AFFECTED] on [Service]; [eta] [oops",
+                &known
+            ),
             "Results are empty for A few customers on Search; [eta] [oops"
         );
     }

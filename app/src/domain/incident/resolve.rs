@@ -19,10 +19,7 @@ pub enum Concern {
     NoImpact,
     /// No public update went out within the update cadence (`cadence`, e.g. "30 min"), or none
     /// at all (`cadence` is `None` when the policy sets no cadence for the severity).
-    NoRecentPublicUpdate {
-        cadence: Option<String>,
-        ever: bool,
-    },
+    NoRecentPublicUpdate { cadence: Option<String>, ever: bool },
 }
 
 impl Concern {
@@ -31,9 +28,7 @@ impl Concern {
         match self {
             Concern::NoCommander => format!("no {commander}"),
             Concern::NoImpact => "no customer impact described".to_owned(),
-            Concern::NoRecentPublicUpdate { ever: false, .. } => {
-                "no public update yet".to_owned()
-            }
+            Concern::NoRecentPublicUpdate { ever: false, .. } => "no public update yet".to_owned(),
             Concern::NoRecentPublicUpdate {
                 cadence: Some(cadence),
                 ..
@@ -118,10 +113,11 @@ mod tests {
     #[test]
     fn a_bare_major_incident_names_everything_missing() {
         let state = declared();
-        let concerns = state
-            .as_ref()
-            .unwrap()
-            .resolve_concerns(true, &SlaPolicy::default(), at(10));
+        let concerns =
+            state
+                .as_ref()
+                .unwrap()
+                .resolve_concerns(true, &SlaPolicy::default(), at(10));
         assert_eq!(
             describe_all(&concerns),
             "no Incident Commander, no customer impact described and no public update yet"
@@ -131,10 +127,11 @@ mod tests {
     #[test]
     fn a_minor_incident_is_resolved_without_a_word() {
         let state = declared();
-        let concerns = state
-            .as_ref()
-            .unwrap()
-            .resolve_concerns(false, &SlaPolicy::default(), at(10));
+        let concerns =
+            state
+                .as_ref()
+                .unwrap()
+                .resolve_concerns(false, &SlaPolicy::default(), at(10));
         assert!(concerns.is_empty());
     }
 

@@ -144,7 +144,10 @@ fn StatusForm(room: Room, select: NodeRef<leptos::html::Select>) -> impl IntoVie
         let (concerns, severity) = room.sla_policy.with_untracked(|p| {
             incident.with_untracked(|i| {
                 let severity = vocab.with_value(|v| v.severity(i.severity));
-                (i.resolve_concerns(severity.major, &p.policy, now), severity.label)
+                (
+                    i.resolve_concerns(severity.major, &p.policy, now),
+                    severity.label,
+                )
             })
         });
         let words: Vec<String> = concerns.iter().map(|c| c.describe(&commander)).collect();

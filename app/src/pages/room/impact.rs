@@ -113,8 +113,10 @@ fn ImpactForm(room: Room, editing: RwSignal<bool>) -> impl IntoView {
         save(version0);
     };
     // Refused as stale: the impact as it is now beside what this person wrote, to keep either.
-    let conflict = Signal::derive(move || action_error(action).get().is_some_and(|e| e.is_conflict()));
-    let other_error = Signal::derive(move || action_error(action).get().filter(|e| !e.is_conflict()));
+    let conflict =
+        Signal::derive(move || action_error(action).get().is_some_and(|e| e.is_conflict()));
+    let other_error =
+        Signal::derive(move || action_error(action).get().filter(|e| !e.is_conflict()));
     let theirs = move || room.incident.with(|i| i.impact.clone());
     let keep_theirs = move |_: leptos::ev::MouseEvent| editing.set(false);
     // Saved over the latest version: what they wrote is replaced, knowingly.

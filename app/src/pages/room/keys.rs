@@ -7,8 +7,6 @@ use leptos::prelude::*;
 
 /// Where the skip link goes: the timeline's heading (focusable, `tabindex="-1"`).
 pub const SKIP_TARGET: &str = "timeline-heading";
-/// The note box `n` focuses.
-pub const NOTE_BOX: &str = "note-body";
 
 /// The keys, as the `?` dialog lists them.
 const KEYS: [(&[&str], &str); 5] = [
@@ -19,7 +17,10 @@ const KEYS: [(&[&str], &str); 5] = [
     ),
     (&["?"], "Show these keys"),
     (&["Esc"], "Close this list"),
-    (&["Tab"], "The first Tab offers a link to skip to the timeline"),
+    (
+        &["Tab"],
+        "The first Tab offers a link to skip to the timeline",
+    ),
 ];
 
 /// The skip link (the room page's first focusable element), the keys dialog and the key
@@ -77,7 +78,8 @@ mod browser {
     use wasm_bindgen::{closure::Closure, JsCast};
     use web_sys::{Element, HtmlElement, HtmlTextAreaElement, KeyboardEvent};
 
-    use super::NOTE_BOX;
+    /// The note box `n` focuses.
+    const NOTE_BOX: &str = "note-body";
 
     /// What can hold focus.
     const FOCUSABLE: &str = "a[href], button, input:not([type=hidden]), select, textarea, \
@@ -303,8 +305,7 @@ mod browser {
             }
             return;
         }
-        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || target.as_ref().is_some_and(is_field)
-        {
+        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || target.as_ref().is_some_and(is_field) {
             return;
         }
         let Some(dialog) = dialog.get_untracked() else {
