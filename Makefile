@@ -11,7 +11,8 @@
 #   make lint         rustfmt check + clippy (make clippy: clippy only)
 #   make fmt          format the code
 #   make watch        cargo leptos watch (needs cargo-leptos 0.3.10 installed)
-#   make bench        fan-out (1,000 and 10,000 SSE subscribers), then bench-reads
+#   make bench        first-load, fan-out (1,000 and 10,000 SSE subscribers), then bench-reads
+#   make bench-first-load  what a first visit to the room downloads (release, brotli)
 #   make bench-reads  req/s, p99 and size of the common reads at 100 and 100,000 incidents
 #   make clean-data   delete the local SQLite database (data/)
 
@@ -43,10 +44,10 @@ CLIPPY_SERVER := cargo clippy -p server --all-targets -- -D warnings
 UNIT_TEST := cargo test -p app --features ssr
 SERVER_TEST := env SITREP_TEST_POSTGRES_URL='$(SITREP_TEST_POSTGRES_URL)' cargo test -p server
 
-.PHONY: help setup run run-release build release test e2e fuzz lint clippy fmt bench bench-reads clean-data watch
+.PHONY: help setup run run-release build release test e2e fuzz lint clippy fmt bench bench-first-load bench-reads clean-data watch
 
 help:
-	@sed -n '4,16p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '4,17p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 setup:
 	scripts/setup.sh
@@ -125,11 +126,17 @@ fmt:
 # The server is the release build; the load generator is built with the quicker `profiling`
 # profile (optimised, no LTO), which spares a second LTO build of every dependency.
 bench:
+	$(MAKE) --no-print-directory bench-first-load
 	cargo build --release -p server --bin sitrep
 	ulimit -n 65536 2>/dev/null || ulimit -n "$$(ulimit -Hn)"; \
 	cargo bench --profile profiling -p server --bench fanout -- --subscribers 1000 --rate 10 --seconds 20; \
 	cargo bench --profile profiling -p server --bench fanout -- --subscribers 10000 --rate 10 --seconds 20
 	$(MAKE) --no-print-directory bench-reads
+
+# The release site (scripts/build.sh release), then what a first visit to an incident room
+# downloads: each /pkg file the page references, raw, brotli and gzip, against the 250 KB budget.
+bench-first-load:
+	scripts/first-load.sh
 
 # The common reads (incidents list, a filtered page, the room page, the roster, a stream's
 # resume) against generated histories of READS_SMALL and READS_LARGE incidents, side by side:

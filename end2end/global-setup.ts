@@ -57,9 +57,12 @@ export default async function globalSetup(): Promise<void> {
   if (!fs.existsSync(bin)) {
     throw new Error(`The server binary ${bin} does not exist. Build it first: scripts/build.sh debug`);
   }
-  if (!fs.existsSync(path.join(siteRoot, 'pkg', 'sitrep.js'))) {
+  // scripts/build.sh names the bundle by its content (sitrep.<hash>.js).
+  const pkg = path.join(siteRoot, 'pkg');
+  const bundle = fs.existsSync(pkg) && fs.readdirSync(pkg).some((f) => /^sitrep(\.[\w-]+)?\.js$/.test(f));
+  if (!bundle) {
     throw new Error(
-      `${siteRoot}/pkg/sitrep.js does not exist, so pages would not hydrate. ` +
+      `${siteRoot}/pkg/ holds no sitrep.<hash>.js, so pages would not hydrate. ` +
         'Build the site first: scripts/build.sh debug',
     );
   }

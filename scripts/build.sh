@@ -7,8 +7,10 @@
 #   2. wasm-bindgen --target web -> target/site/pkg/sitrep.js + sitrep.wasm
 #   3. release only: wasm-opt -Oz
 #   4. style/main.css -> target/site/pkg/sitrep.css, public/* -> target/site/
-#      (release: plus gzip-compressed copies the server sends when the browser accepts them)
-#   5. server binary (debug: target/debug/sitrep; release: target/release/sitrep)
+#   5. content-hashed names (sitrep.<hash>.js/.wasm/.css) and hash.txt beside the server
+#      binary, as cargo-leptos's hash-files does; brotli (.br) and gzip (.gz) copies of each,
+#      which the server sends when the browser accepts them
+#   6. server binary (debug: target/debug/sitrep; release: target/release/sitrep)
 #
 # The wasm and the server must come from the same profile (the server renders
 # HTML that the wasm hydrates); this script always builds both.
@@ -25,15 +27,20 @@ case "$PROFILE" in
         WASM_FILE=target/wasm32-unknown-unknown/debug/frontend.wasm
         SERVER_PROFILE_ARGS=()
         SERVER_BIN=target/debug/sitrep
+        # The debug wasm is tens of MB: quick settings, still a fraction of the size.
+        BROTLI_QUALITY=5
+        GZIP_LEVEL=6
         ;;
     release)
         WASM_PROFILE_ARGS=(--profile wasm-release)
         WASM_FILE=target/wasm32-unknown-unknown/wasm-release/frontend.wasm
         SERVER_PROFILE_ARGS=(--release)
         SERVER_BIN=target/release/sitrep
+        BROTLI_QUALITY=11
+        GZIP_LEVEL=9
         ;;
     -h | --help)
-        sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -91,6 +98,7 @@ LOCK_WB="$(awk '
 CLI_WB="$(wasm-bindgen --version | awk '{ print $2; exit }')"
 [ "$LOCK_WB" = "$CLI_WB" ] ||
     die "wasm-bindgen CLI is $CLI_WB but Cargo.lock has wasm-bindgen $LOCK_WB (run scripts/setup.sh)"
+command -v brotli >/dev/null || die "brotli not found (run scripts/setup.sh)"
 if [ "$PROFILE" = release ]; then
     command -v wasm-opt >/dev/null || die "wasm-opt not found (run scripts/setup.sh --release)"
 fi
@@ -110,10 +118,8 @@ step "wasm-bindgen --target web -> $PKG_DIR/$OUTPUT_NAME.js" \
 [ -f "$PKG_DIR/${OUTPUT_NAME}_bg.wasm" ] || die "wasm-bindgen did not write $PKG_DIR/${OUTPUT_NAME}_bg.wasm"
 [ -f "$PKG_DIR/$OUTPUT_NAME.js" ] || die "wasm-bindgen did not write $PKG_DIR/$OUTPUT_NAME.js"
 
-# <HydrationScripts> (leptos compiled with LEPTOS_OUTPUT_NAME set, see .cargo/config.toml)
-# loads /pkg/sitrep.js and passes /pkg/sitrep.wasm to its init function explicitly, the
-# way cargo-leptos names the files. The generated JS only names sitrep_bg.wasm as the
-# fallback URL when init is called without one; a hard link keeps that name working too.
+# cargo-leptos names the wasm sitrep.wasm (step 5 adds the hash); the generated JS only
+# names sitrep_bg.wasm as the fallback URL when init is called without one.
 mv -f "$PKG_DIR/${OUTPUT_NAME}_bg.wasm" "$PKG_DIR/$OUTPUT_NAME.wasm"
 
 # --- 3. release: shrink the wasm -------------------------------------------------------------
@@ -126,8 +132,6 @@ if [ "$PROFILE" = release ]; then
         --enable-mutable-globals --enable-reference-types --enable-multivalue \
         -o "$PKG_DIR/$OUTPUT_NAME.wasm" "$PKG_DIR/$OUTPUT_NAME.wasm"
 fi
-ln -f "$PKG_DIR/$OUTPUT_NAME.wasm" "$PKG_DIR/${OUTPUT_NAME}_bg.wasm" 2>/dev/null ||
-    cp -f "$PKG_DIR/$OUTPUT_NAME.wasm" "$PKG_DIR/${OUTPUT_NAME}_bg.wasm"
 log "wasm: $PKG_DIR/$OUTPUT_NAME.wasm ($(($(wc -c <"$PKG_DIR/$OUTPUT_NAME.wasm") / 1024)) KiB)"
 
 # --- 4. style and static assets ---------------------------------------------------------------
@@ -139,20 +143,42 @@ copy_assets() {
 }
 step "copy $STYLE_FILE -> $PKG_DIR/$OUTPUT_NAME.css, $ASSETS_DIR/ -> $SITE_ROOT/" copy_assets
 
-# Release: precompressed copies, which the server sends to browsers that accept gzip
-# (a third of the size for the wasm).
-if [ "$PROFILE" = release ]; then
-    compress() {
-        local f
-        for f in "$PKG_DIR/$OUTPUT_NAME.wasm" "$PKG_DIR/$OUTPUT_NAME.js" "$PKG_DIR/$OUTPUT_NAME.css"; do
-            gzip -9 -k -f -n "$f"
-        done
-    }
-    step "gzip -9 the bundle" compress
-    log "wasm.gz: $(($(wc -c <"$PKG_DIR/$OUTPUT_NAME.wasm.gz") / 1024)) KiB"
-fi
+# --- 5. hashed names, precompressed copies ---------------------------------------------------
+# A file whose name carries its content's hash can be cached for a year without asking
+# (the server says `immutable` for such names). The page learns the names the way
+# cargo-leptos's hash-files tells it: hash.txt beside the server binary, read by
+# <HydrationScripts> and <HashedStylesheet> (the server turns hashing on when it finds it).
+content_hash() { sha256sum "$1" | cut -c1-20; }
+hash_bundle() {
+    local wasm_hash js_hash css_hash
+    wasm_hash="$(content_hash "$PKG_DIR/$OUTPUT_NAME.wasm")"
+    mv -f "$PKG_DIR/$OUTPUT_NAME.wasm" "$PKG_DIR/$OUTPUT_NAME.$wasm_hash.wasm"
+    # The JS names the wasm only as its fallback URL (the page passes the URL it wants);
+    # point that at the hashed file too, before the JS's own hash is taken.
+    sed -i "s/${OUTPUT_NAME}_bg\.wasm/$OUTPUT_NAME.$wasm_hash.wasm/g" "$PKG_DIR/$OUTPUT_NAME.js"
+    js_hash="$(content_hash "$PKG_DIR/$OUTPUT_NAME.js")"
+    mv -f "$PKG_DIR/$OUTPUT_NAME.js" "$PKG_DIR/$OUTPUT_NAME.$js_hash.js"
+    css_hash="$(content_hash "$PKG_DIR/$OUTPUT_NAME.css")"
+    mv -f "$PKG_DIR/$OUTPUT_NAME.css" "$PKG_DIR/$OUTPUT_NAME.$css_hash.css"
+    mkdir -p "$(dirname "$SERVER_BIN")"
+    printf 'js: %s\nwasm: %s\ncss: %s\n' "$js_hash" "$wasm_hash" "$css_hash" >"$HASH_FILE"
+}
+HASH_FILE="$(dirname "$SERVER_BIN")/hash.txt"
+step "hashed names -> $HASH_FILE" hash_bundle
 
-# --- 5. the server ------------------------------------------------------------------------------
+compress() {
+    local f
+    while IFS= read -r -d '' f; do
+        gzip "-$GZIP_LEVEL" -k -f -n "$f"
+        brotli -q "$BROTLI_QUALITY" -k -f "$f"
+    done < <(find "$PKG_DIR" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' \) -print0)
+}
+step "brotli -q $BROTLI_QUALITY and gzip -$GZIP_LEVEL the bundle" compress
+for f in "$PKG_DIR"/"$OUTPUT_NAME".*.wasm; do
+    log "wasm: $(($(wc -c <"$f") / 1024)) KiB, $(($(wc -c <"$f.br") / 1024)) KiB brotli, $(($(wc -c <"$f.gz") / 1024)) KiB gzip"
+done
+
+# --- 6. the server ------------------------------------------------------------------------------
 step "cargo build -p server --bin sitrep${SERVER_PROFILE_ARGS[*]:+ ${SERVER_PROFILE_ARGS[*]}}" \
     cargo build -p server --bin sitrep ${SERVER_PROFILE_ARGS[@]+"${SERVER_PROFILE_ARGS[@]}"}
 [ -x "$SERVER_BIN" ] || die "expected $SERVER_BIN after the server build"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the tools needed to build (and, with flags, test) Sitrep.
 #
-#   scripts/setup.sh              wasm32 target + wasm-bindgen CLI matching Cargo.lock
+#   scripts/setup.sh              wasm32 target + wasm-bindgen CLI matching Cargo.lock + brotli
 #   scripts/setup.sh --browser    ... + Debian chromium + end2end/node_modules (npm ci)
 #   scripts/setup.sh --postgres   ... + a running PostgreSQL on 127.0.0.1:5432 with database `test`
 #   scripts/setup.sh --release    ... + wasm-opt (binaryen >= 116, from npm)
@@ -113,6 +113,16 @@ else
             "but 'wasm-bindgen' on PATH is ${now_wb:-missing} ($(command -v wasm-bindgen || echo 'not found'));" \
             "put ${CARGO_HOME:-$HOME/.cargo}/bin first on PATH"
     fi
+fi
+
+# ---------------------------------------------------------------------------
+# brotli: build.sh precompresses the bundle (gzip is everywhere; brotli usually is not)
+# ---------------------------------------------------------------------------
+if have brotli; then
+    log "ok: brotli"
+else
+    apt_install brotli
+    have brotli || die "brotli was installed but is not on PATH"
 fi
 
 # ---------------------------------------------------------------------------

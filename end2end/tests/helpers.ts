@@ -109,3 +109,12 @@ export async function declare(page: Page, title: string, severity: string): Prom
   await form.getByLabel('Severity', { exact: true }).selectOption(severity);
   await form.getByRole('button', { name: 'Declare incident' }).click();
 }
+
+/**
+ * Waits until the wasm has hydrated the page: the frontend's hydrate entry sets `data-hydrated`
+ * on `<html>`, and until then the stylesheet keeps the page's controls from taking clicks.
+ * Unlike `waitForHydration`, it does not wait for the live stream.
+ */
+export async function waitForHydrated(page: Page, timeout = 20_000): Promise<void> {
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', '', { timeout });
+}

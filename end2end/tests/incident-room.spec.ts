@@ -38,8 +38,8 @@ test('two people in one incident room see each other’s work live', async ({ br
   // A status change by Sam appears for Iris within a second.
   await sam.page.getByLabel('Move to').selectOption('investigating');
   await sam.page.getByRole('button', { name: 'Change status' }).click();
-  const irisHead = iris.page.getByRole('region', { name: 'Incident' });
-  await expect(irisHead.getByText('Investigating', { exact: true })).toBeVisible({ timeout: 1_000 });
+  const irisStatus = iris.page.getByRole('region', { name: 'Status' });
+  await expect(irisStatus.getByText('Investigating', { exact: true })).toBeVisible({ timeout: 1_000 });
   await expect(
     iris.page.getByRole('list', { name: 'Timeline' }).getByText('changed the status from'),
   ).toBeVisible({ timeout: 1_000 });
@@ -79,20 +79,20 @@ test('a stale status change is refused and the room refreshes to the latest', as
   await waitForHydration(iris.page);
   await iris.page.getByLabel('Move to').selectOption('identified');
   await iris.page.getByRole('button', { name: 'Change status' }).click();
-  await expect(iris.page.getByRole('region', { name: 'Incident' }).getByText('Identified', { exact: true })).toBeVisible();
+  await expect(iris.page.getByRole('region', { name: 'Status' }).getByText('Identified', { exact: true })).toBeVisible();
 
   // Riley still sees Triage and tries to move it: refused with a clear message, view refreshed.
-  const rileyHead = riley.page.getByRole('region', { name: 'Incident' });
-  await expect(rileyHead.getByText('Triage', { exact: true })).toBeVisible();
+  const rileyStatus = riley.page.getByRole('region', { name: 'Status' });
+  await expect(rileyStatus.getByText('Triage', { exact: true })).toBeVisible();
   await riley.page.getByLabel('Move to').selectOption('investigating');
   await riley.page.getByRole('button', { name: 'Change status' }).click();
   await expect(riley.page.getByRole('alert')).toContainText('Someone else changed this incident');
-  await expect(rileyHead.getByText('Identified', { exact: true })).toBeVisible();
+  await expect(rileyStatus.getByText('Identified', { exact: true })).toBeVisible();
 
   // Her next try, from the fresh view, works.
   await riley.page.getByLabel('Move to').selectOption('monitoring');
   await riley.page.getByRole('button', { name: 'Change status' }).click();
-  await expect(rileyHead.getByText('Monitoring', { exact: true })).toBeVisible();
+  await expect(rileyStatus.getByText('Monitoring', { exact: true })).toBeVisible();
   await expect(riley.page.getByRole('alert')).toHaveCount(0);
 
   expect(iris.problems).toEqual([]);

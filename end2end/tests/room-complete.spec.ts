@@ -42,8 +42,8 @@ test('two responders run an incident together, each change live for the other', 
   // Sam acknowledges: Iris sees it, and the status moves out of triage.
   await sam.page.getByRole('button', { name: 'Acknowledge', exact: true }).click();
   await expect(timeline(iris.page).getByText('acknowledged the incident')).toBeVisible(LIVE);
-  const irisHead = iris.page.getByRole('region', { name: 'Incident' });
-  await expect(irisHead.getByText('Investigating', { exact: true })).toBeVisible(LIVE);
+  const irisStatus = iris.page.getByRole('region', { name: 'Status' });
+  await expect(irisStatus.getByText('Investigating', { exact: true })).toBeVisible(LIVE);
   await expect(iris.page.getByRole('button', { name: 'Acknowledge', exact: true })).toHaveCount(0);
 
   // Iris raises the severity, with a reason: Sam sees both.
@@ -52,7 +52,7 @@ test('two responders run an incident together, each change live for the other', 
   await iris.page.getByRole('button', { name: 'Change severity' }).click();
   await expect(timeline(sam.page).getByText('Reason: Every region now')).toBeVisible(LIVE);
   await expect(
-    sam.page.getByRole('region', { name: 'Incident' }).getByText('SEV1', { exact: true }),
+    sam.page.getByRole('region', { name: 'Status' }).getByText('SEV1', { exact: true }),
   ).toBeVisible(LIVE);
 
   // Sam assesses the impact: Iris sees it at the top of the room.

@@ -62,6 +62,12 @@ pub fn leptos_options(site_root: &str) -> LeptosOptions {
     options.output_name = "sitrep".into();
     options.site_root = site_root.into();
     options.site_pkg_dir = "pkg".into();
+    // scripts/build.sh (and cargo-leptos with hash-files) names the bundle by its content and
+    // writes the hashes beside this binary, where leptos reads them: use them when there.
+    let beside_binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())));
+    options.hash_files |= beside_binary.is_some_and(|file| file.is_file());
     options
 }
 

@@ -6,7 +6,6 @@
 
 use std::time::Duration as StdDuration;
 
-use std::collections::HashSet;
 
 use app::domain::{clocks, Command, Incident, SlaCommand, SlaPolicy, User};
 use chrono::{DateTime, Utc};
@@ -94,19 +93,16 @@ pub async fn sweep(
 ) -> Result<Option<DateTime<Utc>>, app::domain::AppError> {
     let policy = service.sla_policy().await?;
     let mut system = None;
-    // An incident whose breach could not be recorded stays due: it is looked at once per sweep.
-    let mut seen = HashSet::new();
+    // A keyset over (sla_due, id): an incident whose breach could not be recorded stays due,
+    // and the sweep goes on past it (it is looked at again in the next sweep).
+    let mut after = None;
     loop {
-        let due = service.store.sla_due_by(now, BATCH).await?;
-        let fresh: Vec<Incident> = due
-            .into_iter()
-            .filter(|(_, i)| seen.insert(i.id))
-            .map(|(_, i)| i)
-            .collect();
-        if fresh.is_empty() {
+        let due = service.store.sla_due_by(now, after, BATCH).await?;
+        let Some((last_due, last)) = due.last() else {
             break;
-        }
-        for incident in fresh {
+        };
+        after = Some((*last_due, last.id));
+        for (_, incident) in due {
             if system.is_none() {
                 system = Some(service.system_user().await?);
             }

@@ -6,8 +6,10 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod requests;
+pub mod sections;
 pub mod snapshots;
 pub mod tokens;
+pub use sections::{FoldedSections, RoomSection};
 pub use snapshots::{
     Acted, ApiToken, CreatedToken, IncidentsSnapshot, PageAt, RolesSnapshot, RoomSnapshot,
     ServicesSnapshot, SlaPolicySaved, SlaSnapshot, TimelinePage, TokenScope, TokensSnapshot,
@@ -45,7 +47,13 @@ pub async fn get_incident(id: i64) -> Result<Incident, AppError> {
 
 #[server(prefix = "/fn", endpoint = "room")]
 pub async fn get_room(id: i64) -> Result<RoomSnapshot, AppError> {
-    backend::handle(|viewer, backend| async move { backend.room(&viewer, id).await }).await
+    backend::handle(|viewer, backend| async move {
+        let mut room = backend.room(&viewer, id).await?;
+        // The person's folded sections come with the page, so that it renders folded.
+        room.folded = sections::folded_in_request(viewer.id);
+        Ok(room)
+    })
+    .await
 }
 
 /// An older page of a room's timeline: the events before stream version `before`.

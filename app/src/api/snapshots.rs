@@ -73,6 +73,9 @@ pub struct RoomSnapshot {
     pub roster: Vec<Person>,
     /// What the SLA clocks count to.
     pub sla_policy: RevisedPolicy,
+    /// The side sections the viewer has folded away (read from their cookie by `get_room`).
+    #[serde(default)]
+    pub folded: super::FoldedSections,
 }
 
 /// The service catalog screen.

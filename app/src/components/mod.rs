@@ -3,10 +3,12 @@
 mod badges;
 mod countdown;
 mod header;
+mod pending;
 
-pub use badges::{LiveBadge, PresenceList, SeverityBadge, StatusBadge};
+pub use badges::{avatar_colour, Avatar, LiveBadge, PresenceList, SeverityBadge, StatusBadge};
 pub use countdown::Countdowns;
 pub use header::AppHeader;
+pub use pending::HydrationPending;
 
 use leptos::prelude::*;
 

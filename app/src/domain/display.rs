@@ -19,6 +19,21 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// Since when someone holds a role, as a wall clock reads it (`assumed` and `now` in the
+/// reader's time zone): `since 20:10` today, `since 1 Dec 20:10` on another day, with the year
+/// when it is another year.
+pub fn since_wall_clock(assumed: chrono::NaiveDateTime, now: chrono::NaiveDateTime) -> String {
+    use chrono::Datelike;
+    let format = if assumed.date() == now.date() {
+        "%H:%M"
+    } else if assumed.year() == now.year() {
+        "%-d %b %H:%M"
+    } else {
+        "%-d %b %Y %H:%M"
+    };
+    format!("since {}", assumed.format(format))
+}
+
 /// A duration for people: `45s`, `12m`, `3h 05m`, `2d 4h`.
 pub fn human_duration(d: chrono::Duration) -> String {
     let secs = d.num_seconds().max(0);
@@ -85,6 +100,29 @@ pub fn countdown_words(remaining: chrono::Duration) -> String {
 mod tests {
     use super::*;
     use chrono::Duration;
+
+    #[test]
+    fn since_reads_the_time_today_and_the_day_before_that() {
+        let at = |d, h, m| {
+            chrono::NaiveDate::from_ymd_opt(2026, 12, d)
+                .unwrap()
+                .and_hms_opt(h, m, 0)
+                .unwrap()
+        };
+        assert_eq!(
+            since_wall_clock(at(2, 20, 10), at(2, 23, 59)),
+            "since 20:10"
+        );
+        assert_eq!(
+            since_wall_clock(at(1, 23, 50), at(2, 0, 5)),
+            "since 1 Dec 23:50"
+        );
+        let last_year = at(31, 8, 0) - Duration::days(365);
+        assert_eq!(
+            since_wall_clock(last_year, at(2, 9, 0)),
+            "since 31 Dec 2025 08:00"
+        );
+    }
 
     #[test]
     fn thousands_groups_digits() {

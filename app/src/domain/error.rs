@@ -72,6 +72,9 @@ pub enum ErrorKind {
     Unavailable,
     /// Too many attempts (failed sign-ins): wait, then retry.
     TooManyRequests,
+    /// The browser could not reach the server at all (offline, server down): said by the
+    /// browser, never sent by the server.
+    Unreachable,
 }
 
 impl ErrorKind {
@@ -90,6 +93,7 @@ impl ErrorKind {
             ErrorKind::Internal => 500,
             ErrorKind::Unavailable => 503,
             ErrorKind::TooManyRequests => 429,
+            ErrorKind::Unreachable => 503,
         }
     }
 
@@ -108,6 +112,7 @@ impl ErrorKind {
             ErrorKind::Internal => "Internal error",
             ErrorKind::Unavailable => "Busy",
             ErrorKind::TooManyRequests => "Too many attempts",
+            ErrorKind::Unreachable => "Can't reach Sitrep",
         }
     }
 }
@@ -149,6 +154,16 @@ impl AppError {
     pub fn is_conflict(&self) -> bool {
         self.kind == ErrorKind::Conflict
     }
+    /// The browser could not reach the server: what was typed is kept and sent again.
+    pub fn unreachable() -> Self {
+        Self::new(
+            ErrorKind::Unreachable,
+            "Can't reach Sitrep — your text is kept, we'll retry.",
+        )
+    }
+    pub fn is_unreachable(&self) -> bool {
+        self.kind == ErrorKind::Unreachable
+    }
 }
 
 impl From<DomainError> for AppError {
@@ -173,10 +188,9 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;
         match value {
-            E::Request(msg) => AppError::new(
-                ErrorKind::Internal,
-                format!("Could not reach the server ({msg}). Check your connection and retry."),
-            ),
+            // The browser's fetch failed ("TypeError: Failed to fetch"): offline or the server
+            // is down. Nobody can act on the browser's words; they can on these.
+            E::Request(_) => AppError::unreachable(),
             E::Args(msg) | E::MissingArg(msg) => AppError::bad_request(decode_error_in_words(&msg)),
             // On the server this is a request it could not decode (bad JSON, bad UTF-8): the
             // client's error. In the browser it is a response it could not decode: ours.

@@ -17,7 +17,9 @@ pub mod text;
 pub mod user;
 pub mod vocabulary;
 
-pub use display::{countdown_text, countdown_words, human_duration, minute_utc, thousands};
+pub use display::{
+    countdown_text, countdown_words, human_duration, minute_utc, since_wall_clock, thousands,
+};
 pub use error::{decode_error_in_words, AppError, DomainError, ErrorKind};
 pub use incident::*;
 pub use presence::Presence;
@@ -25,5 +27,7 @@ pub use roles::*;
 pub use services::{tier_label, Service, ServiceInput};
 pub use sla::*;
 pub use text::{check_chars, check_date, check_len, check_time, EARLIEST_YEAR, LATEST_YEAR};
-pub use user::{normalize_email, Action, Actor, User, UserRole};
-pub use vocabulary::{SeverityDef, StatusDef, UpdateTemplate, Vocabulary};
+pub use user::{initials, normalize_email, Action, Actor, User, UserRole};
+pub use vocabulary::{
+    fill_template, SeverityDef, StatusDef, TemplateFacts, UpdateTemplate, Vocabulary,
+};

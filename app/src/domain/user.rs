@@ -139,13 +139,17 @@ impl User {
 
     /// Initials for avatars: "Iris Chen" -> "IC".
     pub fn initials(&self) -> String {
-        self.name
-            .split_whitespace()
-            .filter_map(|w| w.chars().next())
-            .take(2)
-            .flat_map(char::to_uppercase)
-            .collect()
+        initials(&self.name)
     }
+}
+
+/// Initials for avatars: "Iris Chen" -> "IC".
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// The one form an email address is stored and compared in: trimmed and lower-cased (Unicode),

@@ -8,8 +8,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::incident::values::{Severity, Status};
+use chrono::{DateTime, Utc};
+
+use super::incident::state::Incident;
+use super::incident::values::{Affected, Impact, ServiceRef, Severity, Status};
 use super::roles::catalog::RoleCatalog;
+use super::sla::clock::{Clock, ClockKind};
+use super::sla::policy::SlaPolicy;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -37,6 +42,91 @@ pub struct UpdateTemplate {
     pub text: String,
 }
 
+/// What an update template is filled from: what the incident knows now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateFacts {
+    pub impact: Impact,
+    pub services: Vec<ServiceRef>,
+    /// When the next update would be due were this one published now.
+    pub next_update: Option<DateTime<Utc>>,
+}
+
+impl TemplateFacts {
+    /// The facts of `incident` as of `now`; the next update is due by the SLA policy's
+    /// next-update target for its severity (none: "[time]" stays).
+    pub fn of(incident: &Incident, policy: &SlaPolicy, now: DateTime<Utc>) -> TemplateFacts {
+        let next_update = policy
+            .targets(incident.severity)
+            .next_update
+            .and_then(|target| {
+                Clock::new(
+                    ClockKind::NextUpdate,
+                    target,
+                    now,
+                    None,
+                    &[],
+                    &policy.calendar,
+                    now,
+                )
+                .deadline
+            });
+        TemplateFacts {
+            impact: incident.impact.clone(),
+            services: incident.services.clone(),
+            next_update,
+        }
+    }
+}
+
+/// Fills a template's bracketed placeholders that the facts answer — `[services]`,
+/// `[impact]` (or `[what customers see]`), `[affected]`, `[time]`, in any case — and leaves
+/// the others (and those not known yet) for the writer.
+pub fn fill_template(text: &str, facts: &TemplateFacts) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find(']').map(|c| open + c) else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        let name = &rest[open + 1..close];
+        match fill_one(name, facts) {
+            Some(value) => out.push_str(&value),
+            None => out.push_str(&rest[open..=close]),
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The value of one placeholder, if the facts know it.
+fn fill_one(name: &str, facts: &TemplateFacts) -> Option<String> {
+    let known = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    match name.trim().to_lowercase().as_str() {
+        "services" | "service" | "affected services" => {
+            let names: Vec<&str> = facts.services.iter().map(|s| s.name.as_str()).collect();
+            match names.as_slice() {
+                [] => None,
+                [one] => Some((*one).to_owned()),
+                [init @ .., last] => Some(format!("{} and {last}", init.join(", "))),
+            }
+        }
+        // The sentence around it ends it: no doubled full stop.
+        "impact" | "what customers see" => {
+            known(facts.impact.customer_impact.trim().trim_end_matches('.'))
+        }
+        "affected" | "who is affected" => match facts.impact.affected {
+            Affected::Unknown => None,
+            known => Some(known.label().to_owned()),
+        },
+        "time" => facts
+            .next_update
+            .map(|at| at.format("%H:%M UTC").to_string()),
+        _ => None,
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Vocabulary {
@@ -60,22 +150,24 @@ impl Default for Vocabulary {
             Status::Declined => "Not an incident",
             Status::Merged => "A duplicate of another incident",
         };
+        // The bracketed words are filled from what the incident knows (`fill_template`);
+        // what it cannot know stays for the writer to replace.
         let template = |s: Status| match s {
             Status::Investigating => Some(
-                "We are investigating reports of [what customers see]. \
-                 Some customers may [impact]. We will update you by [time].",
+                "We are investigating a problem with [services]: [impact]. \
+                 [affected] are affected. We will update you by [time].",
             ),
             Status::Identified => Some(
-                "We have identified the cause of [problem] and are working on a fix. \
-                 We will update you by [time].",
+                "We have identified the cause of the problem with [services] and are working on \
+                 a fix. We will update you by [time].",
             ),
             Status::Monitoring => Some(
-                "A fix has been applied and we are monitoring the results. \
+                "A fix has been applied to [services] and we are monitoring the results. \
                  [What customers should see now].",
             ),
             Status::Resolved => Some(
-                "This incident has been resolved. [What happened, briefly]. \
-                 We apologise for the disruption.",
+                "This incident has been resolved: [services] should work normally again. \
+                 [What happened, briefly]. We apologise for the disruption.",
             ),
             _ => None,
         };
@@ -186,6 +278,11 @@ impl Vocabulary {
             .map(|t| t.text.clone())
             .unwrap_or_default()
     }
+
+    /// The template for an update written in `status`, filled from what is known.
+    pub fn filled_template(&self, status: Status, facts: &TemplateFacts) -> String {
+        fill_template(&self.template(status), facts)
+    }
 }
 
 #[cfg(test)]
@@ -215,6 +312,80 @@ mod tests {
         let mut v = Vocabulary::default();
         v.statuses[0].label = " ".into();
         assert!(v.validate().unwrap_err().contains("triage needs a label"));
+    }
+
+    fn facts(services: &[&str], impact: &str, affected: Affected) -> TemplateFacts {
+        TemplateFacts {
+            impact: Impact {
+                customer_impact: impact.into(),
+                affected,
+            },
+            services: services
+                .iter()
+                .enumerate()
+                .map(|(i, name)| ServiceRef {
+                    id: i as i64 + 1,
+                    name: (*name).into(),
+                })
+                .collect(),
+            next_update: Some("2026-03-27T16:30:00Z".parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn templates_are_filled_from_the_known_impact_and_services() {
+        let v = Vocabulary::default();
+        let known = facts(
+            &["Payments API", "Checkout"],
+            "Card payments fail at checkout.",
+            Affected::Some,
+        );
+        assert_eq!(
+            v.filled_template(Status::Triage, &known),
+            "We are investigating a problem with Payments API and Checkout: Card payments fail \
+             at checkout. Some customers are affected. We will update you by 16:30 UTC."
+        );
+        assert_eq!(
+            v.filled_template(Status::Resolved, &known),
+            "This incident has been resolved: Payments API and Checkout should work normally \
+             again. [What happened, briefly]. We apologise for the disruption."
+        );
+        let three = facts(&["A", "B", "C"], "", Affected::All);
+        assert!(fill_template("[services]", &three) == "A, B and C");
+    }
+
+    #[test]
+    fn what_is_not_known_stays_for_the_writer() {
+        let v = Vocabulary::default();
+        let mut unknown = facts(&[], "  ", Affected::Unknown);
+        unknown.next_update = None;
+        assert_eq!(
+            v.filled_template(Status::Investigating, &unknown),
+            v.template(Status::Investigating)
+        );
+        // A configured template's own words, in any case, and an unclosed bracket.
+        let known = facts(&["Search"], "Results are empty", Affected::Few);
+        assert_eq!(
+            fill_template(
+                "[Impact] for [WHO IS AFFECTED] on [Service]; [eta] [oops",
+                &known
+            ),
+            "Results are empty for A few customers on Search; [eta] [oops"
+        );
+    }
+
+    #[test]
+    fn the_time_is_when_the_next_update_would_be_due() {
+        let policy = SlaPolicy::default();
+        let mut incident = crate::domain::incident::testing::declared().unwrap();
+        incident.severity = Severity::Sev2;
+        let now: DateTime<Utc> = "2026-03-27T16:05:00Z".parse().unwrap();
+        // SEV2 updates are due every 60 minutes.
+        let f = TemplateFacts::of(&incident, &policy, now);
+        assert_eq!(fill_template("[time]", &f), "17:05 UTC");
+        incident.severity = Severity::Sev4;
+        let f = TemplateFacts::of(&incident, &policy, now);
+        assert_eq!(fill_template("by [time]", &f), "by [time]");
     }
 
     #[test]

@@ -674,11 +674,11 @@ fn IncidentRow(
     view! {
         <tr data-incident-id=incident.id>
             <td class="ref">{incident.reference()}</td>
-            <td><a href=href>{incident.title.clone()}</a></td>
-            <td><SeverityBadge severity=incident.severity/></td>
-            <td><StatusBadge status=incident.status/></td>
+            <td class="title"><a href=href>{incident.title.clone()}</a></td>
+            <td class="severity"><SeverityBadge severity=incident.severity/></td>
+            <td class="status"><StatusBadge status=incident.status/></td>
             <td class="duration">{open_for}</td>
-            <td>{incident.declared_by_name.clone()}</td>
+            <td class="declared-by">{incident.declared_by_name.clone()}</td>
             <td class="sla">
                 <Countdowns clocks=Signal::stored(sla) rendered_at=server_time/>
             </td>

@@ -84,17 +84,17 @@ fn CatalogView(snapshot: ServicesSnapshot) -> impl IntoView {
                                 view! {
                                     <tr data-service-id=id>
                                         <th scope="row">{s.name.clone()}</th>
-                                        <td>{s.owner_team.clone()}</td>
-                                        <td>{tier_label(s.tier)}</td>
-                                        <td>
+                                        <td class="owner">{s.owner_team.clone()}</td>
+                                        <td class="tier">{tier_label(s.tier)}</td>
+                                        <td class="runbook">
                                             {(!s.runbook_url.is_empty()).then(|| view! {
                                                 <a href=s.runbook_url.clone() target="_blank" rel="noopener noreferrer">"Runbook"</a>
                                             })}
                                         </td>
-                                        <td>{s.contacts.clone()}</td>
-                                        <td>{s.description.clone()}</td>
+                                        <td class="contacts">{s.contacts.clone()}</td>
+                                        <td class="description">{s.description.clone()}</td>
                                         {can_write.then(|| view! {
-                                            <td>
+                                            <td class="actions">
                                                 <button
                                                     type="button"
                                                     class="link"

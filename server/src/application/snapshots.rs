@@ -26,6 +26,8 @@ impl Service {
             vocabulary: self.vocabulary_now().await?,
             services: self.services().await?,
             sla_policy: self.revised_sla_policy().await?,
+            // A browser's preference: its server function reads the cookie.
+            folded: Default::default(),
         })
     }
 

@@ -1,5 +1,6 @@
 //! The HTTP surface: pages (Leptos SSR), server functions, REST, SSE, sign-in, operations.
 
+pub mod assets;
 pub mod extract;
 pub mod limits;
 pub mod openapi;

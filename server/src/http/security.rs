@@ -170,19 +170,16 @@ fn content_security_policy(nonce: &str) -> String {
     )
 }
 
-/// Compiled assets (/pkg, the icon) are the same for everyone: they keep their own caching.
-fn is_static_asset(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/favicon.svg"
-}
-
 /// Gives the request a fresh CSP nonce (the page's scripts carry it: see [`provide_nonce`]) and
 /// every response the security headers.
 pub async fn headers(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let nonce = Nonce::new();
     let policy = HeaderValue::from_str(&content_security_policy(&nonce));
-    let asset = is_static_asset(request.uri().path());
+    let path = request.uri().path().to_owned();
+    let asset = super::assets::is_static(&path);
     request.extensions_mut().insert(nonce);
     let mut response = next.run(request).await;
+    let status = response.status();
     let h = response.headers_mut();
     if let Ok(policy) = policy {
         h.insert(header::CONTENT_SECURITY_POLICY, policy);
@@ -197,7 +194,9 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
     );
     // Pages and API answers hold what one person may see: no cache keeps them (a shared
     // computer's back button, a proxy). The event stream says `no-cache` itself.
-    if !asset && !h.contains_key(header::CACHE_CONTROL) {
+    if asset {
+        super::assets::set_cache_headers(&path, status, h);
+    } else if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if state.secure_cookies {

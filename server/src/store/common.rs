@@ -359,27 +359,10 @@ pub(crate) fn statuses(keep: fn(Status) -> bool) -> String {
     keys.join(", ")
 }
 
-/// The roles an incident's board says are held now, as `(role, user id)`, each once.
-pub(crate) fn holdings_of(incident: &Incident) -> Vec<(&str, i64)> {
-    let mut held: Vec<(&str, i64)> = incident
-        .roles
-        .stints
-        .iter()
-        .filter(|s| s.relieved.is_none())
-        .map(|s| (s.role.as_str(), s.person.id))
-        .collect();
-    held.sort_unstable();
-    held.dedup();
-    held
-}
-
-/// The read models `commit` keeps beside each incident it writes (issue 14), in its
-/// transaction, after the incidents and their events: the role holdings (`incident_roles`,
-/// replaced from the board) and when the breach recorder must next look (`sla_due`, which
-/// `Change::new` computed under an SLA policy revision: refused if the policy has moved since).
-/// `$changes[i]` is stored as `$results[i]` (ids assigned).
-macro_rules! keep_incident_reads {
-    ($tx:ident, $changes:expr, $results:expr) => {{
+/// Refuses `$changes` when any was decided under another revision of the SLA policy than the
+/// stored one: their `sla_due` (and the clocks `decide` saw) would be wrong.
+macro_rules! check_sla_revision {
+    ($tx:ident, $changes:expr) => {
         if !$changes.is_empty() {
             let stored: Option<i64> =
                 sqlx::query_scalar("SELECT version FROM settings WHERE key = $1")
@@ -395,31 +378,10 @@ macro_rules! keep_incident_reads {
                 });
             }
         }
-        for (change, (stored, _)) in $changes.iter().zip($results.iter()) {
-            sqlx::query("DELETE FROM incident_roles WHERE incident_id = $1")
-                .bind(stored.id)
-                .execute(&mut *$tx)
-                .await?;
-            for (role, user_id) in $crate::store::common::holdings_of(stored) {
-                sqlx::query(
-                    "INSERT INTO incident_roles (incident_id, role, user_id) VALUES ($1, $2, $3)",
-                )
-                .bind(stored.id)
-                .bind(role)
-                .bind(user_id)
-                .execute(&mut *$tx)
-                .await?;
-            }
-            sqlx::query("UPDATE incidents SET sla_due = $1, sla_pending = FALSE WHERE id = $2")
-                .bind(change.sla_due())
-                .bind(stored.id)
-                .execute(&mut *$tx)
-                .await?;
-        }
-    }};
+    };
 }
 
-pub(crate) use keep_incident_reads;
+pub(crate) use check_sla_revision;
 
 /// Implements `Store` for a type with a `pool` field. `$broker` makes its `broker::Broker` from
 /// it; `$before_append` runs first inside every append transaction (PostgreSQL serialises appends
@@ -455,7 +417,7 @@ macro_rules! impl_store {
                     };
                     for row in rows {
                         let incident = app::domain::Incident::try_from(row)?;
-                        $crate::store::list::list_read_models!(key: tx, &incident);
+                        $crate::store::derived::incident_reads!(keys: tx, &incident);
                     }
                     sqlx::query("UPDATE incident_list_backfill SET next_id = $1")
                         .bind(last + 1)
@@ -678,14 +640,17 @@ macro_rules! impl_store {
                         }
                     }
                 }
+                $crate::store::common::check_sla_revision!(tx, changes);
                 let mut results = Vec::with_capacity(changes.len());
                 for change in changes {
                     $crate::store::common::check_in_step(change)?;
                     let incident = &change.incident;
                     let mut stored = incident.clone();
                     let details = $crate::store::common::encode_details(incident)?;
+                    let rank = $crate::store::list::severity_rank(incident.severity);
+                    let title_key = $crate::store::list::title_key(incident);
                     if change.expected_version.is_some() {
-                        $crate::store::list::list_read_models!(leave: tx, incident.id);
+                        $crate::store::derived::incident_reads!(leave: tx, incident.id);
                     }
                     match change.expected_version {
                         None => {
@@ -693,9 +658,10 @@ macro_rules! impl_store {
                                 "INSERT INTO incidents (title, severity, status, summary, version, \
                                  declared_by, declared_at, started_at, detected_at, acknowledged_at, \
                                  mitigated_at, resolved_at, closed_at, updated_at, details, \
-                                 merged_into, last_public_update_at) \
+                                 merged_into, last_public_update_at, severity_rank, title_key, \
+                                 sla_due, sla_pending) \
                                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-                                 $15, $16, $17) RETURNING id",
+                                 $15, $16, $17, $18, $19, $20, FALSE) RETURNING id",
                             )
                             .bind(&incident.title)
                             .bind(incident.severity.key())
@@ -714,6 +680,9 @@ macro_rules! impl_store {
                             .bind(&details)
                             .bind(incident.merged_into)
                             .bind(incident.last_public_update_at)
+                            .bind(rank)
+                            .bind(&title_key)
+                            .bind(change.sla_due())
                             .fetch_one(&mut *tx)
                             .await?;
                         }
@@ -723,8 +692,10 @@ macro_rules! impl_store {
                                  summary = $4, version = $5, started_at = $6, detected_at = $7, \
                                  acknowledged_at = $8, mitigated_at = $9, resolved_at = $10, \
                                  closed_at = $11, updated_at = $12, details = $13, \
-                                 merged_into = $14, last_public_update_at = $15 \
-                                 WHERE id = $16 AND version = $17",
+                                 merged_into = $14, last_public_update_at = $15, \
+                                 severity_rank = $16, title_key = $17, sla_due = $18, \
+                                 sla_pending = FALSE \
+                                 WHERE id = $19 AND version = $20",
                             )
                             .bind(&incident.title)
                             .bind(incident.severity.key())
@@ -741,6 +712,9 @@ macro_rules! impl_store {
                             .bind(&details)
                             .bind(incident.merged_into)
                             .bind(incident.last_public_update_at)
+                            .bind(rank)
+                            .bind(&title_key)
+                            .bind(change.sla_due())
                             .bind(incident.id)
                             .bind(expected)
                             .execute(&mut *tx)
@@ -762,7 +736,7 @@ macro_rules! impl_store {
                             }
                         }
                     }
-                    $crate::store::list::list_read_models!(enter: tx, &stored);
+                    $crate::store::derived::incident_reads!(enter: tx, &stored);
                     let mut out = Vec::with_capacity(change.events.len());
                     for event in &change.events {
                         let mut event = event.clone();
@@ -781,7 +755,6 @@ macro_rules! impl_store {
                     }
                     results.push((stored, out));
                 }
-                $crate::store::common::keep_incident_reads!(tx, changes, results);
                 let after: Option<&str> = $after;
                 if let Some(sql) = after {
                     sqlx::query(sql).execute(&mut *tx).await?;
@@ -892,18 +865,26 @@ macro_rules! impl_store {
             async fn sla_due_by(
                 &self,
                 by: chrono::DateTime<chrono::Utc>,
+                after: Option<(chrono::DateTime<chrono::Utc>, i64)>,
                 limit: i64,
             ) -> $crate::store::StoreResult<
                 Vec<(chrono::DateTime<chrono::Utc>, app::domain::Incident)>,
             > {
                 let sql = format!(
-                    "SELECT i.sla_due AS due, {} WHERE i.sla_due <= $1 \
+                    "SELECT i.sla_due AS due, {} WHERE i.sla_due <= $1 {} \
                      ORDER BY i.sla_due, i.id LIMIT $2",
-                    &$crate::store::common::INCIDENT_SELECT["SELECT ".len()..]
+                    &$crate::store::common::INCIDENT_SELECT["SELECT ".len()..],
+                    if after.is_some() {
+                        "AND (i.sla_due, i.id) > ($3, $4)"
+                    } else {
+                        ""
+                    }
                 );
-                let rows: Vec<$crate::store::common::DueRow> = sqlx::query_as(&sql)
-                    .bind(by)
-                    .bind(limit)
+                let mut select = sqlx::query_as(&sql).bind(by).bind(limit);
+                if let Some((due, id)) = after {
+                    select = select.bind(due).bind(id);
+                }
+                let rows: Vec<$crate::store::common::DueRow> = select
                     .fetch_all(&self.pool)
                     .await?;
                 rows.into_iter()

@@ -1,5 +1,5 @@
-//! The incidents list in SQL (migration 0009): the read models `commit` keeps for it and the
-//! query that pages through them. The rule is `IncidentQuery::page_of`; this is the same rule
+//! The incidents list in SQL (migration 0009): its sort keys and the query that pages through
+//! them (the link tables and counts it reads are kept by `derived.rs`). The rule is `IncidentQuery::page_of`; this is the same rule
 //! answered over indexes, so a page costs what it shows, not what the history holds.
 //!
 //! Every order is an index range per status (`(status, sort key, id)`, on `incidents` or on
@@ -34,55 +34,6 @@ pub(crate) fn severity_rank(severity: Severity) -> i32 {
 pub(crate) fn title_key(incident: &Incident) -> String {
     incident.title.to_lowercase()
 }
-
-/// The services an incident is linked to, each once.
-pub(crate) fn services_of(incident: &Incident) -> Vec<i64> {
-    let mut ids: Vec<i64> = incident.services.iter().map(|s| s.id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
-/// The people an incident involves (`Incident::involves`), each once.
-pub(crate) fn people_of(incident: &Incident) -> Vec<i64> {
-    let mut ids: Vec<i64> = incident.participants.clone();
-    ids.push(incident.declared_by);
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
-/// Inserts `rows` links into `table` (`incident_services` by `service_id`, `incident_people` by
-/// `user_id`): six parameters a row, the scope's id first.
-pub(crate) fn links_insert_sql(table: &str, scope: &str, rows: usize) -> String {
-    let values: Vec<String> = (0..rows)
-        .map(|r| {
-            let n = 6 * r;
-            format!(
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6
-            )
-        })
-        .collect();
-    format!(
-        "INSERT INTO {table} ({scope}, incident_id, status, severity_rank, updated_at, \
-         detected_at) VALUES {}",
-        values.join(", ")
-    )
-}
-
-/// One incident leaves its status (before its row is updated): the count it was in drops.
-pub(crate) const COUNT_LEAVE: &str = "UPDATE incident_status_counts SET count = count - 1 \
-     WHERE status = (SELECT status FROM incidents WHERE id = $1)";
-
-/// One incident enters its (new) status.
-pub(crate) const COUNT_ENTER: &str = "INSERT INTO incident_status_counts (status, count) \
-     VALUES ($1, 1) ON CONFLICT (status) DO UPDATE SET count = incident_status_counts.count + 1";
 
 /// A value bound to a page query.
 #[derive(Debug, Clone)]
@@ -270,70 +221,3 @@ fn title_condition(out: &mut PageSql, q: &str, search: TitleSearch, t: &str) -> 
     }
 }
 
-/// Keeps the list's read models of one incident in step with it, inside `commit`'s (or the
-/// backfill's) transaction `$tx`:
-/// - `leave: $tx, $id` before an existing incident's row is rewritten: its old status loses it;
-/// - `enter: $tx, $incident` after its row is written (with its id): its status gains it, then
-///   as `key`;
-/// - `key: $tx, $incident`: its severity rank, title key, service and people links (copies of
-///   its sort keys), rewritten whole.
-macro_rules! list_read_models {
-    (leave: $tx:expr, $id:expr) => {
-        sqlx::query($crate::store::list::COUNT_LEAVE)
-            .bind($id)
-            .execute(&mut *$tx)
-            .await?;
-    };
-    (enter: $tx:expr, $incident:expr) => {
-        sqlx::query($crate::store::list::COUNT_ENTER)
-            .bind($incident.status.key())
-            .execute(&mut *$tx)
-            .await?;
-        $crate::store::list::list_read_models!(key: $tx, $incident);
-    };
-    (key: $tx:expr, $incident:expr) => {{
-        let incident: &app::domain::Incident = $incident;
-        let rank = $crate::store::list::severity_rank(incident.severity);
-        sqlx::query("UPDATE incidents SET severity_rank = $1, title_key = $2 WHERE id = $3")
-            .bind(rank)
-            .bind($crate::store::list::title_key(incident))
-            .bind(incident.id)
-            .execute(&mut *$tx)
-            .await?;
-        let links = [
-            (
-                "incident_services",
-                "service_id",
-                $crate::store::list::services_of(incident),
-            ),
-            (
-                "incident_people",
-                "user_id",
-                $crate::store::list::people_of(incident),
-            ),
-        ];
-        for (table, scope, ids) in links {
-            sqlx::query(&format!("DELETE FROM {table} WHERE incident_id = $1"))
-                .bind(incident.id)
-                .execute(&mut *$tx)
-                .await?;
-            if ids.is_empty() {
-                continue;
-            }
-            let sql = $crate::store::list::links_insert_sql(table, scope, ids.len());
-            let mut insert = sqlx::query(&sql);
-            for id in ids {
-                insert = insert
-                    .bind(id)
-                    .bind(incident.id)
-                    .bind(incident.status.key())
-                    .bind(rank)
-                    .bind(incident.updated_at)
-                    .bind(incident.detected_at);
-            }
-            insert.execute(&mut *$tx).await?;
-        }
-    }};
-}
-
-pub(crate) use list_read_models;

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod broker;
 mod common;
+mod derived;
 mod list;
 pub mod postgres;
 pub mod sessions;
@@ -140,11 +141,13 @@ pub trait Store: access::AccessStore + Send + Sync + 'static {
     /// Up to `limit` incidents whose clocks can run (`Status::clocks_can_run`) with ids above
     /// `after`, in id order (read by status, through an index).
     async fn clocked_incidents(&self, after: i64, limit: i64) -> StoreResult<Vec<Incident>>;
-    /// Up to `limit` incidents with a deadline (`sla_due`) at or before `by`, earliest first,
-    /// with it.
+    /// Up to `limit` incidents with a deadline (`sla_due`) at or before `by`, earliest first
+    /// (then by id), with it; only those after the keyset `after` (a previous batch's last
+    /// `(sla_due, id)`), so a sweep moves on past incidents it could not record.
     async fn sla_due_by(
         &self,
         by: DateTime<Utc>,
+        after: Option<(DateTime<Utc>, i64)>,
         limit: i64,
     ) -> StoreResult<Vec<(DateTime<Utc>, Incident)>>;
     /// The earliest `sla_due` of any incident.

@@ -5,6 +5,7 @@
 #[macro_use]
 mod common;
 
+mod assets;
 mod commands;
 mod list;
 mod migration;

@@ -55,15 +55,7 @@ pub(crate) async fn raw(db: &Db, sql: &str) {
 }
 
 async fn demo(server: &TestServer, email: &str) -> Client {
-    let client = Client::anonymous(&server.base);
-    let res = client
-        .post_json(
-            "/api/v1/session",
-            json!({"email": email, "password": DEMO_PASSWORD}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK, "{email} signs in as before");
-    client
+    Client::signed_in(&server.base, email, DEMO_PASSWORD).await
 }
 
 fn etag(res: &reqwest::Response) -> String {

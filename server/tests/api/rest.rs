@@ -473,14 +473,7 @@ on_both_stores!(data_survives_a_restart, |db: Db| async move {
     let db = server.stop().await;
 
     let server = TestServer::start(db).await;
-    let client = Client::anonymous(&server.base);
-    let res = client
-        .post_json(
-            "/api/v1/session",
-            json!({"email": email, "password": crate::common::PASSWORD}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let client = Client::signed_in(&server.base, &email, crate::common::PASSWORD).await;
     let incident: Value = client
         .get(&format!("/api/v1/incidents/{id}"))
         .await

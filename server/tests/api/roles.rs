@@ -89,26 +89,30 @@ on_both_stores!(
         assert_eq!(board["needs_commander"], false);
         assert_eq!(holders(&board, "incident_commander"), [uid(&sam)]);
 
-        // A second holder on a single-holder role is refused, naming the holder; with a stale
-        // version it is a 409 with the same words.
-        let second =
-            json!({"role": "incident_commander", "person": uid(&riley), "expected_version": 1});
-        let problem = assert_problem(
-            post(&iris, id, "assign", second).await,
-            422,
-            "is already Incident Commander: relieve them first, or swap",
-        )
-        .await;
-        assert!(
-            problem["detail"].as_str().unwrap().contains("responder"),
-            "{problem}"
-        );
+        // Dropping Riley on the role Sam holds, from a stale view, would relieve someone the
+        // sender never saw holding it: a 409 naming the holder.
         let stale =
             json!({"role": "incident_commander", "person": uid(&riley), "expected_version": 0});
         assert_problem(
             post(&iris, id, "assign", stale).await,
             409,
-            "already Incident Commander",
+            &format!(
+                "{} is Incident Commander now: look again",
+                sam.user.as_ref().unwrap().name
+            ),
+        )
+        .await;
+        // Sam holds it already.
+        assert_problem(
+            post(
+                &iris,
+                id,
+                "assign",
+                json!({"role": "incident_commander", "person": uid(&sam), "expected_version": 1}),
+            )
+            .await,
+            422,
+            "is already Incident Commander.",
         )
         .await;
         // Unknown roles and people, stakeholders as holders, bad bodies.
@@ -501,6 +505,136 @@ on_both_stores!(the_roster_and_the_catalog, |db: Db| async move {
     server.stop().await;
 });
 
+// A hand-over through the API is one event in one commit: the stream moves on by one version,
+// the event names both people, the live stream carries that one event, and a reader polling the
+// board meanwhile always finds exactly one commander. Handing back is the same command.
+on_both_stores!(
+    a_hand_over_is_one_event_in_one_commit,
+    |db: Db| async move {
+        let server = TestServer::start(db).await;
+        let iris = server.client(UserRole::Admin).await;
+        let sam = server.client(UserRole::Responder).await;
+        let reader = server.client(UserRole::Responder).await;
+        let id = iris.declare("Hand over", "sev1").await["id"]
+            .as_i64()
+            .unwrap();
+        let mut watcher = SseReader::open(
+            &reader,
+            &format!("/api/v1/stream?topics=incident:{id}"),
+            None,
+        )
+        .await;
+        let assign = |person: i64, expected_version: i64| json!({"role": "incident_commander", "person": person, "expected_version": expected_version});
+        let acted: Value = post(&iris, id, "assign", assign(uid(&iris), 0))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let mut version = acted["incident"]["version"].as_i64().unwrap();
+        let rounds = 12;
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let handing = async {
+            for round in 0..rounds {
+                let (to, from) = if round % 2 == 0 {
+                    (&sam, &iris)
+                } else {
+                    (&iris, &sam)
+                };
+                let res = post(&iris, id, "assign", assign(uid(to), round + 1)).await;
+                assert_eq!(res.status().as_u16(), 200, "round {round}");
+                let acted: Value = res.json().await.unwrap();
+                let events = acted["events"].as_array().unwrap();
+                assert_eq!(events.len(), 1, "round {round}: {acted}");
+                let payload = &events[0]["payload"];
+                assert_eq!(payload["type"], "role_handed_over");
+                assert_eq!(payload["from"]["id"], uid(from));
+                assert_eq!(payload["to"]["id"], uid(to));
+                assert_eq!(
+                    acted["incident"]["version"].as_i64().unwrap(),
+                    version + 1,
+                    "one stream version per hand-over"
+                );
+                version += 1;
+                assert_eq!(acted["incident"]["roles"]["version"], round + 2);
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+        };
+        let polling = async {
+            let mut reads = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let board = roles(&reader, id).await;
+                assert_eq!(
+                    holders(&board, "incident_commander").len(),
+                    1,
+                    "read {reads}: {board}"
+                );
+                reads += 1;
+            }
+            reads
+        };
+        let ((), reads) = tokio::join!(handing, polling);
+        assert!(reads > 0);
+
+        // The stream: the assignment, then one frame per hand-over and nothing in between.
+        let mut kinds = Vec::new();
+        while kinds.len() < 1 + rounds as usize {
+            let event = watcher
+                .next_within(Duration::from_secs(2))
+                .await
+                .expect("every hand-over on the stream");
+            if event.event.starts_with("role_") {
+                kinds.push(event.event);
+            }
+        }
+        assert_eq!(kinds[0], "role_assigned");
+        assert!(
+            kinds[1..].iter().all(|k| k == "role_handed_over"),
+            "{kinds:?}"
+        );
+
+        // The history: every stint, each relief the instant of the next assumption.
+        let board = roles(&iris, id).await;
+        let history = role(&board, "incident_commander")["history"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(history.len(), 1 + rounds as usize);
+        for pair in history.windows(2) {
+            assert_eq!(pair[0]["relieved"], pair[1]["assumed"], "{pair:?}");
+        }
+        assert_eq!(holders(&board, "incident_commander"), [uid(&iris)]);
+
+        // An undo made after someone else changed the board is refused by the version check.
+        post(
+            &iris,
+            id,
+            "assign",
+            json!({"role": "scribe", "person": uid(&sam), "expected_version": rounds + 1}),
+        )
+        .await;
+        assert_problem(
+            post(&iris, id, "assign", assign(uid(&sam), rounds + 1)).await,
+            409,
+            "look again",
+        )
+        .await;
+
+        // The commander who is also the Tech Lead is named.
+        assert!(board["commander_also_tech_lead"].is_null());
+        let res = post(
+            &iris,
+            id,
+            "assign",
+            json!({"role": "tech_lead", "person": uid(&iris), "expected_version": rounds + 2}),
+        )
+        .await;
+        assert_eq!(res.status().as_u16(), 200);
+        let board = roles(&iris, id).await;
+        assert_eq!(board["commander_also_tech_lead"]["id"], uid(&iris));
+        server.stop().await;
+    }
+);
+
 async fn roles_of(client: &Client, id: i64) -> Value {
     roles(client, id).await
 }
@@ -526,7 +660,7 @@ on_both_stores!(one_of_two_simultaneous_drops_wins, |db: Db| async move {
             other => panic!("round {round}: expected one 200 and one 409, got {other:?}"),
         };
         let name = winner.user.as_ref().unwrap().name.clone();
-        assert_problem(loser, 409, &format!("{name} is already Incident Commander")).await;
+        assert_problem(loser, 409, &format!("{name} is Incident Commander now")).await;
         let board = roles(&iris, id).await;
         assert_eq!(holders(&board, "incident_commander"), [uid(winner)]);
         assert_eq!(board["version"], 1);

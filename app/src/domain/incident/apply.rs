@@ -154,6 +154,7 @@ pub fn apply(state: &mut Option<Incident>, event: &EventRecord) {
         | EventPayload::RoleRelieved { .. }
         | EventPayload::RoleMoved { .. }
         | EventPayload::RolesSwapped { .. }
+        | EventPayload::RoleHandedOver { .. }
         | EventPayload::ChecklistTicked { .. } => {
             incident.roles.apply(&event.payload, at, &event.actor)
         }

@@ -107,7 +107,8 @@ pub enum ImpactCommand {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RoleCommand {
-    /// Puts a person in a role (a catalog key such as `incident_commander`).
+    /// Puts a person in a role (a catalog key such as `incident_commander`). A single-holder
+    /// role that is held is handed over: its holder is relieved at the same instant.
     Assign {
         role: String,
         person_id: i64,
@@ -358,6 +359,11 @@ impl Command {
             EventPayload::RoleAssigned { role, person } => RoleCommand::Assign {
                 role: role.clone(),
                 person_id: person.id,
+                expected_version,
+            },
+            EventPayload::RoleHandedOver { role, to, .. } => RoleCommand::Assign {
+                role: role.clone(),
+                person_id: to.id,
                 expected_version,
             },
             EventPayload::RoleRelieved { role, person } => RoleCommand::Relieve {

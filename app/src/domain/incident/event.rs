@@ -96,6 +96,13 @@ pub enum EventPayload {
         from: String,
         to: String,
     },
+    /// `from` handed the single-holder `role` over to `to`: relieved and assumed at one
+    /// instant, so the role is never empty between them.
+    RoleHandedOver {
+        role: String,
+        from: Actor,
+        to: Actor,
+    },
     /// `first` held `first_role` and `second` held `second_role`; now the other way round.
     RolesSwapped {
         first_role: String,
@@ -139,7 +146,7 @@ pub enum Category {
 
 impl EventPayload {
     /// Every kind, as sent in the SSE `event:` field.
-    pub const KINDS: [&'static str; 23] = [
+    pub const KINDS: [&'static str; 24] = [
         "incident_declared",
         "note_added",
         "status_changed",
@@ -160,6 +167,7 @@ impl EventPayload {
         "role_relieved",
         "role_moved",
         "roles_swapped",
+        "role_handed_over",
         "checklist_ticked",
         "sla_breached",
         "sla_policy_changed",
@@ -187,6 +195,7 @@ impl EventPayload {
             EventPayload::RoleRelieved { .. } => "role_relieved",
             EventPayload::RoleMoved { .. } => "role_moved",
             EventPayload::RolesSwapped { .. } => "roles_swapped",
+            EventPayload::RoleHandedOver { .. } => "role_handed_over",
             EventPayload::ChecklistTicked { .. } => "checklist_ticked",
             EventPayload::SlaBreached { .. } => "sla_breached",
             EventPayload::SlaPolicyChanged { .. } => "sla_policy_changed",

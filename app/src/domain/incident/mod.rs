@@ -12,6 +12,7 @@ pub mod impact;
 pub mod lifecycle;
 pub mod notes;
 pub mod query;
+pub mod resolve;
 pub mod roles;
 pub mod state;
 pub mod timeline;
@@ -19,7 +20,7 @@ pub mod updates;
 pub mod values;
 
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 pub use apply::apply;
 pub use command::{
@@ -36,6 +37,7 @@ pub use query::{
     Cursor, IncidentPage, IncidentQuery, Search, Sort, StatusCounts, StatusFilter, PAGE_DEFAULT,
     PAGE_MAX, SEARCH_MAX_CHARS,
 };
+pub use resolve::{in_a_sentence, Concern};
 pub use state::{Breach, Incident, NoteEdit};
 pub use timeline::{
     describe, describe_payload, markdown_head, timeline_page_request, timeline_view, to_markdown,

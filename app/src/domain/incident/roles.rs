@@ -1,5 +1,5 @@
-//! Role commands on an incident: who is given, relieved of, moved between or swapped in a role,
-//! and checklist ticks, by the board's rules.
+//! Role commands on an incident: who is given (or handed over), relieved of, moved between or
+//! swapped in a role, and checklist ticks, by the board's rules.
 
 use super::command::RoleCommand;
 use super::context::Context;
@@ -17,7 +17,9 @@ pub fn decide(
     let board = &incident.roles;
     let event = match command {
         RoleCommand::Assign {
-            role, person_id, ..
+            role,
+            person_id,
+            expected_version,
         } => {
             let person = match ctx.person {
                 Some(p) if p.id == *person_id => p,
@@ -37,7 +39,7 @@ pub fn decide(
                 id: person.id,
                 name: person.name.clone(),
             };
-            board.assign(catalog, role, &person)
+            board.assign(catalog, role, &person, *expected_version)
         }
         RoleCommand::Relieve {
             role, person_id, ..
@@ -90,11 +92,15 @@ mod tests {
             person: Some(&riley),
             ..ctx(2)
         };
+        // Riley's drop would hand the role over from someone he never saw holding it: refused,
+        // naming who holds it now.
         let err = decide(state.as_ref(), &from_riley, &c).unwrap_err();
         assert_eq!(
             err,
             DomainError::Outdated(
-                "Sam Okafor is already Incident Commander: relieve them first, or swap.".into()
+                "Sam Okafor is Incident Commander now: look again, then drop Riley Novak on it to \
+                 hand it over."
+                    .into()
             )
         );
         assert!(crate::domain::AppError::from(err).is_conflict());
@@ -139,12 +145,14 @@ mod tests {
             name: u.name.clone(),
         };
         let catalog = RoleCatalog::default();
-        let drops: [(usize, Option<&str>, Option<&str>); 5] = [
+        let drops: [(usize, Option<&str>, Option<&str>); 6] = [
             (0, None, Some("incident_commander")),
             (1, None, Some("tech_lead")),
             (1, Some("tech_lead"), Some("incident_commander")),
             (0, Some("tech_lead"), Some("scribe")),
             (1, Some("incident_commander"), None),
+            // A hand-over.
+            (1, None, Some("scribe")),
         ];
         for (who, from, to) in drops {
             let inc = state.clone().unwrap();
@@ -162,9 +170,62 @@ mod tests {
             run(&mut state, &cmd, &c).unwrap();
         }
         let inc = state.unwrap();
-        assert_eq!(inc.roles.version, 5);
-        assert_eq!(inc.roles.roles_of(1), ["scribe"]);
-        assert!(inc.roles.roles_of(2).is_empty());
+        assert_eq!(inc.roles.version, 6);
+        assert_eq!(inc.roles.roles_of(2), ["scribe"]);
+        assert!(inc.roles.roles_of(1).is_empty());
+    }
+
+    #[test]
+    fn assigning_a_held_commander_role_hands_it_over_and_an_undo_hands_it_back() {
+        use crate::domain::UserRole;
+        let mut state = declared();
+        let iris = user(1, "Iris Chen", UserRole::Admin);
+        let sam = user(2, "Sam Okafor", UserRole::Responder);
+        fn as_person(u: &User, minute: i64) -> Context<'_> {
+            Context {
+                person: Some(u),
+                ..ctx(minute)
+            }
+        }
+        let cmd = assign(&state, "incident_commander", &iris);
+        run(&mut state, &cmd, &as_person(&iris, 1)).unwrap();
+        // Sam is dropped on the commander role Iris holds: one event, both stints at one instant.
+        let cmd = assign(&state, "incident_commander", &sam);
+        let events = decide(state.as_ref(), &cmd, &as_person(&sam, 2)).unwrap();
+        assert_eq!(events.len(), 1, "{events:?}");
+        let handed = events[0].clone();
+        assert!(matches!(handed, EventPayload::RoleHandedOver { .. }));
+        run(&mut state, &cmd, &as_person(&sam, 2)).unwrap();
+        let board = &state.as_ref().unwrap().roles;
+        let commander: Vec<_> = board
+            .history("incident_commander")
+            .map(|s| (s.person.id, s.assumed, s.relieved))
+            .collect();
+        assert_eq!(commander, [(1, at(1), Some(at(2))), (2, at(2), None)]);
+        assert!(!state.as_ref().unwrap().needs_commander(true));
+
+        // The undo, on the board the hand-over made: Iris is commander again.
+        let undo =
+            Command::for_role_change(&RoleBoard::undo(&handed).unwrap(), board.version).unwrap();
+        // Someone changed the board meanwhile: the undo is refused by the version check.
+        let mut moved_on = state.clone();
+        let scribe = assign(&moved_on, "scribe", &sam);
+        run(&mut moved_on, &scribe, &as_person(&sam, 3)).unwrap();
+        let err = decide(moved_on.as_ref(), &undo, &as_person(&iris, 4)).unwrap_err();
+        assert!(matches!(err, DomainError::Outdated(_)), "{err}");
+        assert!(err.to_string().contains("look again"), "{err}");
+        // Nobody did: it hands the role back.
+        run(&mut state, &undo, &as_person(&iris, 4)).unwrap();
+        let board = &state.as_ref().unwrap().roles;
+        assert_eq!(
+            board
+                .holders("incident_commander")
+                .map(|p| p.id)
+                .collect::<Vec<_>>(),
+            [1]
+        );
+        assert_eq!(board.history("incident_commander").count(), 3);
+        assert_eq!(board.version, 3);
     }
 
     #[test]

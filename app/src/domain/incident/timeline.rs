@@ -186,6 +186,12 @@ pub fn describe_payload(payload: &EventPayload, vocab: &Vocabulary) -> String {
             vocab.role_label(from),
             vocab.role_label(to)
         ),
+        E::RoleHandedOver { role, from, to } => format!(
+            "{} took over {} from {}",
+            to.name,
+            vocab.role_label(role),
+            from.name
+        ),
         E::RolesSwapped {
             first_role,
             first,

@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::catalog::{RoleCatalog, RoleDef, INCIDENT_COMMANDER};
+use super::catalog::{RoleCatalog, RoleDef, INCIDENT_COMMANDER, TECH_LEAD};
 use crate::domain::error::DomainError;
 use crate::domain::incident::event::EventPayload;
 use crate::domain::user::Actor;
@@ -101,14 +101,14 @@ impl RoleBoard {
         Ok(role)
     }
 
-    /// Can `person` take `role` now? Refuses unknown and retired roles, a role they already
-    /// hold, and a second holder on a single-holder role (naming who has it).
-    fn can_take(
-        &self,
-        catalog: &RoleCatalog,
-        role: &str,
+    /// Can `person` take `role` now? Refuses unknown and retired roles and a role they already
+    /// hold; says who a single-holder role's holder is (whom taking it would relieve).
+    fn can_take<'a>(
+        &'a self,
+        catalog: &'a RoleCatalog,
+        role: &'a str,
         person: &Actor,
-    ) -> Result<(), DomainError> {
+    ) -> Result<(&'a RoleDef, Option<&'a Actor>), DomainError> {
         let def = Self::assignable(catalog, role)?;
         if self.holds(role, person.id) {
             return Err(DomainError::Invalid(format!(
@@ -116,13 +116,7 @@ impl RoleBoard {
                 person.name, def.label
             )));
         }
-        match self.holder(role) {
-            Some(holder) if def.single => Err(DomainError::Invalid(format!(
-                "{} is already {}: relieve them first, or swap.",
-                holder.name, def.label
-            ))),
-            _ => Ok(()),
-        }
+        Ok((def, self.holder(role).filter(|_| def.single)))
     }
 
     /// The holder `person_id` of `role`, or why not.
@@ -144,18 +138,32 @@ impl RoleBoard {
             })
     }
 
-    /// Puts `person` in `role`.
+    /// Puts `person` in `role`; a single-holder role that is held is handed over to them, its
+    /// holder relieved at the same instant (one event, so nobody ever sees the role empty).
+    /// `seen` is the board version the sender saw: a hand-over relieves someone, so it is only
+    /// decided on the board they looked at, never on one where someone has taken the role since.
     pub fn assign(
         &self,
         catalog: &RoleCatalog,
         role: &str,
         person: &Actor,
+        seen: i64,
     ) -> Result<EventPayload, DomainError> {
-        self.can_take(catalog, role, person)?;
-        Ok(EventPayload::RoleAssigned {
-            role: role.to_owned(),
-            person: person.clone(),
-        })
+        match self.can_take(catalog, role, person)? {
+            (_, None) => Ok(EventPayload::RoleAssigned {
+                role: role.to_owned(),
+                person: person.clone(),
+            }),
+            (def, Some(holder)) if seen != self.version => Err(DomainError::Invalid(format!(
+                "{} is {} now: look again, then drop {} on it to hand it over.",
+                holder.name, def.label, person.name
+            ))),
+            (_, Some(holder)) => Ok(EventPayload::RoleHandedOver {
+                role: role.to_owned(),
+                from: holder.clone(),
+                to: person.clone(),
+            }),
+        }
     }
 
     /// Takes `role` from `person_id`.
@@ -186,7 +194,12 @@ impl RoleBoard {
             ));
         }
         let person = self.holding(catalog, from, person_id)?;
-        self.can_take(catalog, to, person)?;
+        if let (def, Some(holder)) = self.can_take(catalog, to, person)? {
+            return Err(DomainError::Invalid(format!(
+                "{} is already {}: assign {} to hand it over, or swap.",
+                holder.name, def.label, person.name
+            )));
+        }
         Ok(EventPayload::RoleMoved {
             person: person.clone(),
             from: from.to_owned(),
@@ -243,7 +256,7 @@ impl RoleBoard {
     /// What dropping `person` (taken from `from`, or from the roster) on `target` means: the
     /// change it makes, `None` when it changes nothing (dropped where it was), or why not.
     /// Onto a taken single-holder role from another single-holder role is a swap; from the
-    /// roster it is refused, naming the holder.
+    /// roster (or from a role of many holders, which they keep) it is a hand-over.
     pub fn plan_drop(
         &self,
         catalog: &RoleCatalog,
@@ -251,20 +264,57 @@ impl RoleBoard {
         from: Option<&str>,
         target: Option<&str>,
     ) -> Result<Option<EventPayload>, DomainError> {
+        let single = |key: &str| catalog.get(key).is_some_and(|r| r.single);
+        let assign = |to| self.assign(catalog, to, person, self.version).map(Some);
         match (from, target) {
             (None, None) => Ok(None),
             (Some(from), None) => self.relieve(catalog, from, person.id).map(Some),
-            (None, Some(to)) => self.assign(catalog, to, person).map(Some),
+            (None, Some(to)) => assign(to),
             (Some(from), Some(to)) if from == to => Ok(None),
-            (Some(from), Some(to)) => {
-                let single = |key: &str| catalog.get(key).is_some_and(|r| r.single);
-                if single(from) && single(to) && self.holder(to).is_some() {
+            (Some(from), Some(to)) if single(to) && self.holder(to).is_some() => {
+                if single(from) {
                     self.swap(catalog, from, to).map(Some)
                 } else {
-                    self.move_to(catalog, person.id, from, to).map(Some)
+                    assign(to)
                 }
             }
+            (Some(from), Some(to)) => self.move_to(catalog, person.id, from, to).map(Some),
         }
+    }
+
+    /// The change that undoes `change` (a hand-over or a swap) on the board it made: the role
+    /// handed back, the holders swapped back. `None` for changes the board offers no undo for.
+    pub fn undo(change: &EventPayload) -> Option<EventPayload> {
+        match change {
+            EventPayload::RoleHandedOver { role, from, to } => Some(EventPayload::RoleHandedOver {
+                role: role.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            }),
+            EventPayload::RolesSwapped {
+                first_role,
+                first,
+                second_role,
+                second,
+            } => Some(EventPayload::RolesSwapped {
+                first_role: first_role.clone(),
+                first: second.clone(),
+                second_role: second_role.clone(),
+                second: first.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Someone holding both `a` and `b` now (the first such, in the order they assumed `a`).
+    pub fn holds_both<'a>(&'a self, a: &'a str, b: &'a str) -> Option<&'a Actor> {
+        self.holders(a).find(|p| self.holds(b, p.id))
+    }
+
+    /// The commander who is also the Tech Lead: nobody is left to watch the whole incident
+    /// while they are heads-down on the fix. The board warns.
+    pub fn commander_also_tech_lead(&self) -> Option<&Actor> {
+        self.holds_both(INCIDENT_COMMANDER, TECH_LEAD)
     }
 
     /// Who ticked `item` of `role`'s checklist, and when, if it is ticked.
@@ -333,6 +383,10 @@ impl RoleBoard {
             EventPayload::RoleMoved { person, from, to } => {
                 self.release(from, person.id, at);
                 self.assume(to, person, at);
+            }
+            EventPayload::RoleHandedOver { role, from, to } => {
+                self.release(role, from.id, at);
+                self.assume(role, to, at);
             }
             EventPayload::RolesSwapped {
                 first_role,
@@ -441,30 +495,160 @@ mod tests {
     }
 
     #[test]
-    fn a_single_holder_role_takes_one_person_and_names_the_holder() {
+    fn a_single_holder_role_is_handed_over_at_one_instant() {
         let catalog = RoleCatalog::default();
         let mut board = RoleBoard::default();
         let change = board
-            .assign(&catalog, INCIDENT_COMMANDER, &person(1))
+            .assign(&catalog, INCIDENT_COMMANDER, &person(1), board.version)
             .unwrap();
         board.apply(&change, t(0), &person(9));
-        let refused = message(
-            board
-                .assign(&catalog, INCIDENT_COMMANDER, &person(2))
-                .unwrap_err(),
-        );
+        // Riley takes over from Sam: one change, Sam relieved as Riley assumes.
+        let change = board
+            .assign(&catalog, INCIDENT_COMMANDER, &person(2), board.version)
+            .unwrap();
         assert_eq!(
-            refused,
-            "Sam is already Incident Commander: relieve them first, or swap."
+            change,
+            EventPayload::RoleHandedOver {
+                role: INCIDENT_COMMANDER.into(),
+                from: person(1),
+                to: person(2),
+            }
         );
-        // Responders take many.
+        board.apply(&change, t(10), &person(9));
+        assert_eq!(board.version, 2, "one change, one version");
+        let commander: Vec<_> = board
+            .history(INCIDENT_COMMANDER)
+            .map(|s| (s.person.id, s.assumed, s.relieved))
+            .collect();
+        assert_eq!(commander, [(1, t(0), Some(t(10))), (2, t(10), None)]);
+        // Someone who holds it already is told so.
+        assert_eq!(
+            message(
+                board
+                    .assign(&catalog, INCIDENT_COMMANDER, &person(2), board.version)
+                    .unwrap_err()
+            ),
+            "Riley is already Incident Commander."
+        );
+        // Responders take many: nobody is relieved.
         for id in 1..=3 {
-            let change = board.assign(&catalog, "responder", &person(id)).unwrap();
-            board.apply(&change, t(1), &person(9));
+            let change = board
+                .assign(&catalog, "responder", &person(id), board.version)
+                .unwrap();
+            assert!(matches!(change, EventPayload::RoleAssigned { .. }));
+            board.apply(&change, t(11), &person(9));
         }
         assert_eq!(board.holders("responder").count(), 3);
-        assert!(board.assign(&catalog, "responder", &person(2)).is_err());
-        assert_eq!(board.roles_of(1), ["incident_commander", "responder"]);
+        assert!(board
+            .assign(&catalog, "responder", &person(2), board.version)
+            .is_err());
+        assert_eq!(board.roles_of(2), ["incident_commander", "responder"]);
+    }
+
+    #[test]
+    fn a_hand_over_is_decided_only_on_the_board_the_sender_saw() {
+        let catalog = RoleCatalog::default();
+        let mut board = RoleBoard::default();
+        let seen = board.version;
+        // Sam took Scribe after the sender looked at an empty board.
+        board.apply(
+            &board.assign(&catalog, "scribe", &person(1), seen).unwrap(),
+            t(0),
+            &person(9),
+        );
+        assert_eq!(
+            message(
+                board
+                    .assign(&catalog, "scribe", &person(2), seen)
+                    .unwrap_err()
+            ),
+            "Sam is Scribe now: look again, then drop Riley on it to hand it over."
+        );
+        // An assignment that relieves nobody needs no fresh look (the version gate still may).
+        assert!(board
+            .assign(&catalog, "tech_lead", &person(2), seen)
+            .is_ok());
+    }
+
+    #[test]
+    fn an_undo_hands_back_or_swaps_back() {
+        let catalog = RoleCatalog::default();
+        let mut board = RoleBoard::default();
+        for (role, who) in [(INCIDENT_COMMANDER, 1), ("tech_lead", 2)] {
+            let change = board
+                .assign(&catalog, role, &person(who), board.version)
+                .unwrap();
+            board.apply(&change, t(0), &person(9));
+        }
+        let before = board.view(&catalog);
+        let holders = |b: &RoleBoard| {
+            b.view(&catalog)
+                .into_iter()
+                .map(|r| {
+                    (
+                        r.key,
+                        r.holders.iter().map(|s| s.person.id).collect::<Vec<_>>(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let staffed = holders(&board);
+        // A hand-over, then its undo: Sam is commander again, both stints in the history.
+        let handed = board
+            .assign(&catalog, INCIDENT_COMMANDER, &person(3), board.version)
+            .unwrap();
+        board.apply(&handed, t(5), &person(9));
+        let back = RoleBoard::undo(&handed).unwrap();
+        assert_eq!(
+            Some(back.clone()),
+            board
+                .plan_drop(&catalog, &person(1), None, Some(INCIDENT_COMMANDER))
+                .unwrap(),
+            "the undo is what dropping Sam back would do"
+        );
+        board.apply(&back, t(6), &person(9));
+        assert_eq!(holders(&board), staffed);
+        assert_eq!(board.history(INCIDENT_COMMANDER).count(), 3);
+        // A swap, then its undo.
+        let swap = board
+            .plan_drop(
+                &catalog,
+                &person(1),
+                Some(INCIDENT_COMMANDER),
+                Some("tech_lead"),
+            )
+            .unwrap()
+            .unwrap();
+        board.apply(&swap, t(7), &person(9));
+        assert_eq!(board.holder(INCIDENT_COMMANDER).unwrap().id, 2);
+        board.apply(&RoleBoard::undo(&swap).unwrap(), t(8), &person(9));
+        assert_eq!(holders(&board), staffed);
+        assert_ne!(
+            board.view(&catalog),
+            before,
+            "the history keeps every stint"
+        );
+        // Other changes offer no undo.
+        let relief = board.relieve(&catalog, "tech_lead", 2).unwrap();
+        assert_eq!(RoleBoard::undo(&relief), None);
+    }
+
+    #[test]
+    fn the_commander_who_is_also_tech_lead_is_named() {
+        let catalog = RoleCatalog::default();
+        let mut board = RoleBoard::default();
+        for (role, who) in [(INCIDENT_COMMANDER, 1), ("tech_lead", 2), ("responder", 1)] {
+            let change = board
+                .assign(&catalog, role, &person(who), board.version)
+                .unwrap();
+            board.apply(&change, t(0), &person(9));
+        }
+        assert_eq!(board.commander_also_tech_lead(), None);
+        let change = board
+            .assign(&catalog, "tech_lead", &person(1), board.version)
+            .unwrap();
+        board.apply(&change, t(1), &person(9));
+        assert_eq!(board.commander_also_tech_lead(), Some(&person(1)));
     }
 
     #[test]
@@ -472,7 +656,9 @@ mod tests {
         let catalog = RoleCatalog::default();
         let mut board = RoleBoard::default();
         board.apply(
-            &board.assign(&catalog, "scribe", &person(1)).unwrap(),
+            &board
+                .assign(&catalog, "scribe", &person(1), board.version)
+                .unwrap(),
             t(0),
             &person(9),
         );
@@ -484,7 +670,9 @@ mod tests {
         );
         assert_eq!(board.holders("scribe").count(), 0);
         board.apply(
-            &board.assign(&catalog, "scribe", &person(2)).unwrap(),
+            &board
+                .assign(&catalog, "scribe", &person(2), board.version)
+                .unwrap(),
             t(31),
             &person(9),
         );
@@ -505,13 +693,15 @@ mod tests {
         let mut board = RoleBoard::default();
         board.apply(
             &board
-                .assign(&catalog, INCIDENT_COMMANDER, &person(1))
+                .assign(&catalog, INCIDENT_COMMANDER, &person(1), board.version)
                 .unwrap(),
             t(0),
             &person(9),
         );
         board.apply(
-            &board.assign(&catalog, "tech_lead", &person(2)).unwrap(),
+            &board
+                .assign(&catalog, "tech_lead", &person(2), board.version)
+                .unwrap(),
             t(1),
             &person(9),
         );
@@ -541,12 +731,16 @@ mod tests {
         let catalog = RoleCatalog::default();
         let mut board = RoleBoard::default();
         board.apply(
-            &board.assign(&catalog, "responder", &person(1)).unwrap(),
+            &board
+                .assign(&catalog, "responder", &person(1), board.version)
+                .unwrap(),
             t(0),
             &person(9),
         );
         board.apply(
-            &board.assign(&catalog, "scribe", &person(2)).unwrap(),
+            &board
+                .assign(&catalog, "scribe", &person(2), board.version)
+                .unwrap(),
             t(0),
             &person(9),
         );
@@ -572,14 +766,16 @@ mod tests {
         let mut catalog = RoleCatalog::default();
         let mut board = RoleBoard::default();
         board.apply(
-            &board.assign(&catalog, "business_lead", &person(1)).unwrap(),
+            &board
+                .assign(&catalog, "business_lead", &person(1), board.version)
+                .unwrap(),
             t(0),
             &person(9),
         );
         catalog.roles[4].retired = true;
         assert!(message(
             board
-                .assign(&catalog, "business_lead", &person(2))
+                .assign(&catalog, "business_lead", &person(2), board.version)
                 .unwrap_err()
         )
         .contains("retired"));
@@ -590,10 +786,12 @@ mod tests {
             &person(9),
         );
         assert_eq!(board.history("business_lead").count(), 1);
-        assert!(
-            message(board.assign(&catalog, "chef", &person(2)).unwrap_err())
-                .contains("no role \"chef\"")
-        );
+        assert!(message(
+            board
+                .assign(&catalog, "chef", &person(2), board.version)
+                .unwrap_err()
+        )
+        .contains("no role \"chef\""));
     }
 
     #[test]
@@ -609,11 +807,11 @@ mod tests {
         let c = plan(&board, 1, None, Some(INCIDENT_COMMANDER)).unwrap();
         assert!(matches!(c, Some(EventPayload::RoleAssigned { .. })));
         step(&mut board, c);
-        // From the roster onto a taken single-holder role: refused, naming the holder.
-        assert_eq!(
-            message(plan(&board, 2, None, Some(INCIDENT_COMMANDER)).unwrap_err()),
-            "Sam is already Incident Commander: relieve them first, or swap."
-        );
+        // From the roster onto a taken single-holder role: a hand-over.
+        assert!(matches!(
+            plan(&board, 2, None, Some(INCIDENT_COMMANDER)).unwrap(),
+            Some(EventPayload::RoleHandedOver { .. })
+        ));
         let c = plan(&board, 2, None, Some("tech_lead")).unwrap();
         step(&mut board, c);
         // Holder onto another taken single-holder role: a swap.
@@ -629,13 +827,22 @@ mod tests {
         );
         let c = plan(&board, 1, Some("tech_lead"), None).unwrap();
         assert!(matches!(c, Some(EventPayload::RoleRelieved { .. })));
-        // A responder onto a taken single-holder role: not a swap (responders are many).
+        // A responder onto a taken single-holder role: not a swap (responders are many) but a
+        // hand-over; they stay a responder too. A move onto it is refused, saying how.
         let c = plan(&board, 3, None, Some("responder")).unwrap();
         step(&mut board, c);
-        assert!(
-            message(plan(&board, 3, Some("responder"), Some("tech_lead")).unwrap_err())
-                .contains("already Tech Lead")
+        let c = plan(&board, 3, Some("responder"), Some("tech_lead")).unwrap();
+        assert!(matches!(c, Some(EventPayload::RoleHandedOver { .. })));
+        assert_eq!(
+            message(
+                board
+                    .move_to(&catalog, 3, "responder", "tech_lead")
+                    .unwrap_err()
+            ),
+            "Sam is already Tech Lead: assign Sue to hand it over, or swap."
         );
+        step(&mut board, c);
+        assert_eq!(board.roles_of(3), ["responder", "tech_lead"]);
     }
 
     fn any_op() -> impl Strategy<Value = (u8, usize, usize, i64, i64)> {
@@ -656,7 +863,7 @@ mod tests {
                 now += Duration::minutes(step);
                 let before = board.clone();
                 let decided = match kind {
-                    0 => board.assign(&catalog, &keys[a], &person(who)),
+                    0 => board.assign(&catalog, &keys[a], &person(who), board.version),
                     1 => board.relieve(&catalog, &keys[a], who),
                     2 => board.move_to(&catalog, who, &keys[a], &keys[b]),
                     _ => board.swap(&catalog, &keys[a], &keys[b]),

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 /// The key of the role a major incident must have filled.
 pub const INCIDENT_COMMANDER: &str = "incident_commander";
+/// The key of the role that leads the fix (which the commander should not hold as well).
+pub const TECH_LEAD: &str = "tech_lead";
 /// Longest role label and description, and most checklist items per role.
 pub const ROLE_LABEL_MAX_CHARS: usize = 60;
 pub const ROLE_DESCRIPTION_MAX_CHARS: usize = 500;

@@ -10,7 +10,7 @@ pub mod view;
 pub use board::{RoleBoard, Stint, Tick};
 pub use catalog::{
     RevisedCatalog, RoleCatalog, RoleDef, CHECKLIST_MAX_ITEMS, INCIDENT_COMMANDER,
-    ROLE_DESCRIPTION_MAX_CHARS, ROLE_LABEL_MAX_CHARS,
+    ROLE_DESCRIPTION_MAX_CHARS, ROLE_LABEL_MAX_CHARS, TECH_LEAD,
 };
 pub use change::CatalogChange;
 pub use roster::{Person, TEAM_MAX_CHARS};

@@ -6,8 +6,8 @@ use super::{action_error, Room};
 use crate::api::{incidents_page, ChangeStatus, PostNote};
 use crate::components::{use_vocabulary, ErrorNotice};
 use crate::domain::{
-    thousands, Command, IncidentQuery, LifecycleCommand, Severity, Status, StatusFilter,
-    NOTE_MAX_CHARS, REASON_MAX_CHARS,
+    in_a_sentence, thousands, Command, IncidentQuery, LifecycleCommand, Severity, Status,
+    StatusFilter, INCIDENT_COMMANDER, NOTE_MAX_CHARS, REASON_MAX_CHARS,
 };
 
 const ACK_ID: &str = "acknowledge";
@@ -128,6 +128,75 @@ fn StatusForm(room: Room, select: NodeRef<leptos::html::Select>) -> impl IntoVie
             .collect_view()
     };
     let is_final = move || status.get().allowed_next().is_empty();
+    // Resolving a major incident with something missing asks once, saying what (the domain's
+    // `resolve_concerns`); "Resolve anyway" sends it.
+    let clock = crate::clock::use_clock();
+    let asking = RwSignal::new(None::<String>);
+    let confirmed = StoredValue::new(false);
+    let submit_button = NodeRef::<leptos::html::Button>::new();
+    let go_ahead = NodeRef::<leptos::html::Button>::new();
+    let missing = move || {
+        let now = clock.now_or(room.server_time);
+        let commander = room
+            .vocab
+            .signal()
+            .with_untracked(|v| v.role_label(INCIDENT_COMMANDER).to_owned());
+        let (concerns, severity) = room.sla_policy.with_untracked(|p| {
+            incident.with_untracked(|i| {
+                let severity = vocab.with_value(|v| v.severity(i.severity));
+                (
+                    i.resolve_concerns(severity.major, &p.policy, now),
+                    severity.label,
+                )
+            })
+        });
+        let words: Vec<String> = concerns.iter().map(|c| c.describe(&commander)).collect();
+        (!words.is_empty()).then(|| {
+            format!(
+                "Resolve this {severity} incident with {}?",
+                in_a_sentence(&words)
+            )
+        })
+    };
+    let on_submit_click = move |ev: leptos::ev::MouseEvent| {
+        if confirmed.get_value() {
+            confirmed.set_value(false);
+            asking.set(None);
+            return;
+        }
+        let chosen = select
+            .get_untracked()
+            .and_then(|s| Status::parse(&s.value()).ok());
+        if chosen == Some(Status::Resolved) {
+            if let Some(question) = missing() {
+                ev.prevent_default();
+                asking.set(Some(question));
+                request_animation_frame(move || {
+                    if let Some(button) = go_ahead.get_untracked() {
+                        let _ = button.focus();
+                    }
+                });
+                return;
+            }
+        }
+        asking.set(None);
+    };
+    let resolve_anyway = move |_: leptos::ev::MouseEvent| {
+        confirmed.set_value(true);
+        // Focus first on what stays: the prompt goes as the form is sent.
+        if let Some(s) = select.get_untracked() {
+            let _ = s.focus();
+        }
+        if let Some(button) = submit_button.get_untracked() {
+            button.click();
+        }
+    };
+    let not_yet = move |_: leptos::ev::MouseEvent| {
+        asking.set(None);
+        if let Some(s) = select.get_untracked() {
+            let _ = s.focus();
+        }
+    };
     view! {
         <Show when=move || !is_final()>
             <div class="control">
@@ -144,10 +213,32 @@ fn StatusForm(room: Room, select: NodeRef<leptos::html::Select>) -> impl IntoVie
                     >
                         {options}
                     </select>
-                    <button type="submit" disabled=move || change.pending().get()>
+                    <button
+                        type="submit"
+                        node_ref=submit_button
+                        disabled=move || change.pending().get()
+                        on:click=on_submit_click
+                    >
                         "Change status"
                     </button>
                 </ActionForm>
+                {move || {
+                    asking
+                        .get()
+                        .map(|question| {
+                            view! {
+                                <div class="notice warning resolve-prompt" data-testid="resolve-prompt">
+                                    <p role="alert">{question}</p>
+                                    <div class="buttons">
+                                        <button type="button" class="primary" node_ref=go_ahead on:click=resolve_anyway>
+                                            "Resolve anyway"
+                                        </button>
+                                        <button type="button" on:click=not_yet>"Not yet"</button>
+                                    </div>
+                                </div>
+                            }
+                        })
+                }}
                 <ErrorNotice error=error.into()/>
             </div>
         </Show>
@@ -448,11 +539,30 @@ pub fn NoteForm(room: Room) -> impl IntoView {
     let post = ServerAction::<PostNote>::new();
     let error = Signal::derive(move || post.value().get().and_then(|r| r.err()));
     let body = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(Ok(event)) = post.value().get() {
+    Effect::new(move |_| match post.value().get() {
+        Some(Ok(event)) => {
             room.receive(&event);
             body.set(String::new());
         }
+        // The text stays in the box; send it again in a moment (unless sent meanwhile).
+        Some(Err(e)) if e.is_unreachable() => {
+            let failed = post.version().get_untracked();
+            set_timeout(
+                move || {
+                    let again = post.version().try_get_untracked() == Some(failed)
+                        && !post.pending().get_untracked();
+                    let text = body.try_get_untracked().unwrap_or_default();
+                    if again && !text.trim().is_empty() {
+                        post.dispatch(PostNote {
+                            incident_id: room.id,
+                            body: text,
+                        });
+                    }
+                },
+                super::RETRY_UNREACHABLE,
+            );
+        }
+        _ => {}
     });
     view! {
         <ActionForm action=post attr:class="stack note-form" attr:aria-label="Add a note">

@@ -32,7 +32,6 @@ pub fn ImpactPanel(room: Room) -> impl IntoView {
     view! {
         <section class="panel impact" aria-label="Impact">
             <div class="panel-head">
-                <h2>"Impact"</h2>
                 <Show when=move || room.takes(update_impact()) && !editing.get()>
                     <button type="button" class="link" on:click=move |_| editing.set(true)>
                         "Edit impact"
@@ -101,15 +100,27 @@ fn ImpactForm(room: Room, editing: RwSignal<bool>) -> impl IntoView {
             editing.set(false);
         }
     });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let save = move |expected_version: i64| {
         action.dispatch(Command::Impact(ImpactCommand::Update {
             customer_impact: text.get_untracked(),
             affected: affected.get_untracked(),
-            // The version the form was opened on: an impact edited meanwhile is a conflict.
-            expected_version: version0,
+            expected_version,
         }));
     };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        // The version the form was opened on: an impact edited meanwhile is a conflict.
+        save(version0);
+    };
+    // Refused as stale: the impact as it is now beside what this person wrote, to keep either.
+    let conflict =
+        Signal::derive(move || action_error(action).get().is_some_and(|e| e.is_conflict()));
+    let other_error =
+        Signal::derive(move || action_error(action).get().filter(|e| !e.is_conflict()));
+    let theirs = move || room.incident.with(|i| i.impact.clone());
+    let keep_theirs = move |_: leptos::ev::MouseEvent| editing.set(false);
+    // Saved over the latest version: what they wrote is replaced, knowingly.
+    let keep_mine = move |_: leptos::ev::MouseEvent| save(room.version());
     view! {
         <form class="stack" aria-label="Edit impact" on:submit=submit>
             <fieldset class="affected">
@@ -141,7 +152,30 @@ fn ImpactForm(room: Room, editing: RwSignal<bool>) -> impl IntoView {
                 on:input=move |ev| text.set(event_target_value(&ev))
                 placeholder="e.g. Checkout fails with an error for card payments"
             ></textarea>
-            <ErrorNotice error=action_error(action)/>
+            <ErrorNotice error=other_error/>
+            <Show when=move || conflict.get()>
+                <div class="conflict" role="group" aria-labelledby="impact-conflict-words" data-testid="impact-conflict">
+                    <p id="impact-conflict-words" role="alert">
+                        "Someone else changed this incident while you were editing the impact. Keep theirs or yours:"
+                    </p>
+                    <div class="sides">
+                        <section class="side theirs" aria-label="Theirs (now)">
+                            <h4>"Theirs (now)"</h4>
+                            <p class="affected">{move || theirs().affected.label()}</p>
+                            <p class="text">{move || theirs().customer_impact}</p>
+                            <button type="button" on:click=keep_theirs>"Keep theirs"</button>
+                        </section>
+                        <section class="side yours" aria-label="Yours">
+                            <h4>"Yours"</h4>
+                            <p class="affected">{move || affected.get().label()}</p>
+                            <p class="text">{move || text.get()}</p>
+                            <button type="button" disabled=move || action.pending().get() on:click=keep_mine>
+                                "Keep mine"
+                            </button>
+                        </section>
+                    </div>
+                </div>
+            </Show>
             <div class="buttons">
                 <button type="submit" class="primary" disabled=move || action.pending().get()>
                     "Save impact"

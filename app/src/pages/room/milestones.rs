@@ -25,7 +25,6 @@ pub fn Milestones(room: Room) -> impl IntoView {
     view! {
         <section class="panel milestones" aria-label="Timestamps">
             <div class="panel-head">
-                <h2>"Timestamps"</h2>
                 <span class="hint">"UTC"</span>
             </div>
             <dl>

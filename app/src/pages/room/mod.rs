@@ -2,9 +2,14 @@
 
 mod controls;
 mod impact;
+mod keys;
+mod layout;
 mod milestones;
+mod reach;
 mod roles;
 mod timeline;
+mod touch;
+mod undo;
 mod updates;
 
 use leptos::prelude::*;
@@ -12,7 +17,7 @@ use leptos::reactive::traits::IsDisposed;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{act, get_room, older_entries, Acted, RoomSnapshot, TimelinePage};
+use crate::api::{act, get_room, older_entries, Acted, RoomSection, RoomSnapshot, TimelinePage};
 use crate::clock::use_clock;
 use crate::components::{
     provide_vocabulary, AppHeader, Countdowns, ErrorNotice, LoadError, PresenceList, SeverityBadge,
@@ -260,12 +265,33 @@ impl Room {
 
     /// An action that sends commands for this room. What it did is folded in at once; a
     /// conflict refreshes the room (the error tells the person why).
+    /// One that could not reach the server is sent again a little later.
     fn action(self) -> Action<Command, Result<Acted, AppError>> {
         let id = self.id;
-        let action = Action::new_local(move |command: &Command| act(id, command.clone()));
+        let sent = StoredValue::new(None::<Command>);
+        let action = Action::new_local(move |command: &Command| {
+            sent.set_value(Some(command.clone()));
+            act(id, command.clone())
+        });
         Effect::new(move |_| match action.value().get() {
             Some(Ok(acted)) if !self.gone() => self.accept(acted),
             Some(Err(e)) if e.is_conflict() => self.reload(),
+            Some(Err(e)) if e.is_unreachable() => {
+                let failed = action.version().get_untracked();
+                set_timeout(
+                    move || {
+                        // Unless the room is gone, or it was sent again (or anew) meanwhile.
+                        let again = action.version().try_get_untracked() == Some(failed)
+                            && !action.pending().get_untracked();
+                        if again && !self.gone() {
+                            if let Some(command) = sent.try_get_value().flatten() {
+                                action.dispatch(command);
+                            }
+                        }
+                    },
+                    RETRY_UNREACHABLE,
+                );
+            }
             _ => {}
         });
         action
@@ -304,6 +330,9 @@ impl Room {
     }
 }
 
+/// How long after failing to reach the server a change is sent again.
+const RETRY_UNREACHABLE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Takes a policy that arrived (live or fetched) if it is newer than the one held; an older or
 /// the same one notifies nobody, so a change arriving on many incidents recounts the clocks once.
 fn take_policy(signal: RwSignal<RevisedPolicy>, newer: &RevisedPolicy) {
@@ -329,6 +358,7 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
         services,
         roster,
         sla_policy,
+        folded,
     } = snapshot;
     let severities = vocabulary.clone();
     let vocab = provide_vocabulary(vocabulary);
@@ -402,9 +432,12 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
         LiveMessage::Settings { .. } => {}
     });
 
-    // The document title outlives the page by a moment when navigating to another room.
+    // The document title outlives the page by a moment when navigating to another room. On the
+    // server it is rendered after the page's stream, outside the page's arena (on any worker
+    // thread): read it through the signal's own handle, not the arena-stored `incident`.
+    let titled = ArcRwSignal::from(incident);
     let title = move || {
-        incident
+        titled
             .try_with(|i| format!("{} {} · Sitrep", i.reference(), i.title))
             .unwrap_or_else(|| "Sitrep".to_owned())
     };
@@ -422,69 +455,74 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
             i.needs_commander(severity.major).then_some(severity.label)
         })
     };
+    let folds = layout::Folds::new(viewer.id, folded);
+    // Narrow: the timeline, or the rest (`NarrowSwitch`).
+    let shows_details = RwSignal::new(false);
+    // Where each panel sits: the incident's head and its status on top; the timeline and the
+    // note box in the main column; what is looked up or changed now and then in the side column,
+    // a foldable section each (a new panel gets a `Fold` and a `RoomSection` of its own).
     view! {
         <Title text=title/>
+        <keys::RoomKeys/>
+        <reach::ConnectionNotice/>
         <AppHeader viewer=viewer/>
         <main class="page room">
-            <section class="room-head" aria-label="Incident">
-                <div class="head-row">
-                    <p class="ref">{move || incident.with(|i| i.reference())}</p>
-                    <div class="here-now">
-                        <span class="label">"Here now"</span>
-                        <PresenceList viewers=room.presence/>
+            <div class="room-layout" class:shows-details=move || shows_details.get()>
+                <section class="room-head" aria-label="Incident">
+                    <div class="head-row">
+                        <p class="ref">{move || incident.with(|i| i.reference())}</p>
+                        <div class="here-now">
+                            <span class="label">"Here now"</span>
+                            <PresenceList viewers=room.presence/>
+                        </div>
                     </div>
-                </div>
-                <h1>{move || incident.with(|i| i.title.clone())}</h1>
-                <div class="facts">
-                    <SeverityBadge severity=Signal::derive(move || incident.with(|i| i.severity))/>
-                    <StatusBadge status=Signal::derive(move || incident.with(|i| i.status))/>
-                    <span class="open-for">
-                        "Open for " <span data-testid="open-for">{open_for}</span>
-                    </span>
-                    <span class="declared-by">
-                        "Declared by " {move || incident.with(|i| i.declared_by_name.clone())}
-                    </span>
-                </div>
-                <Countdowns clocks=sla.into() rendered_at=server_time/>
-                {move || {
-                    let summary = incident.with(|i| i.summary.clone());
-                    (!summary.is_empty()).then(|| view! { <p class="summary">{summary}</p> })
-                }}
-                {move || {
-                    merged_into()
-                        .map(|target| {
-                            view! {
-                                <p class="notice merged" role="alert" data-testid="merged-banner">
-                                    "This incident is a duplicate: it was merged into "
-                                    <a href=format!("/incidents/{target}")>{format!("INC-{target}")}</a>
-                                    ". It is read-only; continue there."
-                                </p>
-                            }
-                        })
-                }}
-            </section>
-            {move || {
-                needs_commander()
-                    .map(|severity| {
-                        let commander_label = commander_label.get();
-                        view! {
-                            <p class="notice warning" role="alert" data-testid="commander-warning">
-                                {format!(
-                                    "This {severity} incident has no {commander_label}: someone must run the response. Drag a person onto {commander_label} on the role board.",
-                                )}
-                            </p>
-                        }
-                    })
-            }}
-            <ErrorNotice error=room.notice.into()/>
-            <Show when=move || room.writable()>
-                <controls::Controls room=room/>
-            </Show>
-            <impact::ImpactPanel room=room/>
-            <roles::RoleBoardPanel room=room/>
-            <div class="room-grid">
-                <div class="room-main">
-                    <updates::UpdatesPanel room=room/>
+                    <h1>{move || incident.with(|i| i.title.clone())}</h1>
+                    {move || {
+                        let summary = incident.with(|i| i.summary.clone());
+                        (!summary.is_empty()).then(|| view! { <p class="summary">{summary}</p> })
+                    }}
+                    {move || {
+                        merged_into()
+                            .map(|target| {
+                                view! {
+                                    <p class="notice merged" role="alert" data-testid="merged-banner">
+                                        "This incident is a duplicate: it was merged into "
+                                        <a href=format!("/incidents/{target}")>{format!("INC-{target}")}</a>
+                                        ". It is read-only; continue there."
+                                    </p>
+                                }
+                            })
+                    }}
+                    {move || {
+                        needs_commander()
+                            .map(|severity| {
+                                let commander_label = commander_label.get();
+                                view! {
+                                    <p class="notice warning" role="alert" data-testid="commander-warning">
+                                        {format!(
+                                            "This {severity} incident has no {commander_label}: someone must run the response. Drag a person onto {commander_label} on the role board.",
+                                        )}
+                                    </p>
+                                }
+                            })
+                    }}
+                    <ErrorNotice error=room.notice.into()/>
+                </section>
+                <section class="room-status" aria-label="Status">
+                    <div class="facts">
+                        <SeverityBadge severity=Signal::derive(move || incident.with(|i| i.severity))/>
+                        <StatusBadge status=Signal::derive(move || incident.with(|i| i.status))/>
+                        <span class="open-for">
+                            "Open for " <span data-testid="open-for">{open_for}</span>
+                        </span>
+                        <span class="declared-by">
+                            "Declared by " {move || incident.with(|i| i.declared_by_name.clone())}
+                        </span>
+                    </div>
+                    <Countdowns clocks=sla.into() rendered_at=server_time/>
+                </section>
+                <layout::NarrowSwitch details=shows_details/>
+                <div class="room-main" id="room-main">
                     <section class="room-body" aria-labelledby="timeline-heading">
                         <Show when=move || room.writable()>
                             <controls::NoteForm room=room/>
@@ -492,9 +530,26 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
                         <timeline::Timeline room=room/>
                     </section>
                 </div>
-                <aside class="room-side">
-                    <milestones::Milestones room=room/>
-                </aside>
+                // A region, not an <aside>: a complementary landmark must not sit inside <main>.
+                <section class="room-side" id="room-side" aria-label="Incident details">
+                    <Show when=move || room.writable()>
+                        <layout::Fold folds=folds section=RoomSection::Actions>
+                            <controls::Controls room=room/>
+                        </layout::Fold>
+                    </Show>
+                    <layout::Fold folds=folds section=RoomSection::Impact>
+                        <impact::ImpactPanel room=room/>
+                    </layout::Fold>
+                    <layout::Fold folds=folds section=RoomSection::Roles>
+                        <roles::RoleBoardPanel room=room/>
+                    </layout::Fold>
+                    <layout::Fold folds=folds section=RoomSection::Updates>
+                        <updates::UpdatesPanel room=room/>
+                    </layout::Fold>
+                    <layout::Fold folds=folds section=RoomSection::Timestamps>
+                        <milestones::Milestones room=room/>
+                    </layout::Fold>
+                </section>
             </div>
         </main>
     }

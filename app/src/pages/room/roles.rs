@@ -2,17 +2,19 @@
 //! HTML5 drag and drop, by touch (pointer events), by keyboard (pick up, arrows, drop) or by a
 //! card's "Move to…" menu — all four plan the same change with the shared domain rules, show it at
 //! once (optimistic), and send it with the board version they saw. A refusal puts the card back
-//! and says who holds the role now.
+//! and says who holds the role now. A hand-over or a swap is offered an undo for a few seconds.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use leptos::prelude::*;
 
+use super::touch::{release_at, FingerDrag};
+use super::undo::{offer, Offer, UndoToast};
 use super::Room;
 use crate::clock::use_clock;
 use crate::components::{format_datetime, use_live_vocabulary, ErrorNotice};
 use crate::domain::{
-    describe_payload, Actor, AppError, Command, EventPayload, Person, RoleBoard, RoleCommand,
-    RoleDef, INCIDENT_COMMANDER,
+    describe_payload, since_wall_clock, Actor, AppError, Command, EventPayload, Person, RoleBoard,
+    RoleCommand, RoleDef, Stint, INCIDENT_COMMANDER, TECH_LEAD,
 };
 
 /// A card being moved: who, and from which role (`None`: from the roster).
@@ -31,6 +33,8 @@ struct Pending {
     at: DateTime<Utc>,
     carried: Carried,
     refocus: bool,
+    /// It undoes the change before it (and is offered no undo itself).
+    undoing: bool,
 }
 
 /// The board's shared state, handed to every card and column.
@@ -52,6 +56,10 @@ struct Board {
     announcement: RwSignal<String>,
     /// Why the last change was refused.
     refusal: RwSignal<Option<String>>,
+    /// The undo offered for the viewer's last hand-over or swap.
+    offer: RwSignal<Option<Offer>>,
+    /// The page runs in the browser (so times can read in its time zone).
+    hydrated: RwSignal<bool>,
     /// After a keyboard or menu move: the card (person, role or `None` for the roster) to
     /// focus, so the keyboard user carries on from where the card went.
     refocus: RwSignal<Option<(i64, Option<String>)>>,
@@ -110,30 +118,83 @@ impl Board {
             to.as_deref(),
         ) {
             Ok(Some(change)) => {
-                let Some(command) = Command::for_role_change(&change, board.version) else {
-                    return;
-                };
-                let now = self.clock.now_or(self.room.server_time);
-                self.announcement
-                    .set(format!("{}.", describe_payload(&change, &vocab)));
-                self.refusal.set(None);
-                if refocus {
-                    self.refocus.set(Some((carried.person.id, to)));
-                }
-                self.pending.set(Some(Pending {
-                    version: board.version,
-                    change,
-                    at: now,
-                    carried,
-                    refocus,
-                }));
-                self.send.dispatch(command);
+                let lands = refocus.then(|| (carried.person.id, to));
+                self.propose(change, board.version, carried, lands, false);
             }
             Ok(None) => self
                 .announcement
                 .set(format!("{} stays where they were.", carried.person.name)),
             // Said once, by the alert.
             Err(refused) => self.refusal.set(Some(refused.to_string())),
+        }
+    }
+
+    /// Shows `change` at once (made on board `version` by moving `carried`) and sends it; focus
+    /// follows to `lands` (a card: person and role) when given.
+    fn propose(
+        &self,
+        change: EventPayload,
+        version: i64,
+        carried: Carried,
+        lands: Option<(i64, Option<String>)>,
+        undoing: bool,
+    ) {
+        let Some(command) = Command::for_role_change(&change, version) else {
+            return;
+        };
+        let said = describe_payload(&change, &self.vocab.get_untracked());
+        self.announcement.set(if undoing {
+            format!("Undone: {said}.")
+        } else {
+            format!("{said}.")
+        });
+        self.refusal.set(None);
+        self.offer.set(None);
+        let refocus = lands.is_some();
+        if lands.is_some() {
+            self.refocus.set(lands);
+        }
+        self.pending.set(Some(Pending {
+            version,
+            change,
+            at: self.clock.now_or(self.room.server_time),
+            carried,
+            refocus,
+            undoing,
+        }));
+        self.send.dispatch(command);
+    }
+
+    /// Takes the undo on offer: the change that takes the last one back, on the board it left
+    /// (refused by the version check if anyone has changed the board since).
+    fn undo(&self) {
+        let Some(offer) = self.offer.get_untracked() else {
+            return;
+        };
+        self.offer.set(None);
+        if self.pending.with_untracked(Option::is_some) {
+            self.refusal.set(Some(
+                "One change at a time: the last one is still on its way.".into(),
+            ));
+            return;
+        }
+        if let Some((carried, lands)) = undo_carries(&offer.undo) {
+            self.propose(offer.undo, offer.version, carried, Some(lands), true);
+        }
+    }
+
+    /// "since 20:10" for a stint assumed `at`: in the reader's time zone once the page runs in
+    /// their browser; before that (and on the server) in UTC, so both first render the same.
+    fn since(&self, at: DateTime<Utc>) -> String {
+        let now = self.clock.now_or(self.room.server_time);
+        let local = if self.hydrated.get() {
+            wall_clock(at).zip(wall_clock(now))
+        } else {
+            None
+        };
+        match local {
+            Some((at, now)) => since_wall_clock(at, now),
+            None => format!("{} UTC", since_wall_clock(at.naive_utc(), now.naive_utc())),
         }
     }
 
@@ -169,10 +230,26 @@ impl Board {
                     .shown
                     .with_untracked(|b| b.holders(&key).map(|p| p.name.clone()).collect());
                 if holders.is_empty() {
-                    format!("{label}: nobody yet.")
-                } else {
-                    format!("{label}: {}.", holders.join(", "))
+                    return format!("{label}: nobody yet.");
                 }
+                // What Enter would do there, when it is more than joining the holders.
+                let vocab = self.vocab.get_untracked();
+                let plan = self.shown.with_untracked(|b| {
+                    b.plan_drop(
+                        &vocab.roles,
+                        &carried.person,
+                        carried.from.as_deref(),
+                        Some(&key),
+                    )
+                });
+                let then = match plan {
+                    Ok(Some(EventPayload::RoleHandedOver { .. })) => {
+                        format!(" Enter hands it over to {}.", carried.person.name)
+                    }
+                    Ok(Some(EventPayload::RolesSwapped { .. })) => " Enter swaps them.".into(),
+                    _ => String::new(),
+                };
+                format!("{label}: {}.{then}", holders.join(", "))
             }
         }
     }
@@ -242,22 +319,43 @@ fn start_drag(ev: &leptos::ev::DragEvent, text: &str) {
 #[cfg(not(feature = "hydrate"))]
 fn start_drag(_: &leptos::ev::DragEvent, _: &str) {}
 
-/// The drop target under a point (for touch, where the browser does not drag).
+/// Who an undo moves back, carried from where (focus returns there if it is refused), and
+/// where they land (focus follows them there).
+fn undo_carries(undo: &EventPayload) -> Option<(Carried, (i64, Option<String>))> {
+    match undo {
+        EventPayload::RoleHandedOver { role, from, to } => Some((
+            Carried {
+                person: from.clone(),
+                from: Some(role.clone()),
+            },
+            (to.id, Some(role.clone())),
+        )),
+        EventPayload::RolesSwapped {
+            first_role,
+            first,
+            second_role,
+            ..
+        } => Some((
+            Carried {
+                person: first.clone(),
+                from: Some(first_role.clone()),
+            },
+            (first.id, Some(second_role.clone())),
+        )),
+        _ => None,
+    }
+}
+
+/// `at` on the reader's wall clock (the browser's time zone); `None` on the server.
 #[cfg(feature = "hydrate")]
-fn target_at(x: i32, y: i32) -> Option<usize> {
-    let element = web_sys::window()?
-        .document()?
-        .element_from_point(x as f32, y as f32)?;
-    element
-        .closest("[data-drop-index]")
-        .ok()??
-        .get_attribute("data-drop-index")?
-        .parse()
-        .ok()
+fn wall_clock(at: DateTime<Utc>) -> Option<NaiveDateTime> {
+    let date = js_sys::Date::new(&(at.timestamp_millis() as f64).into());
+    let offset = chrono::FixedOffset::west_opt((date.get_timezone_offset() * 60.0) as i32)?;
+    Some(at.with_timezone(&offset).naive_local())
 }
 
 #[cfg(not(feature = "hydrate"))]
-fn target_at(_: i32, _: i32) -> Option<usize> {
+fn wall_clock(_: DateTime<Utc>) -> Option<NaiveDateTime> {
     None
 }
 
@@ -281,19 +379,37 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
     let send = room.action();
     let refusal = RwSignal::new(None::<String>);
     let refocus = RwSignal::new(None);
+    let undo_offer = RwSignal::new(None::<Offer>);
     Effect::new(move |_| match send.value().get() {
-        Some(Ok(_)) => pending.set(None),
+        Some(Ok(_)) => {
+            // A hand-over or a swap the viewer made: offer to take it back, on the board it
+            // left (one version on).
+            if let Some(p) = pending.get_untracked().filter(|p| !p.undoing) {
+                if let Some(undo) = RoleBoard::undo(&p.change) {
+                    let said = describe_payload(&p.change, &vocab.get_untracked());
+                    offer(undo_offer, said, undo, p.version + 1);
+                }
+            }
+            pending.set(None);
+        }
         Some(Err(e)) => {
             // The card goes back (and focus with it); say why (for a lost race: who holds the
             // role now).
-            if let Some(p) = pending.get_untracked().filter(|p| p.refocus) {
-                refocus.set(Some((p.carried.person.id, p.carried.from)));
+            let p = pending.get_untracked();
+            if let Some(p) = p.as_ref().filter(|p| p.refocus) {
+                refocus.set(Some((p.carried.person.id, p.carried.from.clone())));
             }
             pending.set(None);
-            refusal.set(Some(e.message));
+            refusal.set(Some(if p.is_some_and(|p| p.undoing) {
+                format!("Not undone: {}", e.message)
+            } else {
+                e.message
+            }));
         }
         None => {}
     });
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     let editable = Signal::derive(move || {
         room.takes(RoleCommand::Relieve {
             role: String::new(),
@@ -316,6 +432,8 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
         over: RwSignal::new(None),
         announcement: RwSignal::new(String::new()),
         refusal,
+        offer: undo_offer,
+        hydrated,
         refocus,
         editable,
         send,
@@ -343,7 +461,6 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
     view! {
         <section class="panel role-board" aria-labelledby="roles-heading" data-testid="role-board">
             <div class="panel-head">
-                <h2 id="roles-heading">"Roles"</h2>
                 <Show when=move || editable.get()>
                     <span class="hint">
                         "Drag people onto roles, or use a card's Move to… menu. Keyboard: Space picks a card up, arrows choose, Enter drops, Escape cancels."
@@ -365,6 +482,8 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
                         }
                     })
             }}
+            <DoubleDuty board=board/>
+            <UndoToast offer=undo_offer undo=move || board.undo()/>
             <div class="board">
                 <Roster board=board/>
                 <div class="role-columns">
@@ -376,6 +495,30 @@ pub fn RoleBoardPanel(room: Room) -> impl IntoView {
                 </div>
             </div>
         </section>
+    }
+}
+
+/// The warning for a commander who is also the Tech Lead (the domain says who).
+#[component]
+fn DoubleDuty(board: Board) -> impl IntoView {
+    let who = Memo::new(move |_| board.shown.with(|b| b.commander_also_tech_lead().cloned()));
+    move || {
+        who.get().map(|person| {
+            let said = board.vocab.with(|v| {
+                format!(
+                    "{} is both {} and {}: hand one of them over, so someone keeps the whole \
+                     incident in view while the other works on the fix.",
+                    person.name,
+                    v.roles.label(INCIDENT_COMMANDER),
+                    v.roles.label(TECH_LEAD)
+                )
+            });
+            view! {
+                <p class="notice warning" role="status" data-testid="double-duty-warning">
+                    {said}
+                </p>
+            }
+        })
     }
 }
 
@@ -510,6 +653,7 @@ fn Card(
         })
     };
     let touching = RwSignal::new(false);
+    let finger = StoredValue::new_local(None::<FingerDrag>);
     let node = NodeRef::<leptos::html::Li>::new();
     Effect::new(move |_| {
         let mine = board.refocus.with(|r| {
@@ -553,21 +697,32 @@ fn Card(
                 if ev.pointer_type() == "touch" && board.editable.get_untracked() {
                     touching.set(true);
                     board.dragging.set(Some(stored.get_value()));
+                    let follow = move |target| board.over.set(target);
+                    let drag = FingerDrag::start(ev.client_x(), ev.client_y(), follow);
+                    finger.set_value(Some(drag));
                 }
             }
             on:pointermove=move |ev| {
                 if touching.get_untracked() {
-                    board.over.set(target_at(ev.client_x(), ev.client_y()));
+                    let (x, y) = (ev.client_x(), ev.client_y());
+                    finger.with_value(|f| f.as_ref().map(|f| f.follow(x, y)));
+                    // Highlighted: where letting go would drop (nothing at the window's edge).
+                    board.over.set(release_at(x, y));
                 }
             }
             on:pointerup=move |ev| {
                 if touching.get_untracked() {
                     touching.set(false);
-                    match target_at(ev.client_x(), ev.client_y()) {
+                    finger.set_value(None);
+                    match release_at(ev.client_x(), ev.client_y()) {
                         Some(target) => board.drop_on(stored.get_value(), target, false),
                         None => {
                             board.dragging.set(None);
                             board.over.set(None);
+                            board.announcement.set(format!(
+                                "Cancelled: {} stays where they were.",
+                                stored.with_value(|s| s.person.name.clone())
+                            ));
                         }
                     }
                 }
@@ -577,6 +732,7 @@ fn Card(
                 // pointer over whatever card it passes.
                 if touching.get_untracked() {
                     touching.set(false);
+                    finger.set_value(None);
                     board.dragging.set(None);
                     board.over.set(None);
                 }
@@ -690,7 +846,7 @@ fn RoleColumn(board: Board, role: RoleDef) -> impl IntoView {
     let holders = Memo::new(move |_| {
         board
             .shown
-            .with(|b| key.with_value(|k| b.holders(k).cloned().collect::<Vec<_>>()))
+            .with(|b| key.with_value(|k| b.current(k).cloned().collect::<Vec<_>>()))
     });
     let history = Memo::new(move |_| {
         board
@@ -730,13 +886,36 @@ fn RoleColumn(board: Board, role: RoleDef) -> impl IntoView {
                 <ul class="cards holders">
                     <For
                         each=move || holders.get()
-                        key=|p| p.id
-                        children=move |p| {
+                        key=|s| s.person.id
+                        children=move |s| {
+                            // Keyed by person, so focus stays on the card when the server's
+                            // time replaces the optimistic one.
+                            let id = s.person.id;
+                            let assumed = Memo::new(move |_| {
+                                board.shown.with(|b| {
+                                    key.with_value(|k| {
+                                        b.current(k).find(|s| s.person.id == id).map(|s| s.assumed)
+                                    })
+                                })
+                            });
                             let carried = Carried {
-                                person: p,
+                                person: s.person,
                                 from: Some(key.get_value()),
                             };
-                            view! { <Card board=board carried=carried/> }
+                            let since = Memo::new(move |_| {
+                                assumed.get().map(|at| board.since(at)).unwrap_or_default()
+                            });
+                            view! {
+                                <Card board=board carried=carried>
+                                    <time
+                                        class="since"
+                                        datetime=move || assumed.get().map(|at| at.to_rfc3339())
+                                        title=move || assumed.get().map(format_datetime)
+                                    >
+                                        {since}
+                                    </time>
+                                </Card>
+                            }
                         }
                     />
                 </ul>
@@ -746,7 +925,7 @@ fn RoleColumn(board: Board, role: RoleDef) -> impl IntoView {
                         .then(|| view! { <p class="empty">"Drop someone here"</p> })
                 }}
                 <Checklist board=board role=key.get_value() items=checklist.clone()/>
-                <RoleHistory history=history/>
+                <RoleHistory board=board history=history/>
             </div>
         </Show>
     }
@@ -842,7 +1021,7 @@ fn Checklist(board: Board, role: String, items: Vec<String>) -> impl IntoView {
 }
 
 #[component]
-fn RoleHistory(history: Memo<Vec<crate::domain::Stint>>) -> impl IntoView {
+fn RoleHistory(board: Board, history: Memo<Vec<Stint>>) -> impl IntoView {
     view! {
         <details class="role-history">
             <summary>{move || format!("Hand-overs ({})", history.with(Vec::len))}</summary>
@@ -852,16 +1031,28 @@ fn RoleHistory(history: Memo<Vec<crate::domain::Stint>>) -> impl IntoView {
                         .get()
                         .into_iter()
                         .map(|s| {
-                            let relieved = s
-                                .relieved
-                                .map_or_else(|| "now".to_owned(), format_datetime);
+                            let assumed = s.assumed;
+                            let when = match s.relieved {
+                                // The current holder: since when, on the reader's clock.
+                                None => view! {
+                                    " · "
+                                    <time datetime=assumed.to_rfc3339() title=format_datetime(assumed)>
+                                        {move || board.since(assumed)}
+                                    </time>
+                                }
+                                    .into_any(),
+                                Some(relieved) => view! {
+                                    " · assumed "
+                                    <time datetime=assumed.to_rfc3339()>{format_datetime(assumed)}</time>
+                                    " · relieved "
+                                    <time datetime=relieved.to_rfc3339()>{format_datetime(relieved)}</time>
+                                }
+                                    .into_any(),
+                            };
                             view! {
                                 <li data-testid="stint">
                                     <strong>{s.person.name}</strong>
-                                    " · assumed "
-                                    <time datetime=s.assumed.to_rfc3339()>{format_datetime(s.assumed)}</time>
-                                    " · relieved "
-                                    {relieved}
+                                    {when}
                                 </li>
                             }
                         })

@@ -105,7 +105,7 @@ pub fn Timeline(room: Room) -> impl IntoView {
         move |format: &str| format!("/api/v1/incidents/{}/export?format={format}", room.id);
     view! {
         <div class="timeline-head">
-            <h2 id="timeline-heading">"Timeline"</h2>
+            <h2 id="timeline-heading" tabindex="-1">"Timeline"</h2>
             <div class="filters" role="group" aria-label="Show">
                 {Filter::ALL
                     .into_iter()
@@ -411,6 +411,13 @@ fn TimelineEntry(room: Room, entry: Entry) -> impl IntoView {
             </p>
         }
         .into_any(),
+        E::RoleHandedOver { role, from, to } => view! {
+            <p class="what">
+                "handed " <strong><RoleName role=role.clone()/></strong> " over from "
+                <strong>{from.name.clone()}</strong> " to " <strong>{to.name.clone()}</strong>
+            </p>
+        }
+        .into_any(),
         E::RolesSwapped {
             first_role,
             first,
@@ -489,6 +496,41 @@ fn EntryActions(
 ) -> impl IntoView {
     let action = room.action();
     let confirming = RwSignal::new(false);
+    // Focus follows what is asked: onto "Confirm delete", back to "Delete" on "Keep"; into the
+    // note's text when editing, back to "Edit" on "Cancel".
+    let delete_button = NodeRef::<leptos::html::Button>::new();
+    let confirm_button = NodeRef::<leptos::html::Button>::new();
+    let edit_button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |was: Option<bool>| {
+        let now = confirming.get();
+        if was.is_some_and(|was| was != now) {
+            request_animation_frame(move || {
+                let next = if now { confirm_button } else { delete_button };
+                if let Some(button) = next.get_untracked() {
+                    let _ = button.focus();
+                }
+            });
+        }
+        now
+    });
+    Effect::new(move |was: Option<bool>| {
+        let now = editing.get();
+        if was.is_some_and(|was| was != now) {
+            request_animation_frame(move || {
+                if now {
+                    use leptos::wasm_bindgen::JsCast;
+                    if let Some(field) = document().get_element_by_id(&format!("edit-note-{id}")) {
+                        if let Ok(field) = field.dyn_into::<leptos::web_sys::HtmlElement>() {
+                            let _ = field.focus();
+                        }
+                    }
+                } else if let Some(button) = edit_button.get_untracked() {
+                    let _ = button.focus();
+                }
+            });
+        }
+        now
+    });
     view! {
         <span class="entry-actions">
             <button
@@ -506,15 +548,16 @@ fn EntryActions(
                 {if pinned { "Unpin" } else { "Pin" }}
             </button>
             {own_note.then(|| view! {
-                <button type="button" class="link" on:click=move |_| editing.set(true)>"Edit"</button>
+                <button type="button" class="link" node_ref=edit_button on:click=move |_| editing.set(true)>"Edit"</button>
                 <Show
                     when=move || confirming.get()
                     fallback=move || view! {
-                        <button type="button" class="link" on:click=move |_| confirming.set(true)>"Delete"</button>
+                        <button type="button" class="link" node_ref=delete_button on:click=move |_| confirming.set(true)>"Delete"</button>
                     }
                 >
                     <button
                         type="button"
+                        node_ref=confirm_button
                         class="link danger"
                         on:click=move |_| {
                             action.dispatch(Command::Timeline(TimelineCommand::DeleteNote { event_id: id }));

@@ -6,7 +6,9 @@ use leptos::prelude::*;
 use super::{action_error, Room};
 use crate::clock::use_clock;
 use crate::components::{relative, use_vocabulary, ErrorNotice};
-use crate::domain::{thousands, ClockKind, Command, TimelineCommand, Visibility, UPDATE_MAX_CHARS};
+use crate::domain::{
+    thousands, ClockKind, Command, TemplateFacts, TimelineCommand, Visibility, UPDATE_MAX_CHARS,
+};
 
 #[component]
 pub fn UpdatesPanel(room: Room) -> impl IntoView {
@@ -47,9 +49,6 @@ pub fn UpdatesPanel(room: Room) -> impl IntoView {
     let overdue = move || due().is_some_and(|at| at < clock.now_or(server_time));
     view! {
         <section class="panel updates" aria-label="Status updates">
-            <div class="panel-head">
-                <h2>"Status updates"</h2>
-            </div>
             <dl class="update-clock">
                 <dt>"Last public update"</dt>
                 <dd data-testid="last-public-update">{last}</dd>
@@ -79,7 +78,16 @@ fn UpdateForm(room: Room) -> impl IntoView {
         let vocab = vocab.clone();
         move || format!("Use the {} template", vocab.status_label(status.get()))
     };
-    let use_template = move |_| body.set(vocab.template(status.get_untracked()));
+    // Filled from what the incident knows now (impact, services, when the next update is due).
+    let clock = use_clock();
+    let use_template = move |_| {
+        let now = clock.now_or(room.server_time);
+        let facts = room.sla_policy.with_untracked(|p| {
+            room.incident
+                .with_untracked(|i| TemplateFacts::of(i, &p.policy, now))
+        });
+        body.set(vocab.filled_template(status.get_untracked(), &facts));
+    };
     Effect::new(move |_| {
         if let Some(Ok(_)) = action.value().get() {
             body.set(String::new());

@@ -3,7 +3,7 @@
 
 use app::api::requests::{AssignRequest, MoveRequest, SwapRequest, TickRequest};
 use app::api::Acted;
-use app::domain::{Person, RoleCatalog, RoleView, User};
+use app::domain::{Actor, Person, RoleCatalog, RoleView, User};
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, patch, post};
@@ -37,6 +37,8 @@ pub struct IncidentRoles {
     pub version: i64,
     /// A major incident that is still open has no Incident Commander.
     pub needs_commander: bool,
+    /// The Incident Commander who is also the Tech Lead, if any: the board warns.
+    pub commander_also_tech_lead: Option<Actor>,
     pub roles: Vec<RoleView>,
 }
 
@@ -66,6 +68,7 @@ pub async fn get_roles(
         incident_id: id,
         version: incident.roles.version,
         needs_commander: incident.needs_commander(vocabulary.severity(incident.severity).major),
+        commander_also_tech_lead: incident.roles.commander_also_tech_lead().cloned(),
         roles: incident.roles.view(&vocabulary.roles),
     }))
 }
@@ -75,7 +78,8 @@ pub async fn get_roles(
     responses((status = 200, body = Acted), (status = 403, body = Problem),
         (status = 404, body = Problem, description = "No such incident or person"),
         (status = 409, body = Problem, description = "The board changed since `expected_version`; the message names who holds the role now"),
-        (status = 422, body = Problem, description = "Unknown or retired role, or a single-holder role that is taken (the message names the holder)")))]
+        (status = 422, body = Problem, description = "Unknown or retired role, a role they hold already, or a stakeholder")),
+    description = "Puts the person in the role. A single-holder role that is held is handed over: its holder is relieved at the same instant, as one `role_handed_over` event (nobody sees the role empty). Assign the previous holder again, with the version the hand-over left, to hand it back.")]
 pub async fn assign(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -101,7 +105,7 @@ pub async fn relieve(
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/roles/move", tag = "roles",
     params(("id" = i64, Path, description = "Incident id", example = 1)), request_body = MoveRequest,
     responses((status = 200, body = Acted), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+        (status = 409, body = Problem), (status = 422, body = Problem, description = "They do not hold `from`, or `to` is a single-holder role someone holds (assign to hand it over, or swap)")))]
 pub async fn move_role(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

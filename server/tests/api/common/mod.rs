@@ -178,17 +178,9 @@ impl TestServer {
         let user = self
             .user(&email, &format!("{} {n}", role.key()), role)
             .await;
-        let client = Client::anonymous(&self.base);
-        let res = client
-            .post_json(
-                "/api/v1/session",
-                json!({"email": email, "password": PASSWORD}),
-            )
-            .await;
-        assert_eq!(res.status(), StatusCode::OK, "sign in");
         Client {
             user: Some(user),
-            ..client
+            ..Client::signed_in(&self.base, &email, PASSWORD).await
         }
     }
 }
@@ -213,17 +205,23 @@ impl Client {
         }
     }
 
+    /// A client signed in at `base` as `email` (which must succeed).
+    pub async fn signed_in(base: &str, email: &str, password: &str) -> Client {
+        let client = Client::anonymous(base);
+        let res = client
+            .post_json(
+                "/api/v1/session",
+                json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{email} signs in at {base}");
+        client
+    }
+
     /// The same person signed in at `base` (another instance behind the load balancer).
     pub async fn signed_in_at(&self, base: &str) -> Client {
         let user = self.user.clone().expect("a signed-in client");
-        let mut other = Client::anonymous(base);
-        let res = other
-            .post_json(
-                "/api/v1/session",
-                json!({"email": user.email, "password": PASSWORD}),
-            )
-            .await;
-        assert_eq!(res.status(), StatusCode::OK, "sign in at {base}");
+        let mut other = Client::signed_in(base, &user.email, PASSWORD).await;
         other.user = Some(user);
         other
     }
