@@ -6,7 +6,6 @@
 
 use std::time::Duration as StdDuration;
 
-
 use app::domain::{clocks, Command, Incident, SlaCommand, SlaPolicy, User};
 use chrono::{DateTime, Utc};
 use tokio::sync::broadcast::error::RecvError;

@@ -220,4 +220,3 @@ fn title_condition(out: &mut PageSql, q: &str, search: TitleSearch, t: &str) -> 
         }
     }
 }
-

@@ -71,7 +71,10 @@ pub async fn assert_sla_due_is_the_rule(store: &dyn Store) {
     }
     let mut ordered: Vec<(DateTime<Utc>, i64)> = stored.iter().map(|(id, d)| (*d, *id)).collect();
     ordered.sort();
-    assert_eq!(walked, ordered, "the keyset walk reads every due incident once");
+    assert_eq!(
+        walked, ordered,
+        "the keyset walk reads every due incident once"
+    );
     let all = store.incidents().await.unwrap();
     assert!(!all.is_empty());
     for incident in all {
