@@ -36,6 +36,7 @@ export default defineConfig({
   use: {
     baseURL: process.env.SITREP_URL,
     trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
     launchOptions,
   },
   projects: [

@@ -6,6 +6,11 @@
 import { expect, type Browser, type Locator, type Page } from '@playwright/test';
 import { DEMO, declare, person, signIn, waitForHydration, watchConsole, test } from './helpers';
 
+// The whole role board in view. A person dragging near the window's edge makes the browser
+// scroll; Playwright's mouse drag does not, so a drag's source and target must both be on
+// screen. (The room's layout at 1440×900 and on a phone is checked in layout.spec.ts.)
+test.use({ viewport: { width: 1440, height: 2400 } });
+
 const LIVE = { timeout: 1_000 };
 
 test.setTimeout(90_000);
@@ -204,7 +209,13 @@ test('the undo offer lasts 10 seconds; a commander who is also Tech Lead is warn
 
 test('a finger hands over, scrolls the page at its edge, and a release at the edge assigns nothing', async ({ browser }) => {
   // A touch screen in Kolkata (UTC+5:30): the holder reads the time on that clock.
-  const context = await browser.newContext({ hasTouch: true, isMobile: false, timezoneId: 'Asia/Kolkata' });
+  // A window of a common size: the edges are what this is about.
+  const context = await browser.newContext({
+    hasTouch: true,
+    isMobile: false,
+    timezoneId: 'Asia/Kolkata',
+    viewport: { width: 1280, height: 720 },
+  });
   const page = await context.newPage();
   const problems = watchConsole(page);
   await signIn(page, DEMO.ic);

@@ -101,7 +101,7 @@ test('focus stays on a control after every action in the room', async ({ browser
   // A status change.
   await page.getByLabel('Move to').selectOption('identified');
   await page.getByRole('button', { name: 'Change status' }).click();
-  await expect(page.getByRole('region', { name: 'Incident' }).getByText('Identified', { exact: true })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Status' }).getByText('Identified', { exact: true })).toBeVisible();
   await expectFocusKept(page);
 
   // A severity change.

@@ -184,7 +184,7 @@ test('a folded section stays folded after a reload, from the first render, for t
   const room = await freshRoom(iris.page, `Folds ${Date.now()}`);
   const roles = iris.page.locator('details.fold[data-section="roles"]');
   await expect(roles).toHaveAttribute('open', '');
-  await roles.locator('summary').click();
+  await roles.locator(':scope > summary').click();
   await expect(roles).not.toHaveAttribute('open');
   await expect(iris.page.getByTestId('role-board')).toBeHidden();
 
@@ -225,7 +225,7 @@ test('a folded section stays folded after a reload, from the first render, for t
   await signIn(iris.page, DEMO.ic);
   await iris.page.goto(room);
   await waitForHydration(iris.page);
-  await roles.locator('summary').click();
+  await roles.locator(':scope > summary').click();
   await expect(roles).toHaveAttribute('open', '');
   await iris.page.reload();
   await waitForHydration(iris.page);

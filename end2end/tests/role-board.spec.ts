@@ -6,6 +6,11 @@ import { expect, type Locator, type Page } from '@playwright/test';
 import { DEMO, declare, person, signIn, waitForHydration, waitForHydrationWithoutStream, watchConsole, test } from './helpers';
 import { OwnServer } from './own-server';
 
+// The whole role board in view. A person dragging near the window's edge makes the browser
+// scroll; Playwright's mouse drag does not, so a drag's source and target must both be on
+// screen. (The room's layout at 1440×900 and on a phone is checked in layout.spec.ts.)
+test.use({ viewport: { width: 1440, height: 2400 } });
+
 const LIVE = { timeout: 1_000 };
 
 test.setTimeout(90_000);

@@ -137,7 +137,7 @@ test('resolving a major incident with something missing asks once, naming it', a
   const iris = await person(browser, DEMO.ic);
   const page = iris.page;
   await freshRoom(page, `Resolve ${Date.now()}`, 'sev1');
-  const head = page.getByRole('region', { name: 'Incident' });
+  const status = page.getByRole('region', { name: 'Status' });
 
   await page.getByLabel('Move to').selectOption('resolved');
   await page.getByRole('button', { name: 'Change status' }).click();
@@ -150,7 +150,7 @@ test('resolving a major incident with something missing asks once, naming it', a
   await prompt.getByRole('button', { name: 'Not yet' }).click();
   await expect(prompt).toHaveCount(0);
   await expect(page.getByLabel('Move to')).toBeFocused();
-  await expect(head.getByText('Triage', { exact: true })).toBeVisible();
+  await expect(status.getByText('Triage', { exact: true })).toBeVisible();
 
   // With a public update out, it names only what is still missing; confirming resolves.
   await page.getByLabel('Public (customers, status page)').check();
@@ -161,7 +161,7 @@ test('resolving a major incident with something missing asks once, naming it', a
   await page.getByRole('button', { name: 'Change status' }).click();
   await expect(prompt).toHaveText(/with no Incident Commander and no customer impact described\?/);
   await prompt.getByRole('button', { name: 'Resolve anyway' }).click();
-  await expect(head.getByText('Resolved', { exact: true })).toBeVisible();
+  await expect(status.getByText('Resolved', { exact: true })).toBeVisible();
   await expect(prompt).toHaveCount(0);
   await expect
     .poll(() => page.evaluate(() => document.activeElement?.tagName.toLowerCase()))
@@ -172,7 +172,7 @@ test('resolving a major incident with something missing asks once, naming it', a
   await freshRoom(page, `Minor ${Date.now()}`, 'sev3');
   await page.getByLabel('Move to').selectOption('resolved');
   await page.getByRole('button', { name: 'Change status' }).click();
-  await expect(head.getByText('Resolved', { exact: true })).toBeVisible();
+  await expect(status.getByText('Resolved', { exact: true })).toBeVisible();
   await expect(prompt).toHaveCount(0);
 
   expect(iris.problems).toEqual([]);

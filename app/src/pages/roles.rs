@@ -85,7 +85,7 @@ fn RolesView(snapshot: RolesSnapshot) -> impl IntoView {
     let saved = RwSignal::new(false);
     // The revision the drafts were loaded from: a save made on an older one is refused.
     let revision = RwSignal::new(loaded);
-    let save = Action::new_local(move |(catalog, revision): &(RoleCatalog, u64)| {
+    let save = Action::new(move |(catalog, revision): &(RoleCatalog, u64)| {
         save_role_catalog(catalog.clone(), *revision)
     });
     Effect::new(move |_| match save.value().get() {

@@ -224,7 +224,7 @@ fn SlaView(snapshot: SlaSnapshot) -> impl IntoView {
     let revision = RwSignal::new(policy.revision);
     let error = RwSignal::new(None::<AppError>);
     let saved = RwSignal::new(None::<String>);
-    let save = Action::new_local(move |(policy, revision): &(SlaPolicy, u64)| {
+    let save = Action::new(move |(policy, revision): &(SlaPolicy, u64)| {
         save_sla_policy(policy.clone(), *revision)
     });
     Effect::new(move |_| match save.value().get() {

@@ -265,11 +265,13 @@ impl Room {
 
     /// An action that sends commands for this room. What it did is folded in at once; a
     /// conflict refreshes the room (the error tells the person why).
-    /// One that could not reach the server is sent again a little later.
+    /// One that could not reach the server is sent again a little later. (`Action::new`, not
+    /// `new_local`: local reactive values made while rendering on the server are dropped by
+    /// whichever thread cleans the render up, and a drop on another thread panics.)
     fn action(self) -> Action<Command, Result<Acted, AppError>> {
         let id = self.id;
         let sent = StoredValue::new(None::<Command>);
-        let action = Action::new_local(move |command: &Command| {
+        let action = Action::new(move |command: &Command| {
             sent.set_value(Some(command.clone()));
             act(id, command.clone())
         });

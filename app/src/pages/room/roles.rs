@@ -653,7 +653,6 @@ fn Card(
         })
     };
     let touching = RwSignal::new(false);
-    let finger = StoredValue::new_local(None::<FingerDrag>);
     let node = NodeRef::<leptos::html::Li>::new();
     Effect::new(move |_| {
         let mine = board.refocus.with(|r| {
@@ -698,14 +697,13 @@ fn Card(
                     touching.set(true);
                     board.dragging.set(Some(stored.get_value()));
                     let follow = move |target| board.over.set(target);
-                    let drag = FingerDrag::start(ev.client_x(), ev.client_y(), follow);
-                    finger.set_value(Some(drag));
+                    FingerDrag::begin(ev.client_x(), ev.client_y(), follow);
                 }
             }
             on:pointermove=move |ev| {
                 if touching.get_untracked() {
                     let (x, y) = (ev.client_x(), ev.client_y());
-                    finger.with_value(|f| f.as_ref().map(|f| f.follow(x, y)));
+                    FingerDrag::follow_active(x, y);
                     // Highlighted: where letting go would drop (nothing at the window's edge).
                     board.over.set(release_at(x, y));
                 }
@@ -713,7 +711,7 @@ fn Card(
             on:pointerup=move |ev| {
                 if touching.get_untracked() {
                     touching.set(false);
-                    finger.set_value(None);
+                    FingerDrag::end();
                     match release_at(ev.client_x(), ev.client_y()) {
                         Some(target) => board.drop_on(stored.get_value(), target, false),
                         None => {
@@ -732,7 +730,7 @@ fn Card(
                 // pointer over whatever card it passes.
                 if touching.get_untracked() {
                     touching.set(false);
-                    finger.set_value(None);
+                    FingerDrag::end();
                     board.dragging.set(None);
                     board.over.set(None);
                 }

@@ -115,6 +115,35 @@ impl FingerDrag {
     pub fn follow(&self, x: i32, y: i32) {
         self.point.set((x, y));
     }
+
+    /// Starts the page's finger drag (a page has one at a time), ending any before it.
+    pub fn begin(x: i32, y: i32, moved: impl Fn(Option<usize>) + 'static) {
+        let drag = FingerDrag::start(x, y, moved);
+        let before = ACTIVE.with(|active| active.borrow_mut().replace(drag));
+        drop(before);
+    }
+
+    /// The page's finger drag, if any, moved to `(x, y)`.
+    pub fn follow_active(x: i32, y: i32) {
+        ACTIVE.with(|active| {
+            if let Some(drag) = active.borrow().as_ref() {
+                drag.follow(x, y);
+            }
+        });
+    }
+
+    /// Ends the page's finger drag (its edge scrolling stops).
+    pub fn end() {
+        let ended = ACTIVE.with(|active| active.borrow_mut().take());
+        drop(ended);
+    }
+}
+
+thread_local! {
+    /// The finger drag in progress. Kept here rather than in the card's reactive storage: it
+    /// holds browser callbacks (not `Send`), and local reactive storage made while rendering on
+    /// the server is dropped by whichever thread cleans the render up, which panics.
+    static ACTIVE: std::cell::RefCell<Option<FingerDrag>> = const { std::cell::RefCell::new(None) };
 }
 
 #[cfg(test)]
