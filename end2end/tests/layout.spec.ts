@@ -253,9 +253,12 @@ test('on a phone the room is one column, timeline first, and every target is at 
   // Everything that folds, unfolded: the merge form, checklists, hand-over histories, the
   // impact form, the header's menu.
   await iris.page.getByText('Merge as duplicate…').click();
-  for (const summary of await iris.page.locator('.role-board details:not([open]) > summary').all()) {
-    await summary.click();
+  // (Each click takes one out of the set of closed ones: open the first until none is left.)
+  const closed = iris.page.locator('.role-board details:not([open]) > summary');
+  for (let left = await closed.count(); left > 0; left--) {
+    await closed.first().click();
   }
+  await expect(closed).toHaveCount(0);
   await iris.page.getByRole('button', { name: 'Edit impact' }).click();
   await expect(iris.page.getByRole('form', { name: 'Edit impact' })).toBeVisible();
   await iris.page.getByText('Menu', { exact: true }).click();
