@@ -93,8 +93,11 @@ pub async fn sweep(
     let policy = service.sla_policy().await?;
     let mut system = None;
     // A keyset over (sla_due, id): an incident whose breach could not be recorded stays due,
-    // and the sweep goes on past it (it is looked at again in the next sweep).
+    // and the sweep goes on past it (it is looked at again in the next sweep). One whose
+    // recording moved its `sla_due` to a later deadline still due may come round again in this
+    // sweep: it is looked at once (`seen` holds only this sweep's due incidents).
     let mut after = None;
+    let mut seen = std::collections::HashSet::new();
     loop {
         let due = service.store.sla_due_by(now, after, BATCH).await?;
         let Some((last_due, last)) = due.last() else {
@@ -102,6 +105,9 @@ pub async fn sweep(
         };
         after = Some((*last_due, last.id));
         for (_, incident) in due {
+            if !seen.insert(incident.id) {
+                continue;
+            }
             if system.is_none() {
                 system = Some(service.system_user().await?);
             }
