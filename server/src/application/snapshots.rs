@@ -26,8 +26,6 @@ impl Service {
             vocabulary: self.vocabulary_now().await?,
             services: self.services().await?,
             sla_policy: self.revised_sla_policy().await?,
-            // A browser's preference: its server function reads the cookie.
-            folded: Default::default(),
         })
     }
 
@@ -48,6 +46,8 @@ impl Service {
             services: self.services().await?,
             roster: self.roster(None).await?,
             sla_policy: self.revised_sla_policy().await?,
+            // A browser's preference: its server function reads the cookie.
+            folded: Default::default(),
         })
     }
 

@@ -118,7 +118,7 @@ impl Board {
             to.as_deref(),
         ) {
             Ok(Some(change)) => {
-                let lands = refocus.then(|| (carried.person.id, to));
+                let lands = refocus.then_some((carried.person.id, to));
                 self.propose(change, board.version, carried, lands, false);
             }
             Ok(None) => self
