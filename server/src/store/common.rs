@@ -384,11 +384,19 @@ macro_rules! check_sla_revision {
 pub(crate) use check_sla_revision;
 
 /// Implements `Store` for a type with a `pool` field. `$broker` makes its `broker::Broker` from
-/// it; `$before_append` runs first inside every append transaction (PostgreSQL serialises appends
+/// it; `$begin` opens every append transaction (SQLite takes the write lock at once: an append
+/// reads before it writes, and a read transaction that turns into a write after another commit
+/// fails with SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out); `$before_append` runs first inside every append transaction (PostgreSQL serialises appends
 /// there); `$after_append` runs last, before the commit (PostgreSQL sends its NOTIFY there,
 /// delivered on commit).
 macro_rules! impl_store {
-    ($store:ty, broker: $broker:expr, before_append: $before:expr, after_append: $after:expr) => {
+    (
+        $store:ty,
+        broker: $broker:expr,
+        begin: $begin:expr,
+        before_append: $before:expr,
+        after_append: $after:expr
+    ) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             async fn migrate(&self) -> $crate::store::StoreResult<()> {
@@ -557,7 +565,7 @@ macro_rules! impl_store {
                 setting: Option<&$crate::store::SettingChange>,
             ) -> $crate::store::StoreResult<Vec<(app::domain::Incident, Vec<app::domain::EventRecord>)>>
             {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let before: Option<&str> = $before;
                 if let Some(sql) = before {
                     sqlx::query(sql).execute(&mut *tx).await?;

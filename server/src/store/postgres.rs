@@ -48,6 +48,7 @@ impl_store!(
     broker: |store: &PgStore| std::sync::Arc::new(PgBroker {
         pool: store.pool.clone()
     }),
+    begin: "BEGIN",
     before_append: Some("SELECT pg_advisory_xact_lock(7465821)"),
     // `broker::EVENTS_CHANNEL`, delivered on commit.
     after_append: Some("SELECT pg_notify('sitrep_events', '')")

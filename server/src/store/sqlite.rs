@@ -57,6 +57,7 @@ impl_store!(
     SqliteStore,
     // One instance per SQLite file: nobody else appends, nobody to tell.
     broker: |_store: &SqliteStore| std::sync::Arc::new(super::broker::Alone),
+    begin: "BEGIN IMMEDIATE",
     before_append: None,
     after_append: None
 );
