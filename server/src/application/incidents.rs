@@ -74,10 +74,6 @@ impl Service {
         Ok((page, moments))
     }
 
-    pub async fn list(&self) -> Result<Vec<Incident>, AppError> {
-        Ok(self.store.incidents().await?)
-    }
-
     /// A page of the incidents list as `viewer` asks for it; 400 for a query no page answers.
     pub async fn page(
         &self,

@@ -4,7 +4,9 @@
 use app::api::requests::{
     DeclareRequest, ListRequest, NoteRequest, StatusRequest, TimelineRequest,
 };
-use app::domain::{clocks, Clock, EventRecord, Incident, SlaPolicy, StatusCounts};
+use app::domain::{
+    clocks, Clock, EventRecord, Incident, ServiceRef, Severity, SlaPolicy, Status, StatusCounts,
+};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -48,18 +50,75 @@ impl IncidentView {
     }
 }
 
+/// An incident as the list shows it: what identifies it, what it is sorted and filtered by, and
+/// its clocks. The whole of it (role board, impact, key moments, …) is
+/// `GET /api/v1/incidents/{id}`: a page of rows stays a few hundred bytes each, however much
+/// each incident has seen.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListedIncident {
+    pub id: i64,
+    /// How people name it: `INC-42`.
+    #[schema(example = "INC-42")]
+    pub reference: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    /// Send it back as `expected_version` when changing the incident.
+    pub version: i64,
+    pub declared_by_name: String,
+    pub declared_at: DateTime<Utc>,
+    pub detected_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub mitigated_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    /// The services it affects, in the order they were linked.
+    pub services: Vec<ServiceRef>,
+    /// Set when it was merged into another incident as a duplicate.
+    pub merged_into: Option<i64>,
+    /// Each running or stopped clock, as of the list's `server_time`.
+    pub sla: Vec<Clock>,
+}
+
+impl ListedIncident {
+    fn new(incident: Incident, policy: &SlaPolicy, now: DateTime<Utc>) -> Self {
+        ListedIncident {
+            sla: clocks(&incident, policy, now),
+            reference: incident.reference(),
+            id: incident.id,
+            title: incident.title,
+            severity: incident.severity,
+            status: incident.status,
+            version: incident.version,
+            declared_by_name: incident.declared_by_name,
+            declared_at: incident.declared_at,
+            detected_at: incident.detected_at,
+            acknowledged_at: incident.acknowledged_at,
+            mitigated_at: incident.mitigated_at,
+            resolved_at: incident.resolved_at,
+            closed_at: incident.closed_at,
+            updated_at: incident.updated_at,
+            services: incident.services,
+            merged_into: incident.merged_into,
+        }
+    }
+}
+
 /// A page of the incidents list, with every incident counted by status.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IncidentList {
-    pub incidents: Vec<IncidentView>,
+    pub incidents: Vec<ListedIncident>,
     /// Pass as `after` for the next page; absent on the last.
     pub next: Option<String>,
     /// Every incident by status (not only this page's), from a read model.
     pub counts: StatusCounts,
+    /// The server's time the clock states were computed at.
+    pub server_time: DateTime<Utc>,
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", params(ListRequest),
-    responses((status = 200, body = IncidentList, description = "A page of incidents (open ones, newest first, unless asked otherwise)"),
+    responses((status = 200, body = IncidentList, description = "A page of incidents as the list shows them (open ones, newest first, unless asked otherwise); each whole incident is GET /api/v1/incidents/{id}"),
         (status = 400, body = Problem, description = "A filter, sort or cursor that does not parse"),
         (status = 401, body = Problem)))]
 pub async fn list_incidents(
@@ -75,10 +134,11 @@ pub async fn list_incidents(
         incidents: page
             .incidents
             .into_iter()
-            .map(|i| IncidentView::new(i, &policy, now))
+            .map(|i| ListedIncident::new(i, &policy, now))
             .collect(),
         next: page.next,
         counts: state.service.status_counts().await?,
+        server_time: now,
     }))
 }
 
