@@ -213,6 +213,7 @@ impl Service {
             }
             match self.store.append_all(&changes).await {
                 Ok(results) => {
+                    self.reads.pages.drop_all();
                     self.bus.wake();
                     for (_, events) in &results {
                         self.metrics.appended(events);

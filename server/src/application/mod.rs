@@ -4,6 +4,7 @@
 //! have their file; `backend.rs` is what the screens' server functions see.
 
 mod backend;
+pub mod cache;
 mod catalog;
 mod commands;
 mod export;
@@ -36,6 +37,8 @@ pub struct Service {
     /// has one writer, PostgreSQL appends take an advisory lock). Fair: first come, first
     /// served. Not re-entrant: nothing that holds it may call `execute` or a save.
     pub(super) writer: Arc<tokio::sync::Mutex<()>>,
+    /// What most requests read, kept for a second or two (`cache.rs`).
+    pub reads: Arc<cache::Reads>,
 }
 
 pub fn internal(err: impl std::fmt::Display) -> AppError {
@@ -59,11 +62,24 @@ impl Service {
     pub fn new(store: Arc<dyn Store>, bus: Bus) -> Self {
         Self {
             store,
+            reads: Arc::new(cache::Reads::new(&bus)),
             bus,
             vocabulary: Arc::new(Vocabulary::default()),
             metrics: Arc::new(Metrics::default()),
             writer: Arc::new(tokio::sync::Mutex::new(())),
         }
+    }
+
+    /// The signed-in user `id`, as a request sees them (`cache.rs`); `None`: no such user.
+    pub async fn viewer(&self, id: i64) -> Result<Option<app::domain::User>, StoreError> {
+        if let Some(user) = self.reads.viewers.get(&id) {
+            return Ok(Some(user));
+        }
+        let user = self.store.user(id).await?;
+        if let Some(user) = &user {
+            self.reads.viewers.insert(id, user.clone());
+        }
+        Ok(user)
     }
 
     pub fn with_vocabulary(mut self, vocabulary: Vocabulary) -> Self {

@@ -52,10 +52,12 @@ impl Service {
             Some(t) => Person::team(&t).map_err(AppError::from)?,
             None => current.team,
         };
-        Ok(self
+        let person = self
             .store
             .set_person(id, &team, on_call.unwrap_or(current.on_call))
-            .await?)
+            .await?;
+        self.reads.viewers.invalidate(&id);
+        Ok(person)
     }
 
     /// Sitrep itself, the author of what no person did (recorded SLA breaches).

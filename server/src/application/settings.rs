@@ -132,7 +132,9 @@ impl Service {
             drop(writing);
             match committed {
                 Ok(results) => {
-                    // The pump publishes the setting's event (and the incidents' notes).
+                    // The pump publishes the setting's event (and the incidents' notes); the
+                    // list's clocks move now.
+                    self.reads.pages.drop_all();
                     self.bus.wake();
                     for (_, events) in &results {
                         self.metrics.appended(events);

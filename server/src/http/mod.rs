@@ -22,6 +22,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use crate::store::sessions::RecentSessions;
 use crate::AppState;
 
 /// How long a session lives without use.
@@ -36,7 +37,7 @@ pub fn router(state: AppState) -> Router {
     };
     let routes = generate_route_list(app::App);
 
-    let sessions = SessionManagerLayer::new(state.service.store.sessions())
+    let sessions = SessionManagerLayer::new(RecentSessions::new(state.service.store.sessions()))
         .with_name("sitrep_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

@@ -139,7 +139,7 @@ pub async fn require_session(
         return with_token(&state, &token, request, next).await;
     }
     let user = match session.get::<i64>(SESSION_USER).await {
-        Ok(Some(id)) => match state.service.store.user(id).await {
+        Ok(Some(id)) => match state.service.viewer(id).await {
             Ok(user) => {
                 keep_alive(&session).await;
                 user

@@ -7,6 +7,7 @@
 //! instance's subscribers. Because the pump always catches up from the table, a lost wake-up or a
 //! listener reconnect loses nothing.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -61,6 +62,8 @@ pub enum Message {
 pub struct Bus {
     tx: broadcast::Sender<Message>,
     wake: Arc<Notify>,
+    /// The id of the last event published (set before anyone hears of it).
+    published: Arc<AtomicI64>,
 }
 
 impl Default for Bus {
@@ -80,7 +83,14 @@ impl Bus {
         Self {
             tx,
             wake: Arc::new(Notify::new()),
+            published: Arc::default(),
         }
+    }
+
+    /// The id of the last event this instance has published: what is kept in memory as of an
+    /// earlier id may be out of date (`application::cache`).
+    pub fn published(&self) -> i64 {
+        self.published.load(Ordering::Acquire)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Message> {
@@ -114,6 +124,7 @@ impl Bus {
 
     /// Runs the pump until `cancel` fires, publishing every event after `cursor`.
     pub async fn run(self, store: Arc<dyn Store>, mut cursor: i64, cancel: CancellationToken) {
+        self.published.store(cursor, Ordering::Release);
         let mut feed = match store.broker().wake_ups().await {
             Ok(feed) => feed,
             Err(err) => {
@@ -154,6 +165,7 @@ impl Bus {
                 let full = batch.len() as i64 == BATCH;
                 for entry in batch {
                     cursor = entry.id();
+                    self.published.store(cursor, Ordering::Release);
                     self.publish(publishable(entry));
                 }
                 if !full {

@@ -6,6 +6,7 @@
 mod common;
 
 mod assets;
+mod caches;
 mod commands;
 mod list;
 mod migration;

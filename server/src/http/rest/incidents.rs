@@ -7,15 +7,17 @@ use app::api::requests::{
 use app::domain::{
     clocks, Clock, EventRecord, Incident, ServiceRef, Severity, SlaPolicy, Status, StatusCounts,
 };
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::application::internal;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
 use crate::http::problem::{ApiResult, Problem};
 use crate::AppState;
@@ -36,7 +38,8 @@ pub struct IncidentView {
     pub incident: Incident,
     /// Each running or stopped clock: target, deadline, state, paused time.
     pub sla: Vec<Clock>,
-    /// The server's time the clock states were computed at.
+    /// The server's time the clock states were computed at (a page is kept for up to 1 s while
+    /// nothing changes, so it can be that old).
     pub server_time: DateTime<Utc>,
 }
 
@@ -125,21 +128,38 @@ pub async fn list_incidents(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiQuery(request): ApiQuery<ListRequest>,
-) -> ApiResult<Json<IncidentList>> {
+) -> ApiResult<Response> {
     let query = request.query()?;
-    let policy = state.service.sla_policy().await?;
-    let now = Utc::now();
-    let page = state.service.page(&user, query).await?;
-    Ok(Json(IncidentList {
-        incidents: page
-            .incidents
-            .into_iter()
-            .map(|i| ListedIncident::new(i, &policy, now))
-            .collect(),
-        next: page.next,
-        counts: state.service.status_counts().await?,
-        server_time: now,
-    }))
+    // The same question has the same answer for everyone, but for "mine".
+    let asker = if query.mine { user.id } else { 0 };
+    let key = format!(
+        "{asker}:{}",
+        serde_json::to_string(&query).map_err(internal)?
+    );
+    let pages = &state.service.reads.pages;
+    let body = match pages.get(&key) {
+        Some(body) => body,
+        None => {
+            let made = pages.now();
+            let policy = state.service.sla_policy().await?;
+            let now = Utc::now();
+            let page = state.service.page(&user, query).await?;
+            let list = IncidentList {
+                incidents: page
+                    .incidents
+                    .into_iter()
+                    .map(|i| ListedIncident::new(i, &policy, now))
+                    .collect(),
+                next: page.next,
+                counts: state.service.status_counts().await?,
+                server_time: now,
+            };
+            let body = Bytes::from(serde_json::to_vec(&list).map_err(internal)?);
+            pages.keep(key, made, body.clone());
+            body
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = DeclareRequest,
