@@ -43,6 +43,20 @@ impl SessionCookie {
         SessionCookie { http, cookie }
     }
 
+    /// Signs out at `base`, which turns the session away from the very next request.
+    async fn sign_out_at(&self, base: &str) {
+        let (session, me) = (
+            format!("{base}/api/v1/session"),
+            format!("{base}/api/v1/me"),
+        );
+        assert_eq!(self.ask(Method::DELETE, &session).await, 204);
+        assert_eq!(
+            self.ask(Method::GET, &me).await,
+            401,
+            "at once, where it signed out"
+        );
+    }
+
     /// The status of `method url` with this session.
     async fn ask(&self, method: Method, url: &str) -> u16 {
         let res = self
@@ -189,16 +203,7 @@ async fn the_next_request_on_this_instance_sees_every_change() {
             200
         );
     }
-    assert_eq!(
-        session
-            .ask(Method::DELETE, &server.url("/api/v1/session"))
-            .await,
-        204
-    );
-    assert_eq!(
-        session.ask(Method::GET, &server.url("/api/v1/me")).await,
-        401
-    );
+    session.sign_out_at(&server.base).await;
     assert_eq!(
         session
             .ask(Method::GET, &server.url("/api/v1/incidents"))
@@ -260,16 +265,7 @@ async fn another_instance_sees_a_change_within_seconds() {
         200,
         "signed in, on both"
     );
-    assert_eq!(
-        session
-            .ask(Method::DELETE, &server.url("/api/v1/session"))
-            .await,
-        204
-    );
-    assert_eq!(
-        session.ask(Method::GET, &server.url("/api/v1/me")).await,
-        401
-    );
+    session.sign_out_at(&server.base).await;
     let start = Instant::now();
     let mut status = session.ask(Method::GET, &there).await;
     while start.elapsed() < BOUND && status != 401 {

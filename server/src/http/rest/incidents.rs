@@ -38,8 +38,7 @@ pub struct IncidentView {
     pub incident: Incident,
     /// Each running or stopped clock: target, deadline, state, paused time.
     pub sla: Vec<Clock>,
-    /// The server's time the clock states were computed at (a page is kept for up to 1 s while
-    /// nothing changes, so it can be that old).
+    /// The server's time the clock states were computed at.
     pub server_time: DateTime<Utc>,
 }
 
@@ -116,7 +115,8 @@ pub struct IncidentList {
     pub next: Option<String>,
     /// Every incident by status (not only this page's), from a read model.
     pub counts: StatusCounts,
-    /// The server's time the clock states were computed at.
+    /// The server's time the clock states were computed at (a page is kept for up to 1 s while
+    /// nothing changes, so it can be that old).
     pub server_time: DateTime<Utc>,
 }
 
