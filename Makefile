@@ -89,6 +89,7 @@ test:
 	step $(CLIPPY_APP_HYDRATE); \
 	step $(CLIPPY_FRONTEND); \
 	step $(CLIPPY_SERVER); \
+	step scripts/check-bundle.sh; \
 	step $(UNIT_TEST); \
 	step $(SERVER_TEST); \
 	step scripts/build.sh debug; \

@@ -173,3 +173,62 @@ test('pages opened before a policy change count new and escalated incidents to i
   expect(sam.problems).toEqual([]);
   expect(riley.problems).toEqual([]);
 });
+
+test('business hours count in the calendar’s zone in the browser, as on the server', async ({ browser }) => {
+  const iris = await person(browser, DEMO.ic, server.url);
+  const sam = await person(browser, DEMO.responder, server.url);
+
+  // Two zones where it is night now (off the 09:00–17:00 hours, not within an hour of opening),
+  // so a business-hours deadline depends on the zone: many hours away, at the next opening.
+  const night = ['Pacific/Chatham', 'Asia/Kolkata', 'Europe/Berlin', 'America/New_York', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney', 'America/Sao_Paulo']
+    .filter((zone) => {
+      const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: 'numeric', hourCycle: 'h23' }).format(new Date()));
+      return hour >= 18 || hour < 7;
+    });
+  expect(night.length).toBeGreaterThanOrEqual(2);
+  const setZone = async (zone: string) => {
+    const policy = await (await iris.page.request.get('/api/v1/sla/policy')).json();
+    policy.calendar = { ...policy.calendar, time_zone: zone, working_days: [1, 2, 3, 4, 5, 6, 7], opens: '09:00:00', closes: '17:00:00', holidays: [] };
+    policy.severities[0].acknowledge = { amount: 1, unit: 'business_hours' };
+    expect((await iris.page.request.put('/api/v1/sla/policy', { data: policy })).status()).toBe(200);
+  };
+  await setZone(night[0]);
+
+  const { id } = await (await sam.page.request.post('/api/v1/incidents', {
+    data: { title: `Night shift ${Date.now()}`, severity: 'sev1' },
+  })).json();
+  const serverDeadline = async () => {
+    const sla = await (await sam.page.request.get(`/api/v1/incidents/${id}/sla`)).json();
+    return Date.parse(sla.clocks.find((c: { kind: string }) => c.kind === 'acknowledge').deadline);
+  };
+  const shownDeadline = async () =>
+    Date.parse((await sam.page.getByTestId('clock-acknowledge').locator('time').getAttribute('datetime')) ?? '');
+  await sam.page.goto(`/incidents/${id}`);
+  await waitForHydration(sam.page);
+  const due = await serverDeadline();
+  expect(due - Date.now()).toBeGreaterThan(2 * 3_600_000);
+
+  // What the browser counted, with the offsets it was sent, is what the countdown shows once
+  // the page's clock ticks ("7h 04m"): a browser without them would count wall-clock time and
+  // show under an hour ("59:58").
+  const minutesShown = async () => {
+    const text = (await sam.page.getByTestId('clock-acknowledge').locator('time').textContent()) ?? '';
+    const m = /^(\d+)h (\d{2})m$/.exec(text.trim());
+    return m ? Number(m[1]) * 60 + Number(m[2]) : Number.NaN; // NaN fails every comparison
+  };
+  const minutesTo = (t: number) => Math.floor((t - Date.now()) / 60_000);
+  await sam.page.waitForTimeout(1_500);
+  expect(Math.abs((await minutesShown()) - minutesTo(due))).toBeLessThanOrEqual(1);
+  expect(await shownDeadline()).toBe(due);
+
+  // The admin moves the calendar to another zone while the room is open: the room fetches that
+  // zone's offsets and counts to the server's new deadline.
+  await setZone(night[1]);
+  const moved = await serverDeadline();
+  expect(moved).not.toBe(due);
+  await expect.poll(shownDeadline, { timeout: 5_000 }).toBe(moved);
+  await expect
+    .poll(async () => Math.abs((await minutesShown()) - minutesTo(moved)), { timeout: 3_000 })
+    .toBeLessThanOrEqual(1);
+  expect(sam.problems).toEqual([]);
+});

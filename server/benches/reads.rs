@@ -337,10 +337,7 @@ fn incident(
     let incident = h
         .state
         .ok_or_else(|| DomainError::Invalid("no incident was declared".into()))?;
-    let policy = RevisedPolicy {
-        revision: 0,
-        policy: policy.clone(),
-    };
+    let policy = RevisedPolicy::new(0, policy.clone());
     Ok(Change::new(None, incident, h.events, &policy))
 }
 

@@ -191,6 +191,12 @@ pub async fn get_sla_policy() -> Result<SlaSnapshot, AppError> {
     backend::handle(|viewer, backend| async move { backend.sla_policy(&viewer).await }).await
 }
 
+/// Every time zone's IANA name, for the SLA calendar's picker (the browser has no zone database).
+#[server(prefix = "/fn", endpoint = "time-zones")]
+pub async fn time_zones() -> Result<Vec<String>, AppError> {
+    Ok(crate::domain::sla::zone::all_names())
+}
+
 /// Replaces the incident SLA policy (admins only) if it is still at `revision` (what the editor
 /// loaded; 412 otherwise); open incidents' deadlines follow.
 #[server(prefix = "/fn", endpoint = "save-sla-policy", input = leptos::server_fn::codec::Json)]

@@ -322,6 +322,7 @@ fn IncidentsView(snapshot: IncidentsSnapshot) -> impl IntoView {
         sla_policy,
     } = snapshot;
     provide_vocabulary(vocabulary);
+    sla_policy.learn_zone();
     let sla_policy = StoredValue::new(sla_policy);
     let list = List {
         wanted: StoredValue::new(query.clone()),
@@ -356,6 +357,18 @@ fn IncidentsView(snapshot: IncidentsSnapshot) -> impl IntoView {
         clock.sync(server_time);
         live.follow(vec![Topic::Incidents], last_event_id);
     });
+    // Fetches the current policy; rows drawn before it brought a zone's offsets are drawn again.
+    let refresh_policy = move || {
+        spawn_local(async move {
+            if let Ok(s) = crate::api::get_sla_policy().await {
+                let had_zone = sla_policy.try_with_value(|p| p.zone_known()) == Some(true);
+                sla_policy.try_update_value(|p| p.update(&s.policy));
+                if !had_zone && s.policy.zone_known() {
+                    list.load_first(list.wanted.get_value());
+                }
+            }
+        });
+    };
     live.subscribe(move |msg| match msg {
         // We missed events: the first page again, for the same query.
         LiveMessage::Resync => list.load_first(list.wanted.get_value()),
@@ -365,11 +378,7 @@ fn IncidentsView(snapshot: IncidentsSnapshot) -> impl IntoView {
             .try_with_value(|p| msg.newer(SettingKey::SlaPolicy, p.revision))
             .unwrap_or(false) =>
         {
-            spawn_local(async move {
-                if let Ok(s) = crate::api::get_sla_policy().await {
-                    sla_policy.try_update_value(|p| p.update(&s.policy));
-                }
-            });
+            refresh_policy()
         }
         LiveMessage::Settings { .. } => {}
         LiveMessage::Event(ev) => {
@@ -378,6 +387,10 @@ fn IncidentsView(snapshot: IncidentsSnapshot) -> impl IntoView {
                 sla_policy.try_update_value(|p| {
                     p.update(&newer);
                 });
+                // A new time zone: its offsets come with the policy fetched.
+                if !newer.zone_known() {
+                    refresh_policy();
+                }
             }
             list.on_event(&ev.event);
         }

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveTime};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{get_sla_policy, save_sla_policy, SlaPolicySaved, SlaSnapshot};
+use crate::api::{get_sla_policy, save_sla_policy, time_zones, SlaPolicySaved, SlaSnapshot};
 use crate::components::{AppHeader, ErrorNotice, LoadError};
 use crate::domain::{
     Action as Right, AppError, Calendar, ClockKind, ErrorKind, Severity, SeverityTargets,
@@ -15,13 +15,17 @@ use crate::domain::{
 
 #[component]
 pub fn SlaPage() -> impl IntoView {
-    let snapshot = Resource::new(|| (), |_| get_sla_policy());
+    // The zone names for the picker come from the server: the browser has no zone database.
+    let snapshot = Resource::new(
+        || (),
+        |_| async { Ok::<_, AppError>((get_sla_policy().await?, time_zones().await?)) },
+    );
     view! {
         <Title text="SLA policy · Sitrep"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading the SLA policy…"</p> }>
             {move || Suspend::new(async move {
                 match snapshot.await {
-                    Ok(s) => view! { <SlaView snapshot=s/> }.into_any(),
+                    Ok((s, zones)) => view! { <SlaView snapshot=s zones/> }.into_any(),
                     Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
@@ -210,12 +214,14 @@ fn saved_text(saved: &SlaPolicySaved) -> String {
 }
 
 #[component]
-fn SlaView(snapshot: SlaSnapshot) -> impl IntoView {
+fn SlaView(snapshot: SlaSnapshot, zones: Vec<String>) -> impl IntoView {
     let SlaSnapshot {
         policy,
         viewer,
         vocabulary,
     } = snapshot;
+    // A zone typed in is checked against the same names.
+    crate::domain::sla::zone::learn_names(&zones);
     let live = crate::live::use_live();
     Effect::new(move |_| live.stop());
     let admin = viewer.may(Right::ChangeSlaPolicy);
@@ -324,9 +330,9 @@ fn SlaView(snapshot: SlaSnapshot) -> impl IntoView {
             }
         })
         .collect_view();
-    let zones = chrono_tz::TZ_VARIANTS
-        .iter()
-        .map(|z| view! { <option value=z.name()></option> })
+    let zones = zones
+        .into_iter()
+        .map(|z| view! { <option value=z></option> })
         .collect_view();
     view! {
         <AppHeader viewer=viewer/>

@@ -10,13 +10,17 @@
 //! (so a change made on another instance reaches this one's list with its live event,
 //! milliseconds later). And never for longer than [`PAGE_FOR`], should the pump stall.
 //!
+//! Also the time zones' offsets pages count business hours by (see `app::domain::sla::zone`).
+//!
 //! Settings and counts are not kept: a screen's snapshot pairs them with the event id its live
 //! stream resumes after, and values older than that id would never be corrected.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use app::domain::sla::zone::{self, ZoneOffsets};
 use app::domain::User;
 use axum::body::Bytes;
+use chrono::{Datelike, Utc};
 
 use crate::live::bus::Bus;
 use crate::store::sessions::RECENT_SESSION;
@@ -88,6 +92,9 @@ pub struct Reads {
     pub pages: Pages,
     /// Who is asking, by user id, for as long as their session is kept.
     pub viewers: moka::sync::Cache<i64, User>,
+    /// Time zones' offsets as pages get them, by zone and year (finding them reads the
+    /// database some twenty thousand times).
+    zones: moka::sync::Cache<(String, i32), ZoneOffsets>,
 }
 
 impl Reads {
@@ -98,7 +105,18 @@ impl Reads {
                 .max_capacity(10_000)
                 .time_to_live(RECENT_SESSION)
                 .build(),
+            zones: moka::sync::Cache::new(64),
         }
+    }
+
+    /// The offsets of the zone named `name` for the years around now (`None`: no such zone; a
+    /// stored policy was validated, so only one from an older database).
+    pub fn zone_offsets(&self, name: &str) -> Option<ZoneOffsets> {
+        let zone = zone::named(name).ok()?;
+        let now = Utc::now();
+        Some(self.zones.get_with((name.to_owned(), now.year()), || {
+            ZoneOffsets::around(zone, now)
+        }))
     }
 }
 

@@ -46,10 +46,7 @@ pub fn parse_policy(stored: Option<&Setting>) -> Result<RevisedPolicy, AppError>
     parse_revised(
         stored,
         RevisedPolicy::default,
-        |policy: SlaPolicy| RevisedPolicy {
-            revision: 0,
-            policy,
-        },
+        |policy: SlaPolicy| RevisedPolicy::new(0, policy),
         |p, revision| p.revision = revision,
     )
 }
@@ -67,6 +64,14 @@ impl Service {
     pub async fn revised_sla_policy(&self) -> Result<RevisedPolicy, AppError> {
         let stored = self.store.setting(SLA_POLICY).await?;
         parse_policy(stored.as_ref())
+    }
+
+    /// The SLA policy as a page gets it: with the offsets of its calendar's zone around now, for
+    /// the browser's clocks (it has no time-zone database).
+    pub async fn sla_policy_for_page(&self) -> Result<RevisedPolicy, AppError> {
+        let mut revised = self.revised_sla_policy().await?;
+        revised.zone = self.reads.zone_offsets(&revised.policy.calendar.time_zone);
+        Ok(revised)
     }
 
     /// Replaces the SLA policy (admins only) — if it is still at one of `expected_revision`, when
@@ -89,10 +94,7 @@ impl Service {
             let stored = self.store.setting(SLA_POLICY).await?;
             let before = parse_policy(stored.as_ref())?;
             check_revision("the SLA policy", expected_revision, before.revision)?;
-            let saved = RevisedPolicy {
-                revision: before.revision + 1,
-                policy: policy.clone(),
-            };
+            let saved = RevisedPolicy::new(before.revision + 1, policy.clone());
             let now = Utc::now().trunc_subsecs(6);
             let mut changes = Vec::new();
             let mut decided_on = Vec::new();

@@ -25,7 +25,7 @@ impl Service {
             last_event_id,
             vocabulary: self.vocabulary_now().await?,
             services: self.services().await?,
-            sla_policy: self.revised_sla_policy().await?,
+            sla_policy: self.sla_policy_for_page().await?,
         })
     }
 
@@ -45,7 +45,7 @@ impl Service {
             roles_revision,
             services: self.services().await?,
             roster: self.roster(None).await?,
-            sla_policy: self.revised_sla_policy().await?,
+            sla_policy: self.sla_policy_for_page().await?,
             // A browser's preference: its server function reads the cookie.
             folded: Default::default(),
         })
@@ -69,7 +69,7 @@ impl Service {
 
     pub async fn sla_snapshot(&self, viewer: &User) -> Result<SlaSnapshot, AppError> {
         Ok(SlaSnapshot {
-            policy: self.revised_sla_policy().await?,
+            policy: self.sla_policy_for_page().await?,
             viewer: viewer.clone(),
             vocabulary: self.vocabulary_now().await?,
         })

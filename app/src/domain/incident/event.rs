@@ -240,10 +240,7 @@ impl EventPayload {
         match self {
             EventPayload::SlaPolicyChanged {
                 policy, revision, ..
-            } => Some(RevisedPolicy {
-                revision: *revision,
-                policy: policy.clone(),
-            }),
+            } => Some(RevisedPolicy::new(*revision, policy.clone())),
             _ => None,
         }
     }

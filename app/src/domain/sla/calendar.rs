@@ -6,8 +6,10 @@
 //! Everything is in absolute UTC instants; local time is only used to find the working hours of
 //! a day, so a daylight-saving change inside a window is handled by the time zone database.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use super::zone::{self, ZoneRules};
 
 /// How far ahead a deadline is searched for before giving up (a calendar with no working time).
 const SEARCH_DAYS: i64 = 3_660;
@@ -46,18 +48,11 @@ impl Default for Calendar {
 }
 
 impl Calendar {
-    fn zone(&self) -> Result<chrono_tz::Tz, String> {
-        self.time_zone.parse::<chrono_tz::Tz>().map_err(|_| {
-            format!(
-                "Unknown time zone \"{}\": use an IANA name such as Europe/Berlin or America/New_York.",
-                self.time_zone
-            )
-        })
-    }
-
     /// Checks a calendar from configuration or an admin's edit.
     pub fn validate(&self) -> Result<(), String> {
-        self.zone()?;
+        if !zone::exists(&self.time_zone) {
+            return Err(zone::unknown(&self.time_zone));
+        }
         for day in &self.holidays {
             crate::domain::text::check_date("A holiday", *day).map_err(|e| e.to_string())?;
         }
@@ -90,7 +85,7 @@ impl Calendar {
     }
 
     /// The working hours of `date` as UTC instants, if it is a working day.
-    fn hours_of(&self, zone: chrono_tz::Tz, date: NaiveDate) -> Option<Span> {
+    fn hours_of(&self, zone: &impl ZoneRules, date: NaiveDate) -> Option<Span> {
         if !self.works_on(date) {
             return None;
         }
@@ -101,31 +96,34 @@ impl Calendar {
 
     /// The working spans that end after `from`, in order, clipped to start no earlier than it.
     fn spans_from(&self, from: DateTime<Utc>) -> Result<impl Iterator<Item = Span> + '_, String> {
-        let zone = self.zone()?;
+        Ok(self.spans_in(zone::named(&self.time_zone)?, from))
+    }
+
+    /// [`Calendar::spans_from`] by the offsets of `zone`.
+    fn spans_in<Z: ZoneRules + 'static>(
+        &self,
+        zone: Z,
+        from: DateTime<Utc>,
+    ) -> impl Iterator<Item = Span> + '_ {
         // The local date of `from`, less one: a working day that began yesterday (local) may
         // still be open in UTC terms when zones are far from UTC.
-        let first = from.with_timezone(&zone).date_naive() - Duration::days(1);
-        Ok((0..SEARCH_DAYS)
+        let first = zone.local(from).date() - Duration::days(1);
+        (0..SEARCH_DAYS)
             .filter_map(move |n| first.checked_add_signed(Duration::days(n)))
-            .filter_map(move |date| self.hours_of(zone, date))
+            .filter_map(move |date| self.hours_of(&zone, date))
             .filter(move |span| span.to > from)
             .map(move |span| Span {
                 from: span.from.max(from),
                 to: span.to,
-            }))
+            })
     }
 }
 
 /// A local wall-clock time on a date, as a UTC instant. In a daylight-saving gap (a local time
 /// that does not exist) it is the instant the clocks jump; in an overlap, the earlier one.
-fn local_instant(zone: chrono_tz::Tz, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
+fn local_instant(zone: &impl ZoneRules, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
     let local = date.and_time(time);
-    (0..=180)
-        .find_map(|m| {
-            zone.from_local_datetime(&(local + Duration::minutes(m)))
-                .earliest()
-        })
-        .map(|t| t.with_timezone(&Utc))
+    (0..=180).find_map(|m| zone.earliest(local + Duration::minutes(m)))
 }
 
 /// A stretch of time, `from` inclusive, `to` exclusive.
@@ -249,6 +247,8 @@ impl<'a> Counting<'a> {
 mod tests {
     use super::*;
     use crate::domain::sla::target::Target;
+    use crate::domain::sla::zone::ZoneOffsets;
+    use chrono::TimeZone;
     use proptest::prelude::*;
 
     fn berlin(holidays: &[(i32, u32, u32)]) -> Calendar {
@@ -441,11 +441,25 @@ mod tests {
             // The deadline is the end of a counted minute: the instant just before it counts.
             prop_assert!(counting.counts(deadline - Duration::seconds(1)).unwrap());
             // Inside working hours, in the calendar's own local time.
-            let zone: chrono_tz::Tz = calendar.time_zone.parse().unwrap();
+            let zone = zone::named(&calendar.time_zone).unwrap();
             let local = (deadline - Duration::seconds(1)).with_timezone(&zone);
             prop_assert!(calendar.works_on(local.date_naive()), "{local} is not a working day");
             let time = local.time();
             prop_assert!(time >= calendar.opens && time < calendar.closes, "{local} is outside working hours");
+        }
+
+        /// A page counts with the offsets the server sent it, and finds the working hours the
+        /// server finds with the database.
+        #[test]
+        fn a_page_counts_the_working_hours_the_server_counts(
+            calendar in any_calendar(),
+            start in any_start(),
+        ) {
+            let database = zone::named(&calendar.time_zone).unwrap();
+            let sent = ZoneOffsets::around(database, utc(2026, 12, 4, 12, 0));
+            let by_database: Vec<Span> = calendar.spans_in(database, start).take(40).collect();
+            let by_offsets: Vec<Span> = calendar.spans_in(sent, start).take(40).collect();
+            prop_assert_eq!(by_database, by_offsets);
         }
 
         /// Pausing never brings a deadline forward; wall-clock deadlines are plain additions.

@@ -408,18 +408,12 @@ mod tests {
     #[test]
     fn a_page_keeps_the_newest_policy_and_a_policy_change_is_not_taking_part() {
         let mut held = RevisedPolicy::default();
-        let mut newer = RevisedPolicy {
-            revision: 2,
-            policy: SlaPolicy::default(),
-        };
+        let mut newer = RevisedPolicy::new(2, SlaPolicy::default());
         newer.policy.severities[0].acknowledge = Some(Target::minutes(9));
         assert!(held.update(&newer));
         assert_eq!(held, newer);
         // A late event from revision 1 does not undo revision 2.
-        assert!(!held.update(&RevisedPolicy {
-            revision: 1,
-            policy: SlaPolicy::default(),
-        }));
+        assert!(!held.update(&RevisedPolicy::new(1, SlaPolicy::default())));
         assert_eq!(held.revision, 2);
 
         // Applying a policy change moves the version only: the admin does not become a

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::calendar::Calendar;
 use super::clock::ClockKind;
 use super::target::Target;
+use super::zone::ZoneOffsets;
 use crate::domain::incident::values::Severity;
 
 /// The targets of one severity; `None`: that clock does not apply.
@@ -152,16 +153,43 @@ pub struct RevisedPolicy {
     /// 0: never edited (product.md's defaults).
     pub revision: u64,
     pub policy: SlaPolicy,
+    /// The offsets of the calendar's time zone around now, when the server sends the policy to
+    /// a page: the browser has no time-zone database (see `zone`). Not stored; absent from a
+    /// policy a live event carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<ZoneOffsets>,
 }
 
 impl RevisedPolicy {
-    /// Takes `other` if it is newer; says whether it did.
+    /// `policy` at `revision`, as stored (no zone offsets).
+    pub fn new(revision: u64, policy: SlaPolicy) -> RevisedPolicy {
+        RevisedPolicy {
+            revision,
+            policy,
+            zone: None,
+        }
+    }
+
+    /// Takes `other` if it is newer, and keeps the zone offsets it came with; says whether the
+    /// clocks must be counted again (a newer policy, or offsets of a zone not known before).
     pub fn update(&mut self, other: &RevisedPolicy) -> bool {
+        let learned = other.learn_zone();
         let newer = other.revision > self.revision;
         if newer {
             *self = other.clone();
         }
-        newer
+        newer || learned
+    }
+
+    /// Keeps the zone offsets this policy came with, for the clocks; says whether they were new.
+    pub fn learn_zone(&self) -> bool {
+        self.zone.as_ref().is_some_and(super::zone::learn)
+    }
+
+    /// Can the clocks be counted here? Not in a browser that has yet to be sent the offsets of
+    /// the calendar's zone (a live change to a new zone): fetch the policy again.
+    pub fn zone_known(&self) -> bool {
+        super::zone::named(&self.policy.calendar.time_zone).is_ok()
     }
 }
 

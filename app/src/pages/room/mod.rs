@@ -157,6 +157,10 @@ impl Room {
         self.take_events([event.clone()]);
         if let Some(newer) = event.payload.revised_policy() {
             take_policy(self.sla_policy, &newer);
+            // A new time zone: its offsets come with the policy fetched.
+            if !newer.zone_known() {
+                self.refresh_policy();
+            }
         }
         // A service added to the catalog after this page loaded: fetch its facts.
         if let EventPayload::ServiceLinked { service } = &event.payload {
@@ -371,6 +375,7 @@ fn RoomView(snapshot: RoomSnapshot) -> impl IntoView {
             .with(|v| v.role_label(INCIDENT_COMMANDER).to_owned())
     });
     let incident = RwSignal::new(initial);
+    sla_policy.learn_zone();
     let sla_policy = RwSignal::new(sla_policy);
     // Clock-driven text may be read once more while the page is being replaced: `try_with`.
     let sla = Memo::new(move |_| {

@@ -462,9 +462,6 @@ pub async fn policy_now(store: &dyn Store) -> app::domain::RevisedPolicy {
     let stored = store.setting(sitrep::store::SLA_POLICY).await.unwrap();
     // Store tests write placeholder values: any value counts by its revision.
     sitrep::application::parse_policy(stored.as_ref()).unwrap_or_else(|_| {
-        app::domain::RevisedPolicy {
-            revision: stored.map_or(0, |s| s.version as u64),
-            policy: Default::default(),
-        }
+        app::domain::RevisedPolicy::new(stored.map_or(0, |s| s.version as u64), Default::default())
     })
 }
