@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod codec;
 pub mod requests;
 pub mod sections;
 pub mod snapshots;

@@ -237,7 +237,7 @@ mod imp {
                 let Some(data) = msg.data().as_string() else {
                     return;
                 };
-                match serde_json::from_str::<LiveEvent>(&data) {
+                match crate::api::codec::parse::<LiveEvent>(&data) {
                     Ok(event) => {
                         let id = event.event.id;
                         live.conn.update_value(|c| {
@@ -262,7 +262,7 @@ mod imp {
             let data = ev
                 .dyn_ref::<MessageEvent>()
                 .and_then(|m| m.data().as_string());
-            if let Some(p) = data.and_then(|d| serde_json::from_str::<Presence>(&d).ok()) {
+            if let Some(p) = data.and_then(|d| crate::api::codec::parse::<Presence>(&d).ok()) {
                 live.dispatch(&LiveMessage::Presence(p));
             }
         });
@@ -282,7 +282,7 @@ mod imp {
             let data = ev
                 .dyn_ref::<MessageEvent>()
                 .and_then(|m| m.data().as_string());
-            if let Some(changed) = data.and_then(|d| serde_json::from_str::<Changed>(&d).ok()) {
+            if let Some(changed) = data.and_then(|d| crate::api::codec::parse::<Changed>(&d).ok()) {
                 live.clock.sync(changed.server_time);
                 live.dispatch(&LiveMessage::Settings {
                     key: changed.key,

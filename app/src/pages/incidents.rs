@@ -66,7 +66,7 @@ pub fn IncidentsPage() -> impl IntoView {
     let location = use_location();
     // The first page for the address the screen opened at. Later addresses (the filters) are
     // fetched by the list itself, which stays mounted: focus stays in the control in use.
-    let snapshot = Resource::new(
+    let snapshot = crate::api::codec::screen_data(
         || (),
         move |_| {
             let query = query_of(&location.search.get_untracked());

@@ -10,7 +10,7 @@ use crate::domain::{Action as Right, AppError, ErrorKind, RoleCatalog, RoleDef};
 
 #[component]
 pub fn RolesPage() -> impl IntoView {
-    let snapshot = Resource::new(|| (), |_| get_role_catalog());
+    let snapshot = crate::api::codec::screen_data(|| (), |_| get_role_catalog());
     view! {
         <Title text="Incident roles · Sitrep"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading the roles…"</p> }>

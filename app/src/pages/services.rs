@@ -9,7 +9,7 @@ use crate::domain::{tier_label, Action as Right, Service};
 
 #[component]
 pub fn ServicesPage() -> impl IntoView {
-    let snapshot = Resource::new(|| (), |_| list_services());
+    let snapshot = crate::api::codec::screen_data(|| (), |_| list_services());
     view! {
         <Title text="Service catalog · Sitrep"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading the service catalog…"</p> }>

@@ -16,7 +16,7 @@ use crate::domain::{
 #[component]
 pub fn SlaPage() -> impl IntoView {
     // The zone names for the picker come from the server: the browser has no zone database.
-    let snapshot = Resource::new(
+    let snapshot = crate::api::codec::screen_data(
         || (),
         |_| async { Ok::<_, AppError>((get_sla_policy().await?, time_zones().await?)) },
     );

@@ -11,7 +11,7 @@ use crate::domain::Action as Right;
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
-    let snapshot = Resource::new(|| (), |_| list_tokens());
+    let snapshot = crate::api::codec::screen_data(|| (), |_| list_tokens());
     view! {
         <Title text="API tokens · Sitrep"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading your API tokens…"</p> }>

@@ -34,7 +34,7 @@ use crate::live::{use_live, LiveMessage, SettingKey, Topic};
 pub fn IncidentRoomPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let snapshot = Resource::new(id, |id| async move {
+    let snapshot = crate::api::codec::screen_data(id, |id| async move {
         match id {
             Some(id) => get_room(id).await,
             None => Err(AppError::not_found("There is no such incident.")),
