@@ -3,7 +3,7 @@
 // deadline; radio buttons sit beside their labels; the role catalog moves a role down.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Locator, type Page } from '@playwright/test';
-import { DEMO, declare, person, waitForHydration, waitForHydrationWithoutStream, test } from './helpers';
+import { DEMO, freshRoom, person, waitForHydration, waitForHydrationWithoutStream, test } from './helpers';
 
 test.setTimeout(60_000);
 
@@ -16,12 +16,9 @@ async function violations(page: Page): Promise<string[]> {
 }
 
 /** A fresh SEV1 room, hydrated and live, declared through the form. */
-async function freshRoom(page: Page, title: string): Promise<void> {
+async function sev1Room(page: Page, title: string): Promise<void> {
   await page.goto('/incidents');
-  await waitForHydration(page);
-  await declare(page, title, 'sev1');
-  await page.waitForURL(/\/incidents\/\d+$/);
-  await waitForHydration(page);
+  await freshRoom(page, title, 'sev1');
 }
 
 /** A deadline as the tooltip writes it: `14:05`, or `Wed 2 Dec 14:05` on another day. */
@@ -40,7 +37,7 @@ test('the room, the incidents list and the sign-in page pass axe-core', async ({
   expect(await violations(iris.page)).toEqual([]);
 
   // A room with something on its timeline: a note and a public update.
-  await freshRoom(iris.page, `Axe room ${Date.now()}`);
+  await sev1Room(iris.page, `Axe room ${Date.now()}`);
   await iris.page.getByLabel('Add a note (Markdown)').fill('Looking at the **load balancer**.');
   await iris.page.getByRole('button', { name: 'Post note' }).click();
   const timeline = iris.page.getByRole('list', { name: 'Timeline' });
@@ -63,7 +60,7 @@ test('the room, the incidents list and the sign-in page pass axe-core', async ({
 
 test('after Acknowledge the focus stays on a control, not the page body', async ({ browser }) => {
   const { page, problems } = await person(browser, DEMO.ic);
-  await freshRoom(page, `Focus after ack ${Date.now()}`);
+  await sev1Room(page, `Focus after ack ${Date.now()}`);
   const ack = page.getByRole('button', { name: 'Acknowledge', exact: true });
   await ack.focus();
   await page.keyboard.press('Enter');
@@ -77,7 +74,7 @@ test('after Acknowledge the focus stays on a control, not the page body', async 
 
 test('countdowns say their unit at a glance, and their deadline in the tooltip', async ({ browser }) => {
   const { page, problems } = await person(browser, DEMO.ic);
-  await freshRoom(page, `Countdown format ${Date.now()}`);
+  await sev1Room(page, `Countdown format ${Date.now()}`);
   // SEV1: acknowledge in 5 minutes (mm:ss), resolve in 4 hours (hours and minutes, not 3:59).
   const ack = countdown(page, 'acknowledge');
   const resolve = countdown(page, 'resolve');
@@ -110,7 +107,7 @@ test('countdowns say their unit at a glance, and their deadline in the tooltip',
 
 test('radio buttons sit beside their labels, on one line', async ({ browser }) => {
   const { page, problems } = await person(browser, DEMO.ic);
-  await freshRoom(page, `Radios ${Date.now()}`);
+  await sev1Room(page, `Radios ${Date.now()}`);
   await page.getByRole('button', { name: 'Edit impact' }).click();
   const groups = [
     page.getByRole('group', { name: 'Customers affected' }),

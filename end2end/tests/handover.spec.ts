@@ -4,7 +4,7 @@
 // says what it swapped. A finger held near the window's edge scrolls the page, and letting go
 // at the edge assigns nothing. The holder reads "since 20:10" on the reader's clock.
 import { expect, type Browser, type Locator, type Page } from '@playwright/test';
-import { DEMO, declare, person, signIn, waitForHydration, watchConsole, test } from './helpers';
+import { DEMO, enter, freshRoom, person, showBoard, signIn, waitForHydration, watchConsole, test } from './helpers';
 
 // The whole role board in view. A person dragging near the window's edge makes the browser
 // scroll; Playwright's mouse drag does not, so a drag's source and target must both be on
@@ -15,23 +15,17 @@ const LIVE = { timeout: 1_000 };
 
 test.setTimeout(90_000);
 
-async function freshRoom(page: Page, title: string): Promise<string> {
-  await waitForHydration(page);
-  await declare(page, title, 'sev1');
-  await page.waitForURL(/\/incidents\/\d+$/);
-  await waitForHydration(page);
+/** A new incident's room with its role board in view. */
+async function boardRoom(page: Page, title: string, severity = 'sev1'): Promise<string> {
+  const url = await freshRoom(page, title, severity);
   await showBoard(page);
-  return page.url();
+  return url;
 }
 
-async function enter(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await waitForHydration(page);
+/** Opens a room with its role board in view. */
+async function enterBoard(page: Page, url: string): Promise<void> {
+  await enter(page, url);
   await showBoard(page);
-}
-
-async function showBoard(page: Page): Promise<void> {
-  await page.getByTestId('role-board').evaluate((el) => el.scrollIntoView({ block: 'start' }));
 }
 
 const column = (page: Page, role: string): Locator => page.getByTestId(`role-${role}`);
@@ -82,8 +76,8 @@ async function commanderRenders(page: Page): Promise<string[]> {
 /** Iris commands a fresh SEV1 that Sam watches, recording its commander slot. */
 async function commandedRoom(browser: Browser, iris: Page, title: string): Promise<Page> {
   const sam = await person(browser, DEMO.responder);
-  const room = await freshRoom(iris, `${title} ${Date.now()}`);
-  await enter(sam.page, room);
+  const room = await boardRoom(iris, `${title} ${Date.now()}`);
+  await enterBoard(sam.page, room);
   await onRoster(iris, DEMO.ic.name).dragTo(column(iris, 'incident_commander'));
   await expect(holders(sam.page, 'incident_commander')).toHaveText([DEMO.ic.name], LIVE);
   await recordCommanderRenders(sam.page);

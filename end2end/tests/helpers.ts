@@ -111,6 +111,29 @@ export async function declare(page: Page, title: string, severity: string): Prom
 }
 
 /**
+ * Declares an incident from the (hydrated) incidents page the browser is on and waits for its
+ * room to hydrate; returns the room's address.
+ */
+export async function freshRoom(page: Page, title: string, severity = 'sev2'): Promise<string> {
+  await waitForHydration(page);
+  await declare(page, title, severity);
+  await page.waitForURL(/\/incidents\/\d+$/);
+  await waitForHydration(page);
+  return page.url();
+}
+
+/** Opens `url` and waits for it to hydrate. */
+export async function enter(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await waitForHydration(page);
+}
+
+/** Scrolls the role board to the top of the window, so a drag needs no scrolling midway. */
+export async function showBoard(page: Page): Promise<void> {
+  await page.getByTestId('role-board').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+}
+
+/**
  * Waits until the wasm has hydrated the page: the frontend's hydrate entry sets `data-hydrated`
  * on `<html>`, and until then the stylesheet keeps the page's controls from taking clicks.
  * Unlike `waitForHydration`, it does not wait for the live stream.

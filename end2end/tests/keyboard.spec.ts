@@ -1,18 +1,10 @@
 // The room by keyboard: a skip link first, `n` for the note box, Ctrl+Enter to post, `?` for the
 // keys; and after every action focus stays on a control, never the page body.
 import { expect, type Page } from '@playwright/test';
-import { DEMO, declare, person, waitForHydration, test } from './helpers';
+import { DEMO, enter, freshRoom, person, waitForHydration, test } from './helpers';
 
 // Long flows on a loaded 2-core machine.
 test.setTimeout(60_000);
-
-async function freshRoom(page: Page, title: string, severity: string): Promise<string> {
-  await waitForHydration(page);
-  await declare(page, title, severity);
-  await page.waitForURL(/\/incidents\/\d+$/);
-  await waitForHydration(page);
-  return page.url();
-}
 
 function timeline(page: Page) {
   return page.getByRole('list', { name: 'Timeline' });

@@ -4,7 +4,7 @@
 // axe-core on every screen at both sizes.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Browser, type Page } from '@playwright/test';
-import { DEMO, declare, signIn, waitForHydration, waitForHydrationWithoutStream, watchConsole, test, type DemoUser } from './helpers';
+import { DEMO, freshRoom, signIn, waitForHydration, waitForHydrationWithoutStream, watchConsole, test, type DemoUser } from './helpers';
 
 test.setTimeout(120_000);
 
@@ -25,15 +25,12 @@ async function at(
 }
 
 /** A fresh SEV1 room (no commander yet: its warning shows too), with a note on its timeline. */
-async function freshRoom(page: Page, title: string): Promise<string> {
-  await waitForHydration(page);
-  await declare(page, title, 'sev1');
-  await page.waitForURL(/\/incidents\/\d+$/);
-  await waitForHydration(page);
+async function roomWithNote(page: Page, title: string): Promise<string> {
+  const url = await freshRoom(page, title, 'sev1');
   await page.getByLabel('Add a note (Markdown)').fill('Checkout errors **spiking** since the deploy.');
   await page.getByRole('button', { name: 'Post note' }).click();
   await expect(page.getByRole('list', { name: 'Timeline' }).locator('.entry.note')).toHaveCount(1);
-  return page.url();
+  return url;
 }
 
 /** The room's narrow-screen switch: the timeline or the rest. */
@@ -91,7 +88,7 @@ test('at 1440×900 the first timeline entry and the note box are in the first sc
   browser,
 }) => {
   const iris = await at(browser, DESKTOP, DEMO.ic);
-  const url = await freshRoom(iris.page, `First screen ${Date.now()}`);
+  const url = await roomWithNote(iris.page, `First screen ${Date.now()}`);
   // With impact described and a service linked, as a room is a few minutes in.
   await iris.page.getByRole('button', { name: 'Edit impact' }).click();
   await iris.page.getByLabel('What customers see').fill('Checkout fails for about a third of customers.');
@@ -121,7 +118,7 @@ test('at 1440×900 the first timeline entry and the note box are in the first sc
 
 test('at 390×844 no screen scrolls sideways', async ({ browser }) => {
   const iris = await at(browser, PHONE, DEMO.ic);
-  const room = await freshRoom(iris.page, `A rather long incident title that has to wrap on a phone ${Date.now()}`);
+  const room = await roomWithNote(iris.page, `A rather long incident title that has to wrap on a phone ${Date.now()}`);
   const screens: [string, (p: Page) => Promise<void>][] = [
     ['/incidents', waitForHydration],
     ['/services', waitForHydrationWithoutStream],
@@ -154,7 +151,7 @@ test('at 390×844 no screen scrolls sideways', async ({ browser }) => {
 
 test('on a phone the lists are cards with the number, severity, status and clocks in sight', async ({ browser }) => {
   const iris = await at(browser, PHONE, DEMO.ic);
-  const room = await freshRoom(iris.page, `Card ${Date.now()}`);
+  const room = await roomWithNote(iris.page, `Card ${Date.now()}`);
   const id = new URL(room).pathname.split('/').pop();
   await iris.page.goto('/incidents');
   await waitForHydration(iris.page);
@@ -181,7 +178,7 @@ test('a folded section stays folded after a reload, from the first render, for t
   browser,
 }) => {
   const iris = await at(browser, DESKTOP, DEMO.ic);
-  const room = await freshRoom(iris.page, `Folds ${Date.now()}`);
+  const room = await roomWithNote(iris.page, `Folds ${Date.now()}`);
   const roles = iris.page.locator('details.fold[data-section="roles"]');
   await expect(roles).toHaveAttribute('open', '');
   await roles.locator(':scope > summary').click();
@@ -238,7 +235,7 @@ test('on a phone the room is one column, timeline first, and every target is at 
   browser,
 }) => {
   const iris = await at(browser, PHONE, DEMO.ic);
-  await freshRoom(iris.page, `Targets ${Date.now()}`);
+  await roomWithNote(iris.page, `Targets ${Date.now()}`);
   // Timeline first: the note box and the timeline, the rest behind the switch.
   await expect(iris.page.getByRole('list', { name: 'Timeline' })).toBeVisible();
   await expect(iris.page.getByTestId('role-board')).toBeHidden();
@@ -277,7 +274,7 @@ for (const [size, viewport] of [
     expect(await violations(login), 'sign-in').toEqual([]);
 
     const iris = await at(browser, viewport, DEMO.ic);
-    const room = await freshRoom(iris.page, `Axe ${size} ${Date.now()}`);
+    const room = await roomWithNote(iris.page, `Axe ${size} ${Date.now()}`);
     expect(await violations(iris.page), 'room').toEqual([]);
     if (viewport === PHONE) {
       await show(iris.page, 'Details');

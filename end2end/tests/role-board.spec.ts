@@ -3,7 +3,7 @@
 // the empty-commander warning; hand-over history that survives a restart. (One-step hand-overs
 // and their undo: handover.spec.ts.)
 import { expect, type Locator, type Page } from '@playwright/test';
-import { DEMO, declare, person, signIn, waitForHydration, waitForHydrationWithoutStream, watchConsole, test } from './helpers';
+import { DEMO, enter, freshRoom, person, showBoard, signIn, waitForHydration, waitForHydrationWithoutStream, watchConsole, test } from './helpers';
 import { OwnServer } from './own-server';
 
 // The whole role board in view. A person dragging near the window's edge makes the browser
@@ -15,24 +15,17 @@ const LIVE = { timeout: 1_000 };
 
 test.setTimeout(90_000);
 
-async function freshRoom(page: Page, title: string, severity = 'sev2'): Promise<string> {
-  await waitForHydration(page);
-  await declare(page, title, severity);
-  await page.waitForURL(/\/incidents\/\d+$/);
-  await waitForHydration(page);
+/** A new incident's room with its role board in view. */
+async function boardRoom(page: Page, title: string, severity = 'sev2'): Promise<string> {
+  const url = await freshRoom(page, title, severity);
   await showBoard(page);
-  return page.url();
+  return url;
 }
 
-async function enter(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await waitForHydration(page);
+/** Opens a room with its role board in view. */
+async function enterBoard(page: Page, url: string): Promise<void> {
+  await enter(page, url);
   await showBoard(page);
-}
-
-/** Scrolls the role board to the top of the window, so a drag needs no scrolling midway. */
-async function showBoard(page: Page): Promise<void> {
-  await page.getByTestId('role-board').evaluate((el) => el.scrollIntoView({ block: 'start' }));
 }
 
 function roster(page: Page): Locator {
@@ -74,8 +67,8 @@ async function boardOf(page: Page): Promise<Record<string, string[]>> {
 test('dragging assigns, swaps and relieves, live for the other browser', async ({ browser }) => {
   const iris = await person(browser, DEMO.ic);
   const sam = await person(browser, DEMO.responder);
-  const room = await freshRoom(iris.page, `Payments outage ${Date.now()}`, 'sev1');
-  await enter(sam.page, room);
+  const room = await boardRoom(iris.page, `Payments outage ${Date.now()}`, 'sev1');
+  await enterBoard(sam.page, room);
 
   // A SEV1 without a commander: both rooms warn.
   await expect(iris.page.getByTestId('commander-warning')).toContainText('no Incident Commander');
@@ -140,8 +133,8 @@ test('dragging assigns, swaps and relieves, live for the other browser', async (
 test('the keyboard path staffs a role with no mouse, announced politely', async ({ browser }) => {
   const iris = await person(browser, DEMO.ic);
   const sam = await person(browser, DEMO.responder);
-  const room = await freshRoom(iris.page, `Keyboard staffing ${Date.now()}`);
-  await enter(sam.page, room);
+  const room = await boardRoom(iris.page, `Keyboard staffing ${Date.now()}`);
+  await enterBoard(sam.page, room);
   await expect(announcer(iris.page)).toHaveAttribute('aria-live', 'polite');
 
   const card = onRoster(iris.page, DEMO.responder2.name);
@@ -187,8 +180,8 @@ test('the keyboard path staffs a role with no mouse, announced politely', async 
 test('the Move to… menu staffs and relieves', async ({ browser }) => {
   const iris = await person(browser, DEMO.ic);
   const sue = await person(browser, DEMO.support);
-  const room = await freshRoom(iris.page, `Menu staffing ${Date.now()}`);
-  await enter(sue.page, room);
+  const room = await boardRoom(iris.page, `Menu staffing ${Date.now()}`);
+  await enterBoard(sue.page, room);
 
   await onRoster(iris.page, DEMO.support.name).getByRole('button', { name: 'Move to…' }).click();
   const menu = iris.page.getByRole('list', { name: 'Move to' });
@@ -226,8 +219,8 @@ test('the Move to… menu staffs and relieves', async ({ browser }) => {
 test('two drops on one role at once: one wins, the other card returns with the holder named', async ({ browser }) => {
   const iris = await person(browser, DEMO.ic);
   const sam = await person(browser, DEMO.responder);
-  const room = await freshRoom(iris.page, `Race for the role ${Date.now()}`);
-  await enter(sam.page, room);
+  const room = await boardRoom(iris.page, `Race for the role ${Date.now()}`);
+  await enterBoard(sam.page, room);
 
   // Sam's drop leaves his browser first but is slow on the wire: hold it until Iris's drop
   // (made on the same board version) has landed, so both really compete for the role.
@@ -276,7 +269,7 @@ test('a finger drags a person onto a role (touch screen, pointer events)', async
   const page = await context.newPage();
   const problems = watchConsole(page);
   await signIn(page, DEMO.ic);
-  await freshRoom(page, `Touch staffing ${Date.now()}`);
+  await boardRoom(page, `Touch staffing ${Date.now()}`);
   const from = (await onRoster(page, DEMO.manager.name).locator('.name').boundingBox())!;
   const to = (await column(page, 'scribe').locator('h3').boundingBox())!;
   const cdp = await context.newCDPSession(page);
@@ -303,7 +296,7 @@ test('hand-overs stay on the timeline and in the role history across a restart',
   const server = await OwnServer.start();
   try {
     const iris = await person(browser, DEMO.ic, server.url);
-    const room = await freshRoom(iris.page, `Long night ${Date.now()}`, 'sev2');
+    const room = await boardRoom(iris.page, `Long night ${Date.now()}`, 'sev2');
     await expect(iris.page.getByTestId('commander-warning')).toBeVisible();
     await onRoster(iris.page, DEMO.responder.name).dragTo(column(iris.page, 'incident_commander'));
     await expect(holders(iris.page, 'incident_commander')).toHaveText([DEMO.responder.name]);
@@ -314,7 +307,7 @@ test('hand-overs stay on the timeline and in the role history across a restart',
 
     await server.stop();
     await server.restart();
-    await enter(iris.page, room);
+    await enterBoard(iris.page, room);
 
     const timeline = iris.page.getByRole('list', { name: 'Timeline' });
     await expect(timeline.locator('li[data-kind="role_assigned"]')).toHaveCount(2);
@@ -362,7 +355,7 @@ test('an admin renames, adds, reorders and retires roles; rooms follow, others o
     // A room already open in Sam's browser, with a hand-over on its timeline.
     const sam = await person(browser, DEMO.responder, server.url);
     await sam.page.goto('/incidents');
-    const open = await freshRoom(sam.page, `Roles change under us ${Date.now()}`);
+    const open = await boardRoom(sam.page, `Roles change under us ${Date.now()}`);
     await onRoster(sam.page, DEMO.responder.name).dragTo(column(sam.page, 'scribe'));
     const samTimeline = sam.page.getByRole('list', { name: 'Timeline' });
     await expect(samTimeline.locator('li[data-kind="role_assigned"]')).toContainText(
@@ -437,7 +430,7 @@ test('an admin renames, adds, reorders and retires roles; rooms follow, others o
 
     // A room shows the new catalog: renamed, reordered, retired gone, new role staffable.
     await page.goto('/incidents');
-    await freshRoom(page, `New roles ${Date.now()}`);
+    await boardRoom(page, `New roles ${Date.now()}`);
     expect(await columnsOf(page)).toEqual(EDITED_COLUMNS);
     await onRoster(page, DEMO.responder.name).dragTo(column(page, 'partner_liaison'));
     await expect(holders(page, 'partner_liaison')).toHaveText([DEMO.responder.name]);

@@ -1,7 +1,7 @@
 // The complete incident room with two people: every change reaches the other browser within a
 // second; presence shows who is here and who left; merging sends a duplicate's viewers on.
 import { expect, type Page } from '@playwright/test';
-import { DEMO, declare, person, waitForHydration, test } from './helpers';
+import { DEMO, enter, freshRoom, person, waitForHydration, test } from './helpers';
 
 const LIVE = { timeout: 1_000 };
 
@@ -9,19 +9,6 @@ const LIVE = { timeout: 1_000 };
 test.setTimeout(60_000);
 
 /** Iris declares a fresh incident; returns its room URL. */
-async function freshRoom(page: Page, title: string, severity = 'sev2'): Promise<string> {
-  await waitForHydration(page);
-  await declare(page, title, severity);
-  await page.waitForURL(/\/incidents\/\d+$/);
-  await waitForHydration(page);
-  return page.url();
-}
-
-async function enter(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await waitForHydration(page);
-}
-
 function timeline(page: Page) {
   return page.getByRole('list', { name: 'Timeline' });
 }

@@ -3,26 +3,13 @@
 // once, naming it; templates are filled from what is known; avatars tell apart people with the
 // same initials.
 import { expect, type Page } from '@playwright/test';
-import { DEMO, declare, person, waitForHydration, test } from './helpers';
+import { DEMO, enter, freshRoom, person, waitForHydration, test } from './helpers';
 
 const LIVE = { timeout: 2_000 };
 const UNREACHABLE = "Can't reach Sitrep — your text is kept, we'll retry.";
 
 // Long flows with two browsers on a loaded 2-core machine.
 test.setTimeout(60_000);
-
-async function freshRoom(page: Page, title: string, severity: string): Promise<string> {
-  await waitForHydration(page);
-  await declare(page, title, severity);
-  await page.waitForURL(/\/incidents\/\d+$/);
-  await waitForHydration(page);
-  return page.url();
-}
-
-async function enter(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await waitForHydration(page);
-}
 
 function timeline(page: Page) {
   return page.getByRole('list', { name: 'Timeline' });
