@@ -211,8 +211,8 @@ test('business hours count in the calendar’s zone in the browser, as on the se
   // What the browser counted, with the offsets it was sent, is what the countdown shows once
   // the page's clock ticks ("7h 04m"): a browser without them would count wall-clock time and
   // show under an hour ("59:58").
-  const minutesShown = async () => {
-    const text = (await sam.page.getByTestId('clock-acknowledge').locator('time').textContent()) ?? '';
+  const minutesShown = async (clock = sam.page.getByTestId('clock-acknowledge')) => {
+    const text = (await clock.locator('time').textContent()) ?? '';
     const m = /^(\d+)h (\d{2})m$/.exec(text.trim());
     return m ? Number(m[1]) * 60 + Number(m[2]) : Number.NaN; // NaN fails every comparison
   };
@@ -221,8 +221,13 @@ test('business hours count in the calendar’s zone in the browser, as on the se
   expect(Math.abs((await minutesShown()) - minutesTo(due))).toBeLessThanOrEqual(1);
   expect(await shownDeadline()).toBe(due);
 
-  // The admin moves the calendar to another zone while the room is open: the room fetches that
-  // zone's offsets and counts to the server's new deadline.
+  // The admin moves the calendar to another zone while the room and Riley's list are open: both
+  // fetch that zone's offsets and count to the server's new deadline.
+  const riley = await person(browser, DEMO.responder2, server.url);
+  await riley.page.goto('/incidents');
+  await waitForHydration(riley.page);
+  const row = riley.page.locator(`tr[data-incident-id="${id}"]`).getByTestId('clock-acknowledge');
+  await expect(row).toBeVisible();
   await setZone(night[1]);
   const moved = await serverDeadline();
   expect(moved).not.toBe(due);
@@ -230,5 +235,9 @@ test('business hours count in the calendar’s zone in the browser, as on the se
   await expect
     .poll(async () => Math.abs((await minutesShown()) - minutesTo(moved)), { timeout: 3_000 })
     .toBeLessThanOrEqual(1);
+  await expect
+    .poll(async () => Math.abs((await minutesShown(row)) - minutesTo(moved)), { timeout: 5_000 })
+    .toBeLessThanOrEqual(1);
   expect(sam.problems).toEqual([]);
+  expect(riley.problems).toEqual([]);
 });

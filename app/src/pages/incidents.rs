@@ -324,6 +324,10 @@ fn IncidentsView(snapshot: IncidentsSnapshot) -> impl IntoView {
     provide_vocabulary(vocabulary);
     sla_policy.learn_zone();
     let sla_policy = StoredValue::new(sla_policy);
+    // Bumped when the offsets of a zone arrive after a live change to it: every row counts its
+    // clocks again (a row's deadlines are otherwise drawn once per version of its incident).
+    let recount = RwSignal::new(0u64);
+    let fetching_policy = StoredValue::new(false);
     let list = List {
         wanted: StoredValue::new(query.clone()),
         query: RwSignal::new(query),
@@ -357,16 +361,27 @@ fn IncidentsView(snapshot: IncidentsSnapshot) -> impl IntoView {
         clock.sync(server_time);
         live.follow(vec![Topic::Incidents], last_event_id);
     });
-    // Fetches the current policy; rows drawn before it brought a zone's offsets are drawn again.
+    // Fetches the current policy, once for a burst of events (a zone change moves every open
+    // incident's business clocks, one event each), and again if a newer zone arrived meanwhile.
     let refresh_policy = move || {
+        if fetching_policy.try_get_value() != Some(false) {
+            return;
+        }
+        fetching_policy.set_value(true);
         spawn_local(async move {
-            if let Ok(s) = crate::api::get_sla_policy().await {
-                let had_zone = sla_policy.try_with_value(|p| p.zone_known()) == Some(true);
+            for _ in 0..3 {
+                let Ok(s) = crate::api::get_sla_policy().await else {
+                    break;
+                };
+                if s.policy.learn_zone() {
+                    recount.try_update(|n| *n += 1);
+                }
                 sla_policy.try_update_value(|p| p.update(&s.policy));
-                if !had_zone && s.policy.zone_known() {
-                    list.load_first(list.wanted.get_value());
+                if sla_policy.try_with_value(|p| p.zone_known()) != Some(false) {
+                    break;
                 }
             }
+            fetching_policy.try_set_value(false);
         });
     };
     live.subscribe(move |msg| match msg {
@@ -457,9 +472,14 @@ fn IncidentsView(snapshot: IncidentsSnapshot) -> impl IntoView {
                     </thead>
                     <tbody>
                         <For
-                            each=move || list.shown.with(|p| p.incidents.clone())
-                            key=|i| (i.id, i.version)
-                            children=move |i| {
+                            each=move || {
+                                let n = recount.get();
+                                list.shown.with(|p| {
+                                    p.incidents.iter().map(|i| (n, i.clone())).collect::<Vec<_>>()
+                                })
+                            }
+                            key=|(n, i)| (*n, i.id, i.version)
+                            children=move |(_, i)| {
                                 view! { <IncidentRow incident=i server_time=server_time policy=sla_policy/> }
                             }
                         />
