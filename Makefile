@@ -12,7 +12,7 @@
 #   make fmt          format the code
 #   make watch        cargo leptos watch (needs cargo-leptos 0.3.10 installed)
 #   make bench        first-load, fan-out (1,000 and 10,000 SSE subscribers), then bench-reads
-#   make bench-first-load  what a first visit to the room downloads (release, brotli)
+#   make bench-first-load  what a first visit to each screen downloads (release, brotli)
 #   make bench-reads  req/s, p99 and size of the common reads at 100 and 100,000 incidents
 #   make clean-data   delete the local SQLite database (data/)
 
@@ -41,6 +41,7 @@ CLIPPY_APP_SSR := cargo clippy -p app --features ssr --all-targets -- -D warning
 CLIPPY_APP_HYDRATE := cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 CLIPPY_FRONTEND := cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 CLIPPY_SERVER := cargo clippy -p server --all-targets -- -D warnings
+CLIPPY_TOOLS := cargo clippy -p wasm-split -- -D warnings
 UNIT_TEST := cargo test -p app --features ssr
 SERVER_TEST := env SITREP_TEST_POSTGRES_URL='$(SITREP_TEST_POSTGRES_URL)' cargo test -p server
 
@@ -89,6 +90,7 @@ test:
 	step $(CLIPPY_APP_HYDRATE); \
 	step $(CLIPPY_FRONTEND); \
 	step $(CLIPPY_SERVER); \
+	step $(CLIPPY_TOOLS); \
 	step scripts/check-bundle.sh; \
 	step $(UNIT_TEST); \
 	step $(SERVER_TEST); \
@@ -112,12 +114,14 @@ lint: setup
 	$(CLIPPY_APP_HYDRATE)
 	$(CLIPPY_FRONTEND)
 	$(CLIPPY_SERVER)
+	$(CLIPPY_TOOLS)
 
 clippy: setup
 	$(CLIPPY_APP_SSR)
 	$(CLIPPY_APP_HYDRATE)
 	$(CLIPPY_FRONTEND)
 	$(CLIPPY_SERVER)
+	$(CLIPPY_TOOLS)
 
 fmt:
 	cargo fmt --all
@@ -135,7 +139,8 @@ bench:
 	$(MAKE) --no-print-directory bench-reads
 
 # The release site (scripts/build.sh release), then what a first visit to an incident room
-# downloads: each /pkg file the page references, raw, brotli and gzip, against the 250 KB budget.
+# downloads: each /pkg file the page references, raw, brotli and gzip, against the 250 KB budget;
+# then each screen's first visit and what its own chunks add after the room.
 bench-first-load:
 	scripts/first-load.sh
 
@@ -159,4 +164,4 @@ watch: setup
 	@command -v cargo-leptos >/dev/null || { \
 		echo "cargo-leptos is not installed: cargo install cargo-leptos --version 0.3.10 --locked"; \
 		exit 1; }
-	cargo leptos watch
+	cargo leptos watch --split

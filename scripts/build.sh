@@ -3,9 +3,12 @@
 #
 #   scripts/build.sh [debug|release]      (default: debug)
 #
-#   1. frontend crate -> wasm32 (debug: dev profile; release: wasm-release profile)
-#   2. wasm-bindgen --target web -> target/site/pkg/sitrep.js + sitrep.wasm
-#   3. release only: wasm-opt -Oz
+#   1. frontend crate -> wasm32 (debug: dev profile; release: wasm-release profile), then cut
+#      into per-screen chunks at its #[lazy] split points (tools/wasm-split, as
+#      `cargo leptos build --split` does): a main module, chunk_*.wasm / split_*.wasm, their
+#      loader __wasm_split.*.js and __wasm_split_manifest.json, which names each screen's chunks
+#   2. wasm-bindgen --target web on the main module -> target/site/pkg/sitrep.js + sitrep.wasm
+#   3. release only: wasm-opt -Oz, every .wasm
 #   4. style/main.css -> target/site/pkg/sitrep.css, public/* -> target/site/
 #   5. content-hashed names (sitrep.<hash>.js/.wasm/.css) and hash.txt beside the server
 #      binary, as cargo-leptos's hash-files does; brotli (.br) and gzip (.gz) copies of each,
@@ -40,7 +43,7 @@ case "$PROFILE" in
         GZIP_LEVEL=9
         ;;
     -h | --help)
-        sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -109,12 +112,28 @@ step "cargo build -p frontend --lib --target wasm32-unknown-unknown${WASM_PROFIL
     cargo build -p frontend --lib --target wasm32-unknown-unknown ${WASM_PROFILE_ARGS[@]+"${WASM_PROFILE_ARGS[@]}"}
 [ -f "$WASM_FILE" ] || die "expected $WASM_FILE after the frontend build"
 
-# --- 2. wasm-bindgen ----------------------------------------------------------------------
-# Start from an empty pkg/ so no stale snippets/ or old bundles linger.
+# Start from an empty pkg/ so no stale snippets/, chunks or old bundles linger.
 rm -rf "$PKG_DIR"
 mkdir -p "$PKG_DIR"
+# The splitter is a host tool of this workspace; optimised, it cuts even the debug wasm in a
+# second or so.
+step "cargo build -p wasm-split --release" cargo build -p wasm-split --release
+SPLIT_MAIN="target/wasm-split/$PROFILE/main.wasm"
+mkdir -p "$(dirname "$SPLIT_MAIN")"
+step "wasm-split -> $PKG_DIR (chunks, loader, manifest), $SPLIT_MAIN" \
+    target/release/sitrep-wasm-split "$WASM_FILE" --out-dir "$PKG_DIR" --main-out "$SPLIT_MAIN" \
+    --main-name "$OUTPUT_NAME"
+LOADER_NAME="__wasm_split.______________________.js"
+MANIFEST_NAME="__wasm_split_manifest.json"
+[ -f "$PKG_DIR/$LOADER_NAME" ] || die "wasm-split did not write $PKG_DIR/$LOADER_NAME"
+[ -f "$PKG_DIR/$MANIFEST_NAME" ] || die "wasm-split did not write $PKG_DIR/$MANIFEST_NAME"
+
+# --- 2. wasm-bindgen ----------------------------------------------------------------------
+# The chunks call into the main module by the names the linker gave its functions, so those
+# stay exported and unmangled.
 step "wasm-bindgen --target web -> $PKG_DIR/$OUTPUT_NAME.js" \
-    wasm-bindgen --target web --no-typescript --out-dir "$PKG_DIR" --out-name "$OUTPUT_NAME" "$WASM_FILE"
+    wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+    --out-dir "$PKG_DIR" --out-name "$OUTPUT_NAME" "$SPLIT_MAIN"
 [ -f "$PKG_DIR/${OUTPUT_NAME}_bg.wasm" ] || die "wasm-bindgen did not write $PKG_DIR/${OUTPUT_NAME}_bg.wasm"
 [ -f "$PKG_DIR/$OUTPUT_NAME.js" ] || die "wasm-bindgen did not write $PKG_DIR/$OUTPUT_NAME.js"
 
@@ -126,11 +145,18 @@ mv -f "$PKG_DIR/${OUTPUT_NAME}_bg.wasm" "$PKG_DIR/$OUTPUT_NAME.wasm"
 if [ "$PROFILE" = release ]; then
     # rustc (LLVM 20+) emits these features by default for wasm32-unknown-unknown; every
     # browser Sitrep supports has them, and binaryen >= 116 knows all of these flags.
-    step "wasm-opt -Oz" \
-        wasm-opt -Oz \
-        --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-        --enable-mutable-globals --enable-reference-types --enable-multivalue \
-        -o "$PKG_DIR/$OUTPUT_NAME.wasm" "$PKG_DIR/$OUTPUT_NAME.wasm"
+    optimize_all() {
+        local f
+        for f in "$PKG_DIR"/*.wasm; do
+            # The splitter writes a names subsection binaryen does not know (and drops): it
+            # would warn once per chunk.
+            wasm-opt -Oz \
+                --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+                --enable-mutable-globals --enable-reference-types --enable-multivalue \
+                -o "$f" "$f" 2> >(grep -v '^warning: unknown name subsection' >&2)
+        done
+    }
+    step "wasm-opt -Oz, main module and chunks" optimize_all
 fi
 log "wasm: $PKG_DIR/$OUTPUT_NAME.wasm ($(($(wc -c <"$PKG_DIR/$OUTPUT_NAME.wasm") / 1024)) KiB)"
 
@@ -148,9 +174,26 @@ step "copy $STYLE_FILE -> $PKG_DIR/$OUTPUT_NAME.css, $ASSETS_DIR/ -> $SITE_ROOT/
 # (the server says `immutable` for such names). The page learns the names the way
 # cargo-leptos's hash-files tells it: hash.txt beside the server binary, read by
 # <HydrationScripts> and <HashedStylesheet> (the server turns hashing on when it finds it).
-content_hash() { sha256sum "$1" | cut -c1-20; }
+content_hash() { cat "$@" | sha256sum | cut -c1-"${HASH_LEN:-20}"; }
 hash_bundle() {
-    local wasm_hash js_hash css_hash
+    local f base hash wasm_hash js_hash css_hash loader_hash manifest_hash loader
+    loader="$PKG_DIR/$LOADER_NAME"
+    # The chunks: the loader fetches them, the manifest names them for the page's preloads.
+    for f in "$PKG_DIR"/chunk_*.wasm "$PKG_DIR"/split_*.wasm; do
+        [ -f "$f" ] || continue
+        base="$(basename "$f" .wasm)"
+        hash="$(content_hash "$f")"
+        mv -f "$f" "$PKG_DIR/$base.$hash.wasm"
+        sed -i "s#\"\./$base\.wasm\"#\"./$base.$hash.wasm\"#g" "$loader"
+        sed -i "s#\"$base\"#\"$base.$hash\"#g" "$PKG_DIR/$MANIFEST_NAME"
+    done
+    # The loader and the main module import each other, so neither name can be the hash of
+    # the other's final text. The loader's name is taken from what decides it (its text with
+    # the chunks' names, and the main module), and must be as long as the placeholder it
+    # replaces inside the main module's binary.
+    loader_hash="$(HASH_LEN=22 content_hash "$loader" "$PKG_DIR/$OUTPUT_NAME.wasm")"
+    LC_ALL=C sed -i "s/${LOADER_NAME//./\\.}/__wasm_split.$loader_hash.js/g" \
+        "$PKG_DIR/$OUTPUT_NAME.wasm" "$PKG_DIR/$OUTPUT_NAME.js"
     wasm_hash="$(content_hash "$PKG_DIR/$OUTPUT_NAME.wasm")"
     mv -f "$PKG_DIR/$OUTPUT_NAME.wasm" "$PKG_DIR/$OUTPUT_NAME.$wasm_hash.wasm"
     # The JS names the wasm only as its fallback URL (the page passes the URL it wants);
@@ -158,10 +201,15 @@ hash_bundle() {
     sed -i "s/${OUTPUT_NAME}_bg\.wasm/$OUTPUT_NAME.$wasm_hash.wasm/g" "$PKG_DIR/$OUTPUT_NAME.js"
     js_hash="$(content_hash "$PKG_DIR/$OUTPUT_NAME.js")"
     mv -f "$PKG_DIR/$OUTPUT_NAME.js" "$PKG_DIR/$OUTPUT_NAME.$js_hash.js"
+    sed -i "s#\"\./$OUTPUT_NAME\.js\"#\"./$OUTPUT_NAME.$js_hash.js\"#g" "$loader"
+    mv -f "$loader" "$PKG_DIR/__wasm_split.$loader_hash.js"
+    manifest_hash="$(content_hash "$PKG_DIR/$MANIFEST_NAME")"
+    mv -f "$PKG_DIR/$MANIFEST_NAME" "$PKG_DIR/__wasm_split_manifest.$manifest_hash.json"
     css_hash="$(content_hash "$PKG_DIR/$OUTPUT_NAME.css")"
     mv -f "$PKG_DIR/$OUTPUT_NAME.css" "$PKG_DIR/$OUTPUT_NAME.$css_hash.css"
     mkdir -p "$(dirname "$SERVER_BIN")"
-    printf 'js: %s\nwasm: %s\ncss: %s\n' "$js_hash" "$wasm_hash" "$css_hash" >"$HASH_FILE"
+    printf 'js: %s\nwasm: %s\ncss: %s\nmanifest: %s\nsplit: %s\n' \
+        "$js_hash" "$wasm_hash" "$css_hash" "$manifest_hash" "$loader_hash" >"$HASH_FILE"
 }
 HASH_FILE="$(dirname "$SERVER_BIN")/hash.txt"
 step "hashed names -> $HASH_FILE" hash_bundle
@@ -175,8 +223,10 @@ compress() {
 }
 step "brotli -q $BROTLI_QUALITY and gzip -$GZIP_LEVEL the bundle" compress
 for f in "$PKG_DIR"/"$OUTPUT_NAME".*.wasm; do
-    log "wasm: $(($(wc -c <"$f") / 1024)) KiB, $(($(wc -c <"$f.br") / 1024)) KiB brotli, $(($(wc -c <"$f.gz") / 1024)) KiB gzip"
+    log "main wasm: $(($(wc -c <"$f") / 1024)) KiB, $(($(wc -c <"$f.br") / 1024)) KiB brotli, $(($(wc -c <"$f.gz") / 1024)) KiB gzip"
 done
+log "chunks: $(find "$PKG_DIR" -name '*.wasm' ! -name "$OUTPUT_NAME.*" | wc -l) (scripts/first-load.sh adds up what each screen downloads)"
+
 
 # --- 6. the server ------------------------------------------------------------------------------
 step "cargo build -p server --bin sitrep${SERVER_PROFILE_ARGS[*]:+ ${SERVER_PROFILE_ARGS[*]}}" \

@@ -13,8 +13,9 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Redirect, Route, Router, Routes},
-    path,
+    path, Lazy,
 };
+use pages::chunks;
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -43,24 +44,30 @@ pub fn App() -> impl IntoView {
     clock::provide_clock();
     live::provide_live();
 
+    // After a click the address changes at once, and the screen when its chunk (the first time)
+    // and its data have come: until then a bar at the top of the window says something is on
+    // its way.
+    let (routing, set_routing) = signal(false);
+
     view! {
         <Title text="Sitrep"/>
-        <Router>
+        <div class="route-progress" class:active=routing aria-hidden="true"></div>
+        <Router set_is_routing=set_routing>
             <Routes fallback=|| view! { <pages::NotFound/> }>
                 <Route path=path!("/") view=|| view! { <Redirect path="/incidents"/> }/>
-                <Route path=path!("/login") view=pages::login::LoginPage/>
-                <Route path=path!("/incidents") view=pages::incidents::IncidentsPage/>
+                <Route path=path!("/login") view={Lazy::<chunks::Login>::new()}/>
+                <Route path=path!("/incidents") view={Lazy::<chunks::Incidents>::new()}/>
                 // Rendered whole before the first byte: the room is nothing without its data, and
                 // a missing incident must answer 404 before the status line has gone out.
                 <Route
                     path=path!("/incidents/:id")
-                    view=pages::room::IncidentRoomPage
+                    view={Lazy::<chunks::Room>::new()}
                     ssr=leptos_router::SsrMode::Async
                 />
-                <Route path=path!("/services") view=pages::services::ServicesPage/>
-                <Route path=path!("/settings/roles") view=pages::roles::RolesPage/>
-                <Route path=path!("/settings/sla") view=pages::sla::SlaPage/>
-                <Route path=path!("/settings/tokens") view=pages::tokens::TokensPage/>
+                <Route path=path!("/services") view={Lazy::<chunks::Services>::new()}/>
+                <Route path=path!("/settings/roles") view={Lazy::<chunks::Roles>::new()}/>
+                <Route path=path!("/settings/sla") view={Lazy::<chunks::Sla>::new()}/>
+                <Route path=path!("/settings/tokens") view={Lazy::<chunks::Tokens>::new()}/>
             </Routes>
         </Router>
     }

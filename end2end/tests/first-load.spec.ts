@@ -2,18 +2,24 @@
 // may be cached for good; pages are never cached; and until the wasm has loaded, the room's
 // controls say they are not ready yet (and take no clicks), on a throttled network too.
 import { expect, type Page } from '@playwright/test';
-import { DEMO, declare, signIn, test, waitForHydrated, waitForHydration, watchConsole } from './helpers';
+import { declare, DEMO, roomShown, signIn, test, waitForHydrated, waitForHydration, watchConsole } from './helpers';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-/** scripts/build.sh names the bundle sitrep.<20 hex digits of its SHA-256>.<ext>. */
-const HASHED = /^\/pkg\/sitrep\.[0-9a-f]{20}\.(js|wasm|css)$/;
+/**
+ * scripts/build.sh names each file of the bundle <name>.<hex digits of its SHA-256>.<ext>: the
+ * main module sitrep.*, the chunks of the wasm chunk_<n>.* and split_<screen>.*, and their
+ * loader __wasm_split.* (22 digits: the length of the placeholder it replaces).
+ */
+const MAIN = /^\/pkg\/sitrep\.[0-9a-f]{20}\.(js|wasm|css)$/;
+const CHUNK = /^\/pkg\/(chunk_\d+|split_[a-z0-9_]+)\.[0-9a-f]{20}\.wasm$/;
+const LOADER = /^\/pkg\/__wasm_split\.[0-9a-f]{22}\.js$/;
 
 /** A fresh incident's room (so the test's note lands in a room of its own). */
 async function newRoom(page: Page, title: string): Promise<string> {
   await signIn(page, DEMO.ic);
   await waitForHydration(page);
   await declare(page, title, 'sev3');
-  await page.waitForURL(/\/incidents\/\d+$/);
+  await roomShown(page);
   return new URL(page.url()).pathname;
 }
 
@@ -22,16 +28,28 @@ test('the bundle is served compressed under hashed names, cached for good; pages
   request,
 }) => {
   const room = await newRoom(page, `First load ${Date.now()}`);
+  const fetched = new Set<string>();
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith('/pkg/')) fetched.add(path);
+  });
   const response = await page.goto(room);
   expect(response?.status()).toBe(200);
   // The page holds what one person may see: no cache keeps it, let alone for good.
   expect(response?.headers()['cache-control']).toBe('no-store');
+  await waitForHydrated(page);
 
-  const html = await response!.text();
-  const assets = [...new Set(html.match(/\/pkg\/[^"'?#\s]+/g) ?? [])];
-  expect(assets.map((a) => a.split('.').pop()).sort()).toEqual(['css', 'js', 'wasm']);
+  // What the room downloads: the main module, the chunks' loader and the room's chunks (not the
+  // other screens').
+  const assets = [...fetched];
+  const main = assets.filter((a) => MAIN.test(a));
+  expect(main.map((a) => a.split('.').pop()).sort()).toEqual(['css', 'js', 'wasm']);
+  expect(assets.filter((a) => LOADER.test(a))).toHaveLength(1);
+  const chunks = assets.filter((a) => CHUNK.test(a));
+  expect(chunks.filter((a) => a.includes('split___room_view'))).toHaveLength(1);
+  expect(chunks.filter((a) => /split___(incidents|sla|tokens|services|roles|login)_view/.test(a))).toEqual([]);
+  expect(main.length + 1 + chunks.length).toBe(assets.length);
   for (const asset of assets) {
-    expect(asset).toMatch(HASHED);
     for (const encoding of ['br', 'gzip']) {
       const res = await request.get(asset, { headers: { 'Accept-Encoding': encoding } });
       expect(res.status(), `${asset} (${encoding})`).toBe(200);
@@ -49,6 +67,36 @@ test('the bundle is served compressed under hashed names, cached for good; pages
   expect(login.headers()['cache-control']).toBe('no-store');
   const icon = await request.get('/favicon.svg');
   expect(icon.headers()['cache-control']).toBe('no-cache');
+});
+
+test("a screen downloads its own chunk, and another screen's when the app first goes there", async ({
+  page,
+}) => {
+  const room = await newRoom(page, `Chunks ${Date.now()}`);
+  const fetched: string[] = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith('/pkg/')) fetched.push(path);
+  });
+  await page.goto(room);
+  await waitForHydrated(page);
+  expect(fetched.some((p) => p.includes('split___room_view'))).toBe(true);
+  expect(fetched.filter((p) => p.includes('split___sla_view'))).toEqual([]);
+
+  // The header's link is followed in the page (no reload); the SLA screen's chunk comes then,
+  // and while it is on its way (held back a second here) the bar at the top says so.
+  await page.route(/split___sla_view/, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await route.continue();
+  });
+  const progress = page.locator('.route-progress');
+  await expect(progress).not.toHaveClass(/active/);
+  await page.getByRole('link', { name: 'SLA policy' }).first().click();
+  await expect(progress).toHaveClass(/active/);
+  await expect(page.getByRole('heading', { name: 'SLA policy', level: 1 })).toBeVisible();
+  await expect(progress).not.toHaveClass(/active/);
+  expect(fetched.filter((p) => p.includes('split___sla_view'))).toHaveLength(1);
+  expect(fetched.filter((p) => MAIN.test(p) && p.endsWith('.wasm'))).toHaveLength(1);
 });
 
 test('on a 20 Mbit/s network the room says its controls are not ready, then they work', async ({ page }) => {

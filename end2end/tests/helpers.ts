@@ -111,13 +111,22 @@ export async function declare(page: Page, title: string, severity: string): Prom
 }
 
 /**
+ * After a declaration or a link from the list: the room is on screen. The address changes first;
+ * the list stays until the room's chunk (lazy routes) and its data have come.
+ */
+export async function roomShown(page: Page): Promise<void> {
+  await page.waitForURL(/\/incidents\/\d+$/);
+  await page.locator('main.room').waitFor();
+}
+
+/**
  * Declares an incident from the (hydrated) incidents page the browser is on and waits for its
  * room to hydrate; returns the room's address.
  */
 export async function freshRoom(page: Page, title: string, severity = 'sev2'): Promise<string> {
   await waitForHydration(page);
   await declare(page, title, severity);
-  await page.waitForURL(/\/incidents\/\d+$/);
+  await roomShown(page);
   await waitForHydration(page);
   return page.url();
 }

@@ -1,5 +1,5 @@
 import { expect } from '@playwright/test';
-import { DEMO, declare, liveBadge, person, waitForHydration, watchConsole, test } from './helpers';
+import { declare, DEMO, liveBadge, person, roomShown, test, waitForHydration, watchConsole } from './helpers';
 import { OwnServer } from './own-server';
 
 test('two people in one incident room see each other’s work live', async ({ browser }) => {
@@ -14,7 +14,7 @@ test('two people in one incident room see each other’s work live', async ({ br
   await expect(sam.page.getByRole('link', { name: title })).toBeVisible({ timeout: 1_000 });
 
   // Iris lands in the new room; Sam follows the link.
-  await iris.page.waitForURL(/\/incidents\/\d+$/);
+  await roomShown(iris.page);
   const roomUrl = iris.page.url();
   await expect(iris.page.getByRole('heading', { level: 1 })).toHaveText(title);
   await sam.page.getByRole('link', { name: title }).click();
@@ -69,7 +69,7 @@ test('a stale status change is refused and the room refreshes to the latest', as
   const title = `Stale view ${Date.now()}`;
   await waitForHydration(iris.page);
   await declare(iris.page, title, 'sev3');
-  await iris.page.waitForURL(/\/incidents\/\d+$/);
+  await roomShown(iris.page);
   const roomUrl = iris.page.url();
 
   await riley.page.goto(roomUrl);
@@ -122,7 +122,7 @@ test('bad input is explained on screen and nothing is created', async ({ browser
 
   // An empty note in a room.
   await page.locator('table.incidents tbody tr a').first().click();
-  await page.waitForURL(/\/incidents\/\d+$/);
+  await roomShown(page);
   await waitForHydration(page);
   await page.getByRole('button', { name: 'Post note' }).click();
   await expect(page.getByRole('alert')).toContainText('Note must not be empty');
@@ -142,7 +142,7 @@ test('a stakeholder sees everything and no controls to change it', async ({ brow
   await expect(page.locator('table.incidents tbody tr').first()).toBeVisible();
 
   await page.locator('table.incidents tbody tr a').first().click();
-  await page.waitForURL(/\/incidents\/\d+$/);
+  await roomShown(page);
   await waitForHydration(page);
   await expect(page.getByRole('list', { name: 'Timeline' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Post note' })).toHaveCount(0);
@@ -190,7 +190,7 @@ test('after a dropped connection (a server restart) the room catches up on what 
     await waitForHydration(iris.page);
     const title = `Flaky network ${Date.now()}`;
     await declare(iris.page, title, 'sev2');
-    await iris.page.waitForURL(/\/incidents\/\d+$/);
+    await roomShown(iris.page);
     const id = iris.page.url().split('/').pop();
     await sue.page.goto(iris.page.url());
     await waitForHydration(sue.page);

@@ -1,7 +1,7 @@
 // SLA countdowns in the room: they tick down once a second from deadlines the server computes,
 // stay right when the browser's clock is wrong, and turn due soon and breached with their styles.
 import { expect, type Page } from '@playwright/test';
-import { DEMO, declare, signIn, waitForHydration, watchConsole, test } from './helpers';
+import { declare, DEMO, roomShown, signIn, test, waitForHydration, watchConsole } from './helpers';
 
 test.setTimeout(60_000);
 
@@ -40,7 +40,7 @@ test('the room counts down from the server deadline, even with a wrong browser c
   await waitForHydration(page);
   expect(await page.evaluate(() => Date.now() - new Date().getTime())).toBeGreaterThan(4 * 60_000);
   await declare(page, `Clocks ${Date.now()}`, 'sev1');
-  await page.waitForURL(/\/incidents\/\d+$/);
+  await roomShown(page);
   await waitForHydration(page);
   const id = page.url().split('/').pop();
 

@@ -10,15 +10,25 @@ const HYDRATED: &str = "data-hydrated";
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Hydration is synchronous except for suspended parts whose data has yet to resolve,
-    // which finish in microtasks; a task queued now runs after those.
-    set_timeout(
-        || {
-            if let Some(html) = document().document_element() {
-                let _ = html.set_attribute(HYDRATED, "");
-            }
-        },
-        std::time::Duration::ZERO,
-    );
+    // Each screen is a chunk of its own (app/src/pages/chunks.rs): hydration waits for the
+    // open screen's chunk, so it is asynchronous, as `leptos::mount::hydrate_lazy` is, and the
+    // page is marked hydrated when it has finished.
+    let Some(body) = document().body() else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async {
+        leptos::mount::hydrate_from_async(body, app::App)
+            .await
+            .forget();
+        // Suspended parts whose data has yet to resolve finish in microtasks; a task queued
+        // now runs after those.
+        set_timeout(
+            || {
+                if let Some(html) = document().document_element() {
+                    let _ = html.set_attribute(HYDRATED, "");
+                }
+            },
+            std::time::Duration::ZERO,
+        );
+    });
 }

@@ -1,5 +1,6 @@
 //! One file per screen.
 
+pub mod chunks;
 pub mod incidents;
 pub mod login;
 pub mod roles;
