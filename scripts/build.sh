@@ -184,16 +184,19 @@ hash_bundle() {
         base="$(basename "$f" .wasm)"
         hash="$(content_hash "$f")"
         mv -f "$f" "$PKG_DIR/$base.$hash.wasm"
+        grep -qF "\"./$base.wasm\"" "$loader" || die "the chunks' loader does not fetch $base.wasm"
         sed -i "s#\"\./$base\.wasm\"#\"./$base.$hash.wasm\"#g" "$loader"
         sed -i "s#\"$base\"#\"$base.$hash\"#g" "$PKG_DIR/$MANIFEST_NAME"
     done
     # The loader and the main module import each other, so neither name can be the hash of
-    # the other's final text. The loader's name is taken from what decides it (its text with
-    # the chunks' names, and the main module), and must be as long as the placeholder it
-    # replaces inside the main module's binary.
-    loader_hash="$(HASH_LEN=22 content_hash "$loader" "$PKG_DIR/$OUTPUT_NAME.wasm")"
+    # the other's final text. The loader's name is taken from everything that decides its final
+    # text (its text with the chunks' names, the main module's wasm and JS before either is
+    # patched), and must be as long as the placeholder it replaces inside the main module.
+    loader_hash="$(HASH_LEN=22 content_hash "$loader" "$PKG_DIR/$OUTPUT_NAME.wasm" "$PKG_DIR/$OUTPUT_NAME.js")"
     LC_ALL=C sed -i "s/${LOADER_NAME//./\\.}/__wasm_split.$loader_hash.js/g" \
         "$PKG_DIR/$OUTPUT_NAME.wasm" "$PKG_DIR/$OUTPUT_NAME.js"
+    ! LC_ALL=C grep -aqF "$LOADER_NAME" "$PKG_DIR/$OUTPUT_NAME.wasm" "$PKG_DIR/$OUTPUT_NAME.js" ||
+        die "the main module still imports $LOADER_NAME"
     wasm_hash="$(content_hash "$PKG_DIR/$OUTPUT_NAME.wasm")"
     mv -f "$PKG_DIR/$OUTPUT_NAME.wasm" "$PKG_DIR/$OUTPUT_NAME.$wasm_hash.wasm"
     # The JS names the wasm only as its fallback URL (the page passes the URL it wants);
@@ -201,6 +204,7 @@ hash_bundle() {
     sed -i "s/${OUTPUT_NAME}_bg\.wasm/$OUTPUT_NAME.$wasm_hash.wasm/g" "$PKG_DIR/$OUTPUT_NAME.js"
     js_hash="$(content_hash "$PKG_DIR/$OUTPUT_NAME.js")"
     mv -f "$PKG_DIR/$OUTPUT_NAME.js" "$PKG_DIR/$OUTPUT_NAME.$js_hash.js"
+    grep -qF "\"./$OUTPUT_NAME.js\"" "$loader" || die "the chunks' loader does not import ./$OUTPUT_NAME.js"
     sed -i "s#\"\./$OUTPUT_NAME\.js\"#\"./$OUTPUT_NAME.$js_hash.js\"#g" "$loader"
     mv -f "$loader" "$PKG_DIR/__wasm_split.$loader_hash.js"
     manifest_hash="$(content_hash "$PKG_DIR/$MANIFEST_NAME")"

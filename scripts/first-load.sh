@@ -95,31 +95,34 @@ assets() {
     grep -o '/pkg/[^"?# ]*' "$TMP/page.html" | sort -u
 }
 
-# A screen's chunks, from the manifest the build wrote: the page preloads them, but the count
-# must not depend on that (Leptos does not always add the preloads to a page rendered whole before
-# it is sent, as the room is); the main module imports the chunks' loader in any case.
+# A screen's chunks, from the manifest the build wrote (the page preloads them, but what is counted
+# is what the screen needs, whatever the page names); the main module imports their loader.
 HASHES="$(dirname "$BIN")/hash.txt"
 [ -f "$HASHES" ] || die "$HASHES is missing (scripts/build.sh release)"
 hash_of() { sed -n "s/^$1: *//p" "$HASHES"; }
 MANIFEST="$SITE_ROOT/pkg/__wasm_split_manifest.$(hash_of manifest).json"
 [ -f "$MANIFEST" ] || die "$MANIFEST is missing (scripts/build.sh release)"
 LOADER="/pkg/__wasm_split.$(hash_of split).js"
+# The manifest as serde_json writes it, pretty: `"__<screen>_view_<n>": [` on a line of its own,
+# then one chunk per line, then `]`. Fails when the screen has no entry.
 chunks() {
     awk -v key="\"__$1_view_" '
-        !on && index($0, key) { on = 1; next }
+        !on && index($0, key) { on = 1; found = 1; if ($0 ~ /\[\]/) exit; next }
         on && /\]/ { exit }
         on { gsub(/[",[:space:]]/, ""); if ($0 != "") print "/pkg/" $0 ".wasm" }
+        END { if (!found) exit 1 }
     ' "$MANIFEST"
 }
 # screen_assets <path> <cookie jar or -> <chunk key>: everything a first visit there downloads.
 screen_assets() {
-    local listed
-    listed="$(assets "$1" "$2")" || exit 1
-    { printf '%s\n' "$listed"; echo "$LOADER"; chunks "$3"; } | sort -u
+    local listed own
+    listed="$(assets "$1" "$2")" || die "GET $1 failed"
+    own="$(chunks "$3")" || die "$MANIFEST has no chunks for the $3 screen"
+    printf '%s\n%s\n%s\n' "$listed" "$LOADER" "$own" | sed '/^$/d' | sort -u
 }
 
-mapfile -t ROOM_ASSETS < <(screen_assets "$ROOM" "$JAR" room)
-[ "${#ROOM_ASSETS[@]}" -gt 4 ] || die "$ROOM: no chunks found for the room in $MANIFEST"
+ROOM_LIST="$(screen_assets "$ROOM" "$JAR" room)"
+mapfile -t ROOM_ASSETS <<<"$ROOM_LIST"
 html="$(wc -c <"$TMP/page.html" | tr -d ' ')"
 
 printf '\nFirst visit to the room (%s), release build, %s\n\n' "$ROOM" "$(date -u +%Y-%m-%d)"
@@ -152,13 +155,14 @@ for screen in "sign-in /login - login" "incidents /incidents $JAR incidents" \
     read -r name path jar key <<<"$screen"
     first=0
     more=0
+    list="$(screen_assets "$path" "$jar" "$key")"
     while IFS= read -r asset; do
         [ -n "$asset" ] || continue
         measure "$asset"
         read -r _ br _ <<<"${MEASURED[$asset]}"
         first=$((first + br))
         [ -n "${IN_ROOM[$asset]:-}" ] || more=$((more + br))
-    done < <(screen_assets "$path" "$jar" "$key")
+    done <<<"$list"
     printf '%-18s %-26s %12s %16s\n' "$name" "$path" "$(kb "$first")" "$(kb "$more")"
 done
 

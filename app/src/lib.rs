@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
         <Title text="Sitrep"/>
         <div class="route-progress" class:active=routing aria-hidden="true"></div>
         <Router set_is_routing=set_routing>
+            <chunks::NoteDestination/>
             <Routes fallback=|| view! { <pages::NotFound/> }>
                 <Route path=path!("/") view=|| view! { <Redirect path="/incidents"/> }/>
                 <Route path=path!("/login") view={Lazy::<chunks::Login>::new()}/>

@@ -40,8 +40,15 @@ test('the bundle is served compressed under hashed names, cached for good; pages
   await waitForHydrated(page);
 
   // What the room downloads: the main module, the chunks' loader and the room's chunks (not the
-  // other screens').
+  // other screens'), every one named in the page's preloads, so that they come at once.
   const assets = [...fetched];
+  const named = new Set((await response!.text()).match(/\/pkg\/[^"'?#\s]+/g) ?? []);
+  expect(assets.filter((a) => !named.has(a))).toEqual([]);
+  expect([...named].filter((a) => a.endsWith('.wasm') && !fetched.has(a))).toEqual([]);
+  // A page streamed as it renders (the list) names its screen's chunks too.
+  const list = await (await page.request.get('/incidents')).text();
+  expect(list).toMatch(/rel="preload"[^>]*split___incidents_view|split___incidents_view[^>]*rel="preload"/);
+  expect(list).not.toContain('split___room_view');
   const main = assets.filter((a) => MAIN.test(a));
   expect(main.map((a) => a.split('.').pop()).sort()).toEqual(['css', 'js', 'wasm']);
   expect(assets.filter((a) => LOADER.test(a))).toHaveLength(1);
@@ -97,6 +104,27 @@ test("a screen downloads its own chunk, and another screen's when the app first 
   await expect(progress).not.toHaveClass(/active/);
   expect(fetched.filter((p) => p.includes('split___sla_view'))).toHaveLength(1);
   expect(fetched.filter((p) => MAIN.test(p) && p.endsWith('.wasm'))).toHaveLength(1);
+});
+
+test("a tab opened before a deploy loads the page afresh when a screen's chunk is gone", async ({ page }) => {
+  const room = await newRoom(page, `Deploy ${Date.now()}`);
+  await page.goto(room);
+  await waitForHydrated(page);
+  // The SLA screen's chunk of the build this tab has is no longer on the server, once.
+  let refused = 0;
+  await page.route(/split___sla_view/, async (route) => {
+    if (refused++ === 0) return route.fulfill({ status: 404, body: 'gone' });
+    return route.continue();
+  });
+  const documents: string[] = [];
+  page.on('request', (r) => {
+    if (r.resourceType() === 'document') documents.push(new URL(r.url()).pathname);
+  });
+  await page.getByRole('link', { name: 'SLA policy' }).first().click();
+  await expect(page.getByRole('heading', { name: 'SLA policy', level: 1 })).toBeVisible();
+  await waitForHydrated(page);
+  expect(refused).toBeGreaterThan(1);
+  expect(documents).toEqual(['/settings/sla']);
 });
 
 test('on a 20 Mbit/s network the room says its controls are not ready, then they work', async ({ page }) => {

@@ -29,6 +29,8 @@ pub fn is_content_hashed(path: &str) -> bool {
                 && hash
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                // The split chunks' loader before the build names it: `__wasm_split.___…___.js`.
+                && hash.bytes().any(|b| b.is_ascii_alphanumeric())
         }
         _ => false,
     }
@@ -68,6 +70,12 @@ mod tests {
         assert!(!is_content_hashed("/pkg/.0123456789abcdef0123.js"));
         assert!(!is_content_hashed("/favicon.0123456789abcdef0123.svg"));
         assert!(!is_content_hashed("/pkg/sitrep.0123456789abcdef0123."));
+        assert!(is_content_hashed(
+            "/pkg/__wasm_split.0123456789abcdef012345.js"
+        ));
+        assert!(!is_content_hashed(
+            "/pkg/__wasm_split.______________________.js"
+        ));
     }
 
     #[test]
