@@ -81,11 +81,12 @@ kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1000 }'; }
 declare -A MEASURED
 measure() {
     [ -n "${MEASURED[$1]:-}" ] && return
-    local raw gz br
+    local raw gz br encoding
     raw="$(fetch "$1" identity)"
     gz="$(fetch "$1" gzip)"
     br="$(fetch "$1" 'br, gzip')"
-    MEASURED[$1]="$raw $br $gz $(header content-encoding)|$(header cache-control)"
+    encoding="$(header content-encoding)"
+    MEASURED[$1]="$raw $br $gz ${encoding:-none}|$(header cache-control)"
 }
 # assets <path> <cookie jar or ->: the /pkg files the page at <path> references.
 assets() {

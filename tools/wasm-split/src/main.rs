@@ -1,6 +1,7 @@
-//! `sitrep-wasm-split INPUT --out-dir DIR --main NAME`: the step `cargo leptos build --split` runs
-//! between cargo and wasm-bindgen (scripts/build.sh calls it). It cuts the browser's wasm at its
-//! `#[lazy]` functions (one per screen, see app/src/lib.rs) into a main module, which wasm-bindgen
+//! `sitrep-wasm-split INPUT --out-dir DIR --main-out FILE --main-name NAME`: the step
+//! `cargo leptos build --split` runs between cargo and wasm-bindgen (scripts/build.sh calls it).
+//! It cuts the browser's wasm at its `#[lazy]` functions (one per screen, see
+//! app/src/pages/chunks.rs) into a main module, which wasm-bindgen
 //! then processes, and one chunk per split point with a small JS loader; and it writes
 //! `__wasm_split_manifest.json`, from which the server's `<HydrationScripts>` preloads the chunks
 //! a page needs. The stock `wasm-split-cli` binary writes no manifest.
@@ -8,8 +9,8 @@
 use clap::Parser;
 use std::{path::PathBuf, process::ExitCode};
 
-/// The name the chunks import their loader by; the build renames it to a hashed name of the
-/// same length, patching the chunks in place, as cargo-leptos does.
+/// The name the main module imports the chunks' loader by; the build renames it to a hashed name
+/// of the same length, patching the main module in place, as cargo-leptos does.
 const LOADER: &str = "./__wasm_split.______________________.js";
 const MANIFEST: &str = "__wasm_split_manifest.json";
 
