@@ -1,12 +1,13 @@
 //! Sitrep's rules, with no I/O. Compiled natively for the server and to wasm for the browser, so a
 //! rule is written once and both sides agree on it.
 //!
-//! One folder per aggregate (`incident`, and the settings it is decided by: `roles`, `sla`), one
+//! One folder per aggregate (`incident`, `ticket`, and the settings they are decided by: `roles`, `sla`), one
 //! file per job. The main types are re-exported here, so callers write `app::domain::Incident`.
 
 pub mod incident;
 pub mod roles;
 pub mod sla;
+pub mod ticket;
 
 pub mod display;
 pub mod error;
@@ -26,7 +27,15 @@ pub use presence::Presence;
 pub use roles::*;
 pub use services::{tier_label, Service, ServiceInput};
 pub use sla::*;
-pub use text::{check_chars, check_date, check_len, check_time, EARLIEST_YEAR, LATEST_YEAR};
+pub use text::{
+    check_chars, check_date, check_email, check_len, check_time, EARLIEST_YEAR, EMAIL_MAX_CHARS,
+    LATEST_YEAR,
+};
+pub use ticket::{
+    apply_ticket, decide_ticket, referenced_ticket, ticket_reference, Assignee, Author, Channel,
+    NewTicket, Priority, ReplyRoute, Requester, Ticket, TicketCommand, TicketContext, TicketEvent,
+    TicketEventRecord, TicketStatus, TicketUpdate,
+};
 pub use user::{initials, normalize_email, Action, Actor, User, UserRole};
 pub use vocabulary::{
     fill_template, SeverityDef, StatusDef, TemplateFacts, UpdateTemplate, Vocabulary,

@@ -47,6 +47,33 @@ pub fn check_len(field: &str, value: &str, min: usize, max: usize) -> Result<(),
     }
 }
 
+/// Longest email address, in characters (RFC 5321's limit on a path).
+pub const EMAIL_MAX_CHARS: usize = 254;
+
+/// Checks that `value` (already normalised) reads as an email address: one `@` with something
+/// on both sides, a dot in the domain, no spaces.
+pub fn check_email(field: &str, value: &str) -> Result<(), DomainError> {
+    check_len(field, value, 1, EMAIL_MAX_CHARS)?;
+    let fits = match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !value.chars().any(char::is_whitespace)
+        }
+        None => false,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(DomainError::Invalid(format!(
+            "{field} \"{value}\" is not an email address (such as name@example.com)."
+        )))
+    }
+}
+
 fn year_in_range(year: i32) -> bool {
     (EARLIEST_YEAR..=LATEST_YEAR).contains(&year)
 }

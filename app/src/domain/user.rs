@@ -48,7 +48,8 @@ impl UserRole {
             Action::ChangeIncidents
             | Action::ChangeServices
             | Action::HoldRole
-            | Action::IssueWriteTokens => self != UserRole::Stakeholder,
+            | Action::IssueWriteTokens
+            | Action::WorkTickets => self != UserRole::Stakeholder,
             Action::ChangeSlaPolicy
             | Action::ChangeRoleCatalog
             | Action::ChangeRoster
@@ -98,6 +99,8 @@ pub enum Action {
     ChangeRoster,
     /// See and revoke everyone's API tokens, not only one's own.
     ManageEveryonesTokens,
+    /// Work the ticket queue: open, answer, triage, merge and link tickets.
+    WorkTickets,
 }
 
 impl Action {
@@ -118,6 +121,7 @@ impl Action {
             Action::ChangeRoleCatalog => "Only an admin can change the role catalog.",
             Action::ChangeRoster => "Only an admin can change the roster.",
             Action::ManageEveryonesTokens => "Only an admin can manage everyone's API tokens.",
+            Action::WorkTickets => "Your role (stakeholder) can read tickets but not change them.",
         }
     }
 }
@@ -168,6 +172,7 @@ mod tests {
             let writes = role != UserRole::Stakeholder;
             assert_eq!(role.may(Action::ChangeIncidents), writes, "{role:?}");
             assert_eq!(role.may(Action::HoldRole), writes, "{role:?}");
+            assert_eq!(role.may(Action::WorkTickets), writes, "{role:?}");
             let admin = role == UserRole::Admin;
             assert_eq!(role.may(Action::ChangeSlaPolicy), admin, "{role:?}");
             assert_eq!(role.may(Action::ChangeRoleCatalog), admin, "{role:?}");
