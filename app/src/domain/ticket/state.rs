@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::command::Requester;
 use super::event::{Author, TicketEvent, TicketEventRecord};
 use super::values::{ticket_reference, Channel, Priority, TicketStatus};
+use crate::domain::sla::calendar::Pause;
 use crate::domain::user::Actor;
 
 /// A ticket as it stands.
@@ -40,6 +41,12 @@ pub struct Ticket {
     /// The oldest requester message no agent has publicly answered since (the next-reply
     /// target counts from it).
     pub awaiting_reply_since: Option<DateTime<Utc>>,
+    /// The stretches it waited on someone else (Pending, On-hold): the reply clocks stand
+    /// still.
+    pub waiting: Vec<Pause>,
+    /// The stretches it was neither New nor Open (waiting, or solved until reopened): the
+    /// resolution clock counts New and Open time only.
+    pub not_worked: Vec<Pause>,
 }
 
 impl Ticket {
@@ -94,6 +101,8 @@ pub fn apply_ticket(state: &mut Option<Ticket>, event: &TicketEventRecord) {
                 related_to: *related_to,
                 first_reply_at: None,
                 awaiting_reply_since: Some(event.at),
+                waiting: Vec::new(),
+                not_worked: Vec::new(),
             });
         }
         return;
@@ -120,7 +129,15 @@ pub fn apply_ticket(state: &mut Option<Ticket>, event: &TicketEventRecord) {
         },
         TicketEvent::PriorityChanged { to, .. } => ticket.priority = *to,
         TicketEvent::AssigneeChanged { to, .. } => ticket.assignee = to.clone(),
-        TicketEvent::StatusChanged { to, .. } => {
+        TicketEvent::StatusChanged { from, to } => {
+            track(
+                &mut ticket.waiting,
+                from.is_paused(),
+                to.is_paused(),
+                event.at,
+            );
+            let worked = |s: &TicketStatus| matches!(s, TicketStatus::New | TicketStatus::Open);
+            track(&mut ticket.not_worked, !worked(from), !worked(to), event.at);
             ticket.status = *to;
             if *to == TicketStatus::Solved {
                 ticket.solved_at = Some(event.at);
@@ -152,5 +169,18 @@ pub fn apply_ticket(state: &mut Option<Ticket>, event: &TicketEventRecord) {
         }
         TicketEvent::IncidentLinked { incident_id, .. } => ticket.incident_id = Some(*incident_id),
         TicketEvent::IncidentUnlinked { .. } => ticket.incident_id = None,
+    }
+}
+
+/// Opens a pause when a status change starts one, closes it when the change ends it.
+fn track(pauses: &mut Vec<Pause>, was: bool, is: bool, at: DateTime<Utc>) {
+    match (was, is) {
+        (false, true) => pauses.push(Pause { from: at, to: None }),
+        (true, false) => {
+            if let Some(open) = pauses.iter_mut().rev().find(|p| p.to.is_none()) {
+                open.to = Some(at);
+            }
+        }
+        _ => {}
     }
 }

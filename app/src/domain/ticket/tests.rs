@@ -596,3 +596,45 @@ fn events_keep_their_stored_shape() {
     let event: TicketEvent = serde_json::from_str(stored).unwrap();
     assert_eq!(serde_json::to_string(&event).unwrap(), stored);
 }
+
+#[test]
+fn waiting_and_solved_stretches_are_kept_for_the_clocks() {
+    use crate::domain::sla::calendar::Pause;
+    let mut t = opened();
+    let sue = sue();
+    run(&mut t, status(TicketStatus::Pending), Some(&sue), 1, |_| {}).unwrap();
+    run(&mut t, status(TicketStatus::OnHold), Some(&sue), 2, |_| {}).unwrap();
+    run(&mut t, status(TicketStatus::Open), Some(&sue), 3, |_| {}).unwrap();
+    let waited = Pause {
+        from: at(1),
+        to: Some(at(3)),
+    };
+    assert_eq!(t.as_ref().unwrap().waiting, vec![waited]);
+    let solve = set(TicketUpdate {
+        assignee: Some(Assignee::Person(1)),
+        status: Some(TicketStatus::Solved),
+        ..TicketUpdate::default()
+    });
+    run(&mut t, solve, Some(&sue), 4, assign_to(&sue)).unwrap();
+    // Reopened by the requester: the resolution clock runs again from then.
+    run(
+        &mut t,
+        requester_reply("ada@example.com"),
+        Some(&sue),
+        6,
+        |_| {},
+    )
+    .unwrap();
+    let t = t.unwrap();
+    assert_eq!(t.waiting, vec![waited]);
+    assert_eq!(
+        t.not_worked,
+        vec![
+            waited,
+            Pause {
+                from: at(4),
+                to: Some(at(6)),
+            }
+        ]
+    );
+}
