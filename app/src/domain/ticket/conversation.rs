@@ -11,6 +11,18 @@ use crate::domain::error::DomainError;
 use crate::domain::text::{check_email, check_len};
 use crate::domain::user::normalize_email;
 
+/// An address as a mail bridge may send it (`<ada@example.com>`, `mailto:ada@example.com`),
+/// in the one form tickets keep and compare.
+pub fn normalize_address(raw: &str) -> String {
+    let trimmed = raw.trim();
+    let bare = trimmed
+        .strip_prefix("mailto:")
+        .unwrap_or(trimmed)
+        .trim_start_matches('<')
+        .trim_end_matches('>');
+    normalize_email(bare)
+}
+
 /// Longest subject, in characters.
 pub const SUBJECT_MAX_CHARS: usize = 200;
 /// Longest message (the first one or a reply), in characters.
@@ -30,7 +42,7 @@ pub(super) fn open(new: &NewTicket) -> Result<Vec<TicketEvent>, DomainError> {
     let tags = normalize_tags(&new.tags)?;
     let mut cc: Vec<String> = Vec::new();
     for raw in &new.cc {
-        let email = normalize_email(raw);
+        let email = normalize_address(raw);
         check_email("A copied address", &email)?;
         if email != requester.email && !cc.contains(&email) {
             cc.push(email);
@@ -69,7 +81,7 @@ pub(super) fn open(new: &NewTicket) -> Result<Vec<TicketEvent>, DomainError> {
 }
 
 fn requester(given: &Requester) -> Result<Requester, DomainError> {
-    let email = normalize_email(&given.email);
+    let email = normalize_address(&given.email);
     check_email("The requester's email", &email)?;
     let name = given.name.trim();
     check_len("The requester's name", name, 0, NAME_MAX_CHARS)?;
@@ -130,7 +142,7 @@ pub(super) fn requester_reply(
     body: &str,
     message_id: Option<&str>,
 ) -> Result<Vec<TicketEvent>, DomainError> {
-    let email = normalize_email(from);
+    let email = normalize_address(from);
     check_email("The sender's address", &email)?;
     if !ticket.is_on_conversation(&email) {
         return Err(DomainError::Forbidden(format!(
@@ -165,8 +177,11 @@ pub(super) fn requester_reply(
 pub enum ReplyRoute {
     /// A reply on the ticket's conversation.
     Reply,
-    /// The ticket is closed (or merged and its survivor unknown here): a follow-up ticket.
+    /// The ticket is closed: a follow-up ticket.
     FollowUp,
+    /// The ticket was merged: the reply goes to the ticket it was merged into (route it again
+    /// there: that one may have been merged or closed too).
+    MergedInto(i64),
     /// The sender is not on the ticket: a new ticket, related to it (nobody takes over a
     /// ticket by quoting its number).
     Related,
@@ -175,9 +190,12 @@ pub enum ReplyRoute {
 impl Ticket {
     /// Where a mail from `from` that names this ticket goes.
     pub fn route_reply(&self, from: &str) -> ReplyRoute {
-        if !self.is_on_conversation(&normalize_email(from)) {
+        if let Some(survivor) = self.merged_into {
+            // The survivor copies the duplicate's people: it decides who is on it.
+            ReplyRoute::MergedInto(survivor)
+        } else if !self.is_on_conversation(&normalize_address(from)) {
             ReplyRoute::Related
-        } else if self.status == TicketStatus::Closed || self.merged_into.is_some() {
+        } else if self.status == TicketStatus::Closed {
             ReplyRoute::FollowUp
         } else {
             ReplyRoute::Reply
@@ -193,10 +211,13 @@ impl Ticket {
         body: &str,
         message_id: Option<String>,
     ) -> NewTicket {
-        let sender = normalize_email(&from.email);
+        let sender = normalize_address(&from.email);
+        // Merges may have copied more people on this one than a new ticket takes: the first
+        // ones (the requester first) carry on.
         let cc = std::iter::once(&self.requester.email)
             .chain(&self.cc)
             .filter(|email| **email != sender)
+            .take(CC_MAX)
             .cloned()
             .collect();
         NewTicket {

@@ -67,6 +67,16 @@ pub enum TicketEvent {
         duplicate_id: i64,
         duplicate_subject: String,
         requester: Requester,
+        /// The duplicate's copied addresses, copied here too.
+        #[serde(default)]
+        cc: Vec<String>,
+        /// Tickets merged into the duplicate before: their conversations come along.
+        #[serde(default)]
+        duplicates: Vec<i64>,
+        /// The duplicate's oldest unanswered requester message, if any: it is owed a reply
+        /// here now.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        awaiting_reply_since: Option<DateTime<Utc>>,
     },
     IncidentLinked {
         incident_id: i64,
@@ -126,6 +136,9 @@ impl TicketEvent {
             duplicate_id: ticket.id,
             duplicate_subject: ticket.subject.clone(),
             requester: ticket.requester.clone(),
+            cc: ticket.cc.clone(),
+            duplicates: ticket.duplicates.clone(),
+            awaiting_reply_since: ticket.awaiting_reply_since,
         }];
         if let (Some(incident_id), None) = (ticket.incident_id, target.incident_id) {
             events.push(TicketEvent::IncidentLinked { incident_id });

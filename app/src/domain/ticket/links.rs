@@ -45,17 +45,21 @@ pub(super) fn merge_into(
             ));
         }
     }
-    // The duplicate is done with: Zendesk closes it too.
-    Ok(vec![
-        TicketEvent::MergedInto {
-            target_id,
-            target_subject: target.subject.clone(),
-        },
-        TicketEvent::StatusChanged {
-            from: ticket.status,
-            to: TicketStatus::Closed,
-        },
-    ])
+    // Its incident link moves to the survivor (`TicketEvent::counterpart`); the duplicate is
+    // done with: Zendesk closes it too.
+    let mut events = Vec::new();
+    if let Some(incident_id) = ticket.incident_id {
+        events.push(TicketEvent::IncidentUnlinked { incident_id });
+    }
+    events.push(TicketEvent::MergedInto {
+        target_id,
+        target_subject: target.subject.clone(),
+    });
+    events.push(TicketEvent::StatusChanged {
+        from: ticket.status,
+        to: TicketStatus::Closed,
+    });
+    Ok(events)
 }
 
 pub(super) fn link_incident(
@@ -100,12 +104,17 @@ pub(super) fn unlink_incident(
     ticket: &Ticket,
     incident_id: i64,
 ) -> Result<Vec<TicketEvent>, DomainError> {
-    if ticket.incident_id == Some(incident_id) {
-        Ok(vec![TicketEvent::IncidentUnlinked { incident_id }])
-    } else {
-        invalid(format!(
-            "{} is not linked to INC-{incident_id}.",
+    match ticket.incident_id {
+        Some(linked) if linked == incident_id => {
+            Ok(vec![TicketEvent::IncidentUnlinked { incident_id }])
+        }
+        Some(linked) => invalid(format!(
+            "{} is not linked to INC-{incident_id}: it is linked to INC-{linked}.",
             ticket.reference()
-        ))
+        )),
+        None => invalid(format!(
+            "{} is not linked to INC-{incident_id}: it is linked to no incident.",
+            ticket.reference()
+        )),
     }
 }

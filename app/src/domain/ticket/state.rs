@@ -38,8 +38,8 @@ pub struct Ticket {
     pub related_to: Option<i64>,
     /// The first public reply by an agent (meets the first-reply target).
     pub first_reply_at: Option<DateTime<Utc>>,
-    /// The oldest requester message no agent has publicly answered since (the next-reply
-    /// target counts from it).
+    /// The oldest requester reply (after the opening message) no agent has publicly answered
+    /// since: the next-reply target counts from it.
     pub awaiting_reply_since: Option<DateTime<Utc>>,
     /// The stretches it waited on someone else (Pending, On-hold): the reply clocks stand
     /// still.
@@ -100,7 +100,9 @@ pub fn apply_ticket(state: &mut Option<Ticket>, event: &TicketEventRecord) {
                 follow_up_of: *follow_up_of,
                 related_to: *related_to,
                 first_reply_at: None,
-                awaiting_reply_since: Some(event.at),
+                // The opening message is the first-reply target's; the next-reply target
+                // counts from the requester's next message.
+                awaiting_reply_since: None,
                 waiting: Vec::new(),
                 not_worked: Vec::new(),
             });
@@ -123,9 +125,11 @@ pub fn apply_ticket(state: &mut Option<Ticket>, event: &TicketEventRecord) {
                 ticket.awaiting_reply_since = None;
             }
             Author::Agent { .. } => {}
-            Author::Requester { .. } => {
+            // Only once someone has answered: until then the first-reply target runs.
+            Author::Requester { .. } if ticket.first_reply_at.is_some() => {
                 ticket.awaiting_reply_since.get_or_insert(event.at);
             }
+            Author::Requester { .. } => {}
         },
         TicketEvent::PriorityChanged { to, .. } => ticket.priority = *to,
         TicketEvent::AssigneeChanged { to, .. } => ticket.assignee = to.clone(),
@@ -141,6 +145,8 @@ pub fn apply_ticket(state: &mut Option<Ticket>, event: &TicketEventRecord) {
             ticket.status = *to;
             if *to == TicketStatus::Solved {
                 ticket.solved_at = Some(event.at);
+                // Solved owes nothing; a reply that reopens it is owed one from then.
+                ticket.awaiting_reply_since = None;
             }
         }
         TicketEvent::TagsChanged { added, removed } => {
@@ -153,19 +159,32 @@ pub fn apply_ticket(state: &mut Option<Ticket>, event: &TicketEventRecord) {
         }
         TicketEvent::MergedInto { target_id, .. } => {
             ticket.merged_into = Some(*target_id);
-            ticket.incident_id = None;
+            ticket.awaiting_reply_since = None;
         }
         TicketEvent::DuplicateMerged {
             duplicate_id,
             requester,
+            cc,
+            duplicates,
+            awaiting_reply_since,
             ..
         } => {
-            if !ticket.duplicates.contains(duplicate_id) {
-                ticket.duplicates.push(*duplicate_id);
+            for id in std::iter::once(duplicate_id).chain(duplicates) {
+                if !ticket.duplicates.contains(id) {
+                    ticket.duplicates.push(*id);
+                }
             }
-            if !ticket.is_on_conversation(&requester.email) {
-                ticket.cc.push(requester.email.clone());
+            for email in std::iter::once(&requester.email).chain(cc) {
+                if !ticket.is_on_conversation(email) {
+                    ticket.cc.push(email.clone());
+                }
             }
+            // The oldest message owed a reply, of either.
+            ticket.awaiting_reply_since = match (ticket.awaiting_reply_since, *awaiting_reply_since)
+            {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
         TicketEvent::IncidentLinked { incident_id, .. } => ticket.incident_id = Some(*incident_id),
         TicketEvent::IncidentUnlinked { .. } => ticket.incident_id = None,

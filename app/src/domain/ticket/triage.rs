@@ -47,22 +47,30 @@ pub(super) fn update(
     if let Some(change) = tags(ticket, update)? {
         events.push(change);
     }
-    let status = update.status.unwrap_or(ticket.status);
+    // A New ticket given to someone is being worked on (Zendesk's New is "not yet assigned").
+    let status = match update.status {
+        Some(status) => status,
+        None if ticket.status == TicketStatus::New && assignee.is_some() => TicketStatus::Open,
+        None => ticket.status,
+    };
     if status != ticket.status {
-        match status {
-            TicketStatus::New => {
-                return invalid(
-                    "A ticket never returns to New: set it to Open, Pending or On-hold instead.",
-                )
-            }
-            TicketStatus::Closed => {
-                return invalid(format!(
-                    "Sitrep closes a ticket by itself {} days after it is solved: set it to \
-                     Solved.",
-                    ctx.close_after.num_days()
-                ))
-            }
-            _ => {}
+        if !ticket.status.settable_from().contains(&status) {
+            return invalid(match status {
+                TicketStatus::New => {
+                    "A ticket never returns to New: set it to Open, Pending or On-hold instead."
+                        .to_owned()
+                }
+                TicketStatus::Closed => format!(
+                    "Sitrep closes a ticket by itself {} after it is solved: set it to Solved.",
+                    days(ctx.close_after)
+                ),
+                _ => format!(
+                    "{} cannot move from {} to {}.",
+                    ticket.reference(),
+                    ticket.status.label(),
+                    status.label()
+                ),
+            });
         }
         events.push(TicketEvent::StatusChanged {
             from: ticket.status,
@@ -70,10 +78,18 @@ pub(super) fn update(
         });
     }
     if status == TicketStatus::Solved && assignee.is_none() {
-        return invalid(format!(
-            "{} cannot be solved without an assignee: assign it (to yourself, say) and solve it.",
-            ticket.reference()
-        ));
+        return invalid(if ticket.status == TicketStatus::Solved {
+            format!(
+                "{} is solved, and a solved ticket keeps its assignee: reopen it first.",
+                ticket.reference()
+            )
+        } else {
+            format!(
+                "{} cannot be solved without an assignee: assign it (to yourself, say) and \
+                 solve it.",
+                ticket.reference()
+            )
+        });
     }
     Ok(events)
 }
@@ -139,18 +155,31 @@ pub(super) fn close(
     ticket: &Ticket,
     ctx: &TicketContext<'_>,
 ) -> Result<Vec<TicketEvent>, DomainError> {
-    match ticket.solved_at {
-        Some(at) if ticket.status == TicketStatus::Solved && at + ctx.close_after <= ctx.now => {
+    let due = ticket
+        .solved_at
+        .and_then(|at| at.checked_add_signed(ctx.close_after));
+    match due {
+        Some(due) if ticket.status == TicketStatus::Solved && due <= ctx.now => {
             Ok(vec![TicketEvent::StatusChanged {
                 from: TicketStatus::Solved,
                 to: TicketStatus::Closed,
             }])
         }
         _ => invalid(format!(
-            "{} is not due to close: a ticket closes {} days after it is solved.",
+            "{} is not due to close: a ticket closes {} after it is solved.",
             ticket.reference(),
-            ctx.close_after.num_days()
+            days(ctx.close_after)
         )),
+    }
+}
+
+/// "4 days", "1 day", "12 hours".
+fn days(length: chrono::Duration) -> String {
+    match (length.num_days(), length.num_hours()) {
+        (1, 24) => "1 day".to_owned(),
+        (d, h) if d >= 1 && h == d * 24 => format!("{d} days"),
+        (_, 1) => "1 hour".to_owned(),
+        (_, h) => format!("{h} hours"),
     }
 }
 

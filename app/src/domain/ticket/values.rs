@@ -201,7 +201,7 @@ pub fn normalize_tags(input: &[String]) -> Result<Vec<String>, DomainError> {
     }
     if tags.len() > TAGS_MAX {
         return Err(DomainError::Invalid(format!(
-            "A ticket has at most {TAGS_MAX} tags ({} were given).",
+            "A ticket has at most {TAGS_MAX} tags: this would give it {}.",
             tags.len()
         )));
     }
@@ -215,10 +215,15 @@ pub fn ticket_reference(id: i64) -> String {
 
 /// The ticket a mail's subject names with a `[#T-123]` tag, if any.
 pub fn referenced_ticket(subject: &str) -> Option<i64> {
-    let start = subject.find("[#T-")? + 4;
-    let rest = &subject[start..];
-    let end = rest.find(']')?;
-    rest[..end].parse().ok().filter(|id| *id > 0)
+    subject.match_indices("[#T-").find_map(|(at, tag)| {
+        let rest = &subject[at + tag.len()..];
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let (number, after) = rest.split_at(digits);
+        let plain = !number.is_empty() && !number.starts_with('0');
+        (plain && after.starts_with(']'))
+            .then(|| number.parse().ok())
+            .flatten()
+    })
 }
 
 #[cfg(test)]
@@ -268,7 +273,16 @@ mod tests {
     fn a_subject_tag_names_its_ticket() {
         assert_eq!(referenced_ticket("Re: Login fails [#T-123]"), Some(123));
         assert_eq!(referenced_ticket("[#T-7] again"), Some(7));
-        for none in ["Re: T-123", "[#T-]", "[#T-abc]", "[#T-0]", "[#T-12"] {
+        assert_eq!(referenced_ticket("ü Fwd: [#T-x] [#T-12 [#T-13]"), Some(13));
+        for none in [
+            "Re: T-123",
+            "[#T-]",
+            "[#T-abc]",
+            "[#T-0]",
+            "[#T-12",
+            "[#T-+5]",
+            "[#T-007]",
+        ] {
             assert_eq!(referenced_ticket(none), None, "{none}");
         }
     }
