@@ -33,8 +33,9 @@ pub use text::{
 };
 pub use ticket::{
     apply_ticket, decide_ticket, referenced_ticket, ticket_reference, Assignee, Author, Channel,
-    NewTicket, Priority, ReplyRoute, Requester, Ticket, TicketCommand, TicketContext, TicketEvent,
-    TicketEventRecord, TicketStatus, TicketUpdate,
+    NewTicket, Priority, ReplyRoute, Requester, Ticket, TicketClock, TicketClockKind,
+    TicketCommand, TicketContext, TicketEvent, TicketEventRecord, TicketStatus, TicketUpdate,
+    Urgency,
 };
 pub use user::{initials, normalize_email, Action, Actor, User, UserRole};
 pub use vocabulary::{

@@ -9,8 +9,8 @@ use leptos_meta::Title;
 use crate::api::{get_sla_policy, save_sla_policy, time_zones, SlaPolicySaved, SlaSnapshot};
 use crate::components::{AppHeader, ErrorNotice, LoadError};
 use crate::domain::{
-    Action as Right, AppError, Calendar, ClockKind, ErrorKind, Severity, SeverityTargets,
-    SlaPolicy, Target, Unit, Vocabulary,
+    Action as Right, AppError, Calendar, ClockKind, ErrorKind, PriorityTargets, Severity,
+    SeverityTargets, SlaPolicy, Target, Unit, Vocabulary,
 };
 
 #[component]
@@ -87,6 +87,8 @@ struct Draft {
     closes: String,
     /// One date per line (YYYY-MM-DD).
     holidays: String,
+    /// The ticket targets, kept as loaded (this form does not edit them yet).
+    priorities: Vec<PriorityTargets>,
 }
 
 impl Draft {
@@ -123,6 +125,7 @@ impl Draft {
                 .map(|d| d.format("%Y-%m-%d").to_string())
                 .collect::<Vec<_>>()
                 .join("\n"),
+            priorities: policy.priorities.clone(),
         }
     }
 
@@ -194,6 +197,7 @@ impl Draft {
                 holidays,
             },
             severities,
+            priorities: self.priorities.clone(),
         };
         policy.validate()?;
         Ok(policy)

@@ -82,6 +82,55 @@ impl Clock {
         calendar: &Calendar,
         now: DateTime<Utc>,
     ) -> Clock {
+        let t = Timing::of(target, started_at, stopped_at, pauses, calendar, now);
+        Clock {
+            kind,
+            target,
+            started_at,
+            deadline: t.deadline,
+            due_soon_at: t.due_soon_at,
+            stopped_at,
+            paused_seconds: t.paused_seconds,
+            state: t.state,
+        }
+    }
+
+    /// Is it still counting?
+    pub fn running(&self) -> bool {
+        self.stopped_at.is_none()
+    }
+
+    /// Was its deadline missed (before it stopped, or by `now`)?
+    pub fn breached(&self, now: DateTime<Utc>) -> bool {
+        match (self.deadline, self.stopped_at) {
+            (Some(d), Some(stopped)) => stopped > d,
+            (Some(d), None) => now >= d,
+            (None, _) => false,
+        }
+    }
+}
+
+/// Where a clock stands, whatever it is for (an incident's or a ticket's): when it falls due,
+/// when it becomes due soon, how long it has stood still, and its state, as of `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    pub deadline: Option<DateTime<Utc>>,
+    pub due_soon_at: Option<DateTime<Utc>>,
+    pub paused_seconds: i64,
+    pub state: ClockState,
+}
+
+impl Timing {
+    /// A clock counting `target` from `started_at` (stopped at `stopped_at`, if it has
+    /// stopped), standing still during `pauses`; business targets count by `calendar`.
+    pub fn of(
+        target: Target,
+        started_at: DateTime<Utc>,
+        stopped_at: Option<DateTime<Utc>>,
+        pauses: &[Pause],
+        calendar: &Calendar,
+        now: DateTime<Utc>,
+    ) -> Timing {
         let counting = Counting {
             calendar: target.is_business().then_some(calendar),
             pauses,
@@ -118,29 +167,11 @@ impl Clock {
             (None, Some(d), None) => state_at(now, d, d),
             (None, None, _) => ClockState::Paused,
         };
-        Clock {
-            kind,
-            target,
-            started_at,
+        Timing {
             deadline,
             due_soon_at,
-            stopped_at,
             paused_seconds,
             state,
-        }
-    }
-
-    /// Is it still counting?
-    pub fn running(&self) -> bool {
-        self.stopped_at.is_none()
-    }
-
-    /// Was its deadline missed (before it stopped, or by `now`)?
-    pub fn breached(&self, now: DateTime<Utc>) -> bool {
-        match (self.deadline, self.stopped_at) {
-            (Some(d), Some(stopped)) => stopped > d,
-            (Some(d), None) => now >= d,
-            (None, _) => false,
         }
     }
 }

@@ -9,8 +9,10 @@ pub mod target;
 pub mod zone;
 
 pub use calendar::{Calendar, Counting, Pause};
-pub use clock::{due_soon, state_at, Clock, ClockChange, ClockKind, ClockState, DUE_SOON_AFTER};
+pub use clock::{
+    due_soon, state_at, Clock, ClockChange, ClockKind, ClockState, Timing, DUE_SOON_AFTER,
+};
 pub use clocks::{clocks, next_due, policy_changes, ClockFacts, Clocked};
-pub use policy::{RevisedPolicy, SeverityTargets, SlaPolicy};
+pub use policy::{PriorityTargets, RevisedPolicy, SeverityTargets, SlaPolicy};
 pub use target::{Target, Unit};
 pub use zone::ZoneOffsets;

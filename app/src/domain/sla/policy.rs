@@ -8,6 +8,7 @@ use super::clock::ClockKind;
 use super::target::Target;
 use super::zone::ZoneOffsets;
 use crate::domain::incident::values::Severity;
+use crate::domain::ticket::values::Priority;
 
 /// The targets of one severity; `None`: that clock does not apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,12 +34,66 @@ impl SeverityTargets {
     }
 }
 
-/// The incident SLA policy: targets per severity, and the calendar business time is counted by.
+/// The ticket targets of one priority (Zendesk's three); `None`: that clock does not apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PriorityTargets {
+    pub priority: Priority,
+    /// From the ticket's creation to the first public reply by an agent.
+    pub first_reply: Option<Target>,
+    /// From the oldest unanswered reply of the requester to the next public agent reply.
+    pub next_reply: Option<Target>,
+    /// New and Open time until Solved.
+    pub resolution: Option<Target>,
+}
+
+/// The SLA policy: incident targets per severity, ticket targets per priority, and the calendar
+/// business time is counted by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SlaPolicy {
     pub calendar: Calendar,
     pub severities: Vec<SeverityTargets>,
+    /// Absent from policies saved before tickets: product.md's defaults.
+    #[serde(default = "default_priorities")]
+    pub priorities: Vec<PriorityTargets>,
+}
+
+/// product.md's ticket targets, in business time.
+fn default_priorities() -> Vec<PriorityTargets> {
+    use Target as T;
+    let row = |priority, first_reply, next_reply, resolution| PriorityTargets {
+        priority,
+        first_reply: Some(first_reply),
+        next_reply: Some(next_reply),
+        resolution: Some(resolution),
+    };
+    vec![
+        row(
+            Priority::Urgent,
+            T::business_hours(1),
+            T::business_hours(2),
+            T::business_hours(4),
+        ),
+        row(
+            Priority::High,
+            T::business_hours(4),
+            T::business_hours(8),
+            T::business_days(2),
+        ),
+        row(
+            Priority::Normal,
+            T::business_hours(8),
+            T::business_days(1),
+            T::business_days(5),
+        ),
+        row(
+            Priority::Low,
+            T::business_days(1),
+            T::business_days(2),
+            T::business_days(10),
+        ),
+    ]
 }
 
 impl Default for SlaPolicy {
@@ -89,6 +144,7 @@ impl Default for SlaPolicy {
                     None,
                 ),
             ],
+            priorities: default_priorities(),
         }
     }
 }
@@ -110,8 +166,22 @@ impl SlaPolicy {
             })
     }
 
-    /// Checks a policy from an admin's edit: a valid calendar, each severity once, no zero
-    /// targets.
+    /// The ticket targets of `priority` (none when the policy does not list it).
+    pub fn ticket_targets(&self, priority: Priority) -> PriorityTargets {
+        self.priorities
+            .iter()
+            .find(|t| t.priority == priority)
+            .copied()
+            .unwrap_or(PriorityTargets {
+                priority,
+                first_reply: None,
+                next_reply: None,
+                resolution: None,
+            })
+    }
+
+    /// Checks a policy from an admin's edit: a valid calendar, each severity and priority once,
+    /// no zero targets.
     pub fn validate(&self) -> Result<(), String> {
         self.calendar.validate()?;
         for s in Severity::ALL {
@@ -138,6 +208,32 @@ impl SlaPolicy {
                         kind.label().to_lowercase()
                     )
                 })?;
+            }
+        }
+        for p in Priority::ALL {
+            if self.priorities.iter().filter(|t| t.priority == p).count() > 1 {
+                return Err(format!("{} is listed more than once.", p.label()));
+            }
+        }
+        for t in &self.priorities {
+            for (name, target) in [
+                ("first reply", t.first_reply),
+                ("next reply", t.next_reply),
+                ("resolution", t.resolution),
+            ] {
+                let Some(target) = target else {
+                    continue;
+                };
+                let label = t.priority.label();
+                if target.amount == 0 {
+                    return Err(format!(
+                        "{label} tickets: the {name} target must be at least 1 (leave it out \
+                         for no target)."
+                    ));
+                }
+                target
+                    .check(&self.calendar)
+                    .map_err(|e| format!("{label} tickets: the {name} target {e}"))?;
             }
         }
         Ok(())
@@ -208,6 +304,24 @@ mod tests {
         let mut policy = SlaPolicy::default();
         policy.severities.push(policy.severities[0]);
         assert!(policy.validate().unwrap_err().contains("more than once"));
+        let mut policy = SlaPolicy::default();
+        policy.priorities.push(policy.priorities[0]);
+        assert!(policy
+            .validate()
+            .unwrap_err()
+            .contains("Urgent is listed more than once"));
+        let mut policy = SlaPolicy::default();
+        policy.priorities[1].resolution = Some(Target::days(0));
+        let err = policy.validate().unwrap_err();
+        assert!(err.contains("High tickets: the resolution target"), "{err}");
+        // A policy saved before tickets has product.md's ticket targets.
+        let mut stored = serde_json::to_value(SlaPolicy::default()).unwrap();
+        stored.as_object_mut().unwrap().remove("priorities");
+        let read: SlaPolicy = serde_json::from_value(stored).unwrap();
+        assert_eq!(
+            read.ticket_targets(Priority::Normal).first_reply,
+            Some(Target::business_hours(8))
+        );
         // At most a year in any unit: longer ones overflowed into deadlines at the start (an
         // instant breach) or none at all.
         for (target, ok) in [

@@ -1,8 +1,9 @@
 //! The ticket aggregate: a customer's request and its conversation, triaged in the queue and
 //! linked to the incident that caused it. What can be asked of it (`command`), what happened to
 //! it (`event`), the one `decide_ticket` with each area's rules beside it (`conversation`,
-//! `triage`, `links`), and the read model with its `apply_ticket` (`state`).
+//! `triage`, `links`), and the read model with its `apply_ticket` (`state`), and its SLA clocks and place in the queue (`clocks`).
 
+pub mod clocks;
 pub mod command;
 pub mod context;
 pub mod conversation;
@@ -14,8 +15,11 @@ pub mod triage;
 pub mod values;
 
 #[cfg(test)]
+mod clock_tests;
+#[cfg(test)]
 mod tests;
 
+pub use clocks::{TicketClock, TicketClockKind, Urgency};
 pub use command::{
     Assignee, NewTicket, Requester, TicketCommand, TicketNeeds, TicketSender, TicketUpdate,
 };

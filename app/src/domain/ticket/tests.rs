@@ -23,11 +23,11 @@ fn person(id: i64, role: UserRole) -> User {
     }
 }
 
-fn sue() -> User {
+pub(super) fn sue() -> User {
     person(1, UserRole::Support)
 }
 
-fn new_ticket() -> NewTicket {
+pub(super) fn new_ticket() -> NewTicket {
     NewTicket {
         requester: Requester {
             name: "Ada Customer".into(),
@@ -54,9 +54,20 @@ fn run<'a>(
     hour: i64,
     extra: impl FnOnce(&mut TicketContext<'a>),
 ) -> Result<Vec<TicketEvent>, DomainError> {
+    run_at(ticket, command, actor, at(hour), extra)
+}
+
+/// [`run`] at `when`.
+pub(super) fn run_at<'a>(
+    ticket: &mut Option<Ticket>,
+    command: TicketCommand,
+    actor: Option<&'a User>,
+    when: DateTime<Utc>,
+    extra: impl FnOnce(&mut TicketContext<'a>),
+) -> Result<Vec<TicketEvent>, DomainError> {
     let mut ctx = TicketContext {
         actor,
-        now: at(hour),
+        now: when,
         ..TicketContext::default()
     };
     extra(&mut ctx);
@@ -79,7 +90,7 @@ fn run<'a>(
                 id: version,
                 ticket_id: 7,
                 ticket_version: version,
-                at: at(hour),
+                at: when,
                 actor: by.clone(),
                 payload: payload.clone(),
                 html: None,
