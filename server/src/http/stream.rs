@@ -255,6 +255,7 @@ fn frames(
                     }
                     // Settings changes are for every stream.
                     crate::store::Logged::Setting { .. } => true,
+                    crate::store::Logged::Ticket(_) => false,
                 };
                 if wanted {
                     yield Ok(publishable(entry).frame);

@@ -228,6 +228,7 @@ impl TryFrom<EventRow> for Logged {
                     revision: u64::try_from(r.stream_version).unwrap_or_default(),
                 })
             }
+            Some(Stream::Ticket) => Ok(Logged::Ticket(super::tickets::ticket_event(r)?)),
             None => Err(StoreError::Corrupt(format!(
                 "event {}: unknown stream {}",
                 r.id, r.stream

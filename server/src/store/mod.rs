@@ -12,6 +12,7 @@ mod list;
 pub mod postgres;
 pub mod sessions;
 pub mod sqlite;
+pub mod tickets;
 
 use std::sync::Arc;
 
@@ -74,7 +75,7 @@ pub struct Credentials {
 
 /// `AccessStore`: sign-in failures and API tokens (see `access.rs`).
 #[async_trait::async_trait]
-pub trait Store: access::AccessStore + Send + Sync + 'static {
+pub trait Store: access::AccessStore + tickets::TicketStore + Send + Sync + 'static {
     async fn migrate(&self) -> StoreResult<()>;
 
     async fn create_user(&self, user: &NewUser) -> StoreResult<User>;
@@ -237,6 +238,7 @@ pub enum Stream {
     Incident,
     /// One stream per setting key (see `SETTINGS`).
     Settings,
+    Ticket,
 }
 
 impl Stream {
@@ -245,11 +247,12 @@ impl Stream {
         match self {
             Stream::Incident => "incident",
             Stream::Settings => "settings",
+            Stream::Ticket => "ticket",
         }
     }
 
     pub fn parse(key: &str) -> Option<Stream> {
-        [Stream::Incident, Stream::Settings]
+        [Stream::Incident, Stream::Settings, Stream::Ticket]
             .into_iter()
             .find(|s| s.key() == key)
     }
@@ -316,6 +319,7 @@ pub enum Logged {
         key: &'static str,
         revision: u64,
     },
+    Ticket(app::domain::TicketEventRecord),
 }
 
 impl Logged {
@@ -324,6 +328,7 @@ impl Logged {
         match self {
             Logged::Incident(event) => event.id,
             Logged::Setting { id, .. } => *id,
+            Logged::Ticket(event) => event.id,
         }
     }
 }

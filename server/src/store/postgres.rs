@@ -16,6 +16,14 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    pub(crate) const BEGIN: &'static str = "BEGIN";
+    /// Appends one at a time, so event ids become visible in order.
+    pub(crate) const BEFORE_APPEND: Option<&'static str> =
+        Some("SELECT pg_advisory_xact_lock(7465821)");
+    /// `broker::EVENTS_CHANNEL`, delivered on commit.
+    pub(crate) const AFTER_APPEND: Option<&'static str> =
+        Some("SELECT pg_notify('sitrep_events', '')");
+
     /// How a page's title search runs here (pg_trgm).
     pub(crate) const TITLE_SEARCH: super::list::TitleSearch = super::list::TitleSearch::TrigramLike;
 
@@ -48,8 +56,7 @@ impl_store!(
     broker: |store: &PgStore| std::sync::Arc::new(PgBroker {
         pool: store.pool.clone()
     }),
-    begin: "BEGIN",
-    before_append: Some("SELECT pg_advisory_xact_lock(7465821)"),
-    // `broker::EVENTS_CHANNEL`, delivered on commit.
-    after_append: Some("SELECT pg_notify('sitrep_events', '')")
+    begin: PgStore::BEGIN,
+    before_append: PgStore::BEFORE_APPEND,
+    after_append: PgStore::AFTER_APPEND
 );

@@ -14,6 +14,13 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Every append takes the write lock at once: a deferred transaction that read first
+    /// could fail with SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out.
+    pub(crate) const BEGIN: &'static str = "BEGIN IMMEDIATE";
+    /// One instance per SQLite file: nobody else appends, nobody to tell.
+    pub(crate) const BEFORE_APPEND: Option<&'static str> = None;
+    pub(crate) const AFTER_APPEND: Option<&'static str> = None;
+
     /// How a page's title search runs here (the bundled SQLite has FTS5).
     pub(crate) const TITLE_SEARCH: super::list::TitleSearch = super::list::TitleSearch::Fts5Trigram;
 
@@ -57,7 +64,7 @@ impl_store!(
     SqliteStore,
     // One instance per SQLite file: nobody else appends, nobody to tell.
     broker: |_store: &SqliteStore| std::sync::Arc::new(super::broker::Alone),
-    begin: "BEGIN IMMEDIATE",
-    before_append: None,
-    after_append: None
+    begin: SqliteStore::BEGIN,
+    before_append: SqliteStore::BEFORE_APPEND,
+    after_append: SqliteStore::AFTER_APPEND
 );

@@ -19,6 +19,7 @@ mod settings;
 mod sla;
 mod store;
 mod stream;
+mod tickets;
 mod timeline_pages;
 mod tokens;
 mod versions;

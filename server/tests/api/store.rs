@@ -610,6 +610,10 @@ on_both_stores!(
                 s.stream == sitrep::store::Stream::Settings
                     && Some(s.id) == sitrep::store::setting_stream(key)
             }),
+            Logged::Ticket(e) => streams.contains(&StreamRef {
+                stream: sitrep::store::Stream::Ticket,
+                id: e.ticket_id,
+            }),
         };
         let ids = |entries: &[Logged]| entries.iter().map(Logged::id).collect::<Vec<_>>();
         for _ in 0..30 {

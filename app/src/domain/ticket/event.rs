@@ -121,6 +121,22 @@ pub struct TicketEventRecord {
 }
 
 impl TicketEvent {
+    /// Its `type`, as stored in `events.kind` (and the SSE `event:` name).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TicketEvent::TicketOpened { .. } => "ticket_opened",
+            TicketEvent::ReplyAdded { .. } => "reply_added",
+            TicketEvent::PriorityChanged { .. } => "priority_changed",
+            TicketEvent::AssigneeChanged { .. } => "assignee_changed",
+            TicketEvent::StatusChanged { .. } => "status_changed",
+            TicketEvent::TagsChanged { .. } => "tags_changed",
+            TicketEvent::MergedInto { .. } => "merged_into",
+            TicketEvent::DuplicateMerged { .. } => "duplicate_merged",
+            TicketEvent::IncidentLinked { .. } => "incident_linked",
+            TicketEvent::IncidentUnlinked { .. } => "incident_unlinked",
+        }
+    }
+
     /// The events on another ticket that are written with this one (the survivor's side of a
     /// merge: the duplicate, and its incident link if the survivor had none), with that
     /// ticket's id. `ticket` is the ticket this event is on, before it.

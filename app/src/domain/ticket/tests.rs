@@ -667,6 +667,36 @@ fn events_keep_their_stored_shape() {
     let stored = r#"{"type":"reply_added","author":{"kind":"requester","name":"Ada","email":"ada@example.com"},"public":true,"body":"Hi"}"#;
     let event: TicketEvent = serde_json::from_str(stored).unwrap();
     assert_eq!(serde_json::to_string(&event).unwrap(), stored);
+    // The stored kind is the serialised `type`, for every kind.
+    let events = [
+        event,
+        TicketEvent::PriorityChanged {
+            from: Priority::Low,
+            to: Priority::High,
+        },
+        TicketEvent::AssigneeChanged {
+            from: None,
+            to: None,
+        },
+        TicketEvent::StatusChanged {
+            from: TicketStatus::New,
+            to: TicketStatus::Open,
+        },
+        TicketEvent::TagsChanged {
+            added: vec![],
+            removed: vec![],
+        },
+        TicketEvent::MergedInto {
+            target_id: 1,
+            target_subject: String::new(),
+        },
+        TicketEvent::IncidentLinked { incident_id: 1 },
+        TicketEvent::IncidentUnlinked { incident_id: 1 },
+    ];
+    for e in events {
+        let value = serde_json::to_value(&e).unwrap();
+        assert_eq!(value["type"], e.kind(), "{e:?}");
+    }
 }
 
 #[test]
