@@ -9,6 +9,7 @@ pub mod codec;
 pub mod requests;
 pub mod sections;
 pub mod snapshots;
+pub mod ticket_requests;
 pub mod tokens;
 pub use sections::{FoldedSections, RoomSection};
 pub use snapshots::{

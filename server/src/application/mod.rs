@@ -13,6 +13,7 @@ mod roster;
 mod services;
 mod settings;
 mod snapshots;
+mod tickets;
 mod tokens;
 
 use std::sync::Arc;

@@ -60,6 +60,9 @@ use super::{rest, stream};
         rest::sla::policy,
         rest::sla::save_policy,
         rest::sla::incident_sla,
+        rest::tickets::open_ticket,
+        rest::tickets::get_ticket,
+        rest::tickets::update_ticket,
         stream::stream,
         rest::tokens::list_tokens,
         rest::tokens::create_token,
@@ -82,7 +85,9 @@ use super::{rest, stream};
         app::api::ApiToken,
         app::api::CreatedToken,
         app::api::TokenScope,
-        rest::tokens::NewTokenRequest
+        rest::tokens::NewTokenRequest,
+        app::api::ticket_requests::OpenTicketRequest,
+        app::api::ticket_requests::TicketPatchRequest
     )),
     modifiers(&CommonResponses)
 )]

@@ -186,3 +186,145 @@ on_both_stores!(tickets_in_the_store, |db: Db| async move {
     assert_eq!(tickets.len(), 3);
     assert_eq!(tickets, history.iter().collect::<Vec<_>>());
 });
+
+on_both_stores!(tickets_over_rest, |db: Db| async move {
+    use crate::common::{assert_problem, TestServer};
+    use reqwest::Method;
+    use serde_json::json;
+
+    let server = TestServer::start(db).await;
+    let sue = server.client(UserRole::Support).await;
+    let sue_id = sue.user.as_ref().unwrap().id;
+    let watcher = server.client(UserRole::Stakeholder).await;
+    let open = json!({
+        "requester": {"name": "Ada", "email": "<Ada@Example.com>"},
+        "organisation": "Acme",
+        "subject": "Checkout fails",
+        "body": "I cannot pay.",
+        "priority": "urgent",
+        "tags": ["Billing"]
+    });
+    let created = sue.post_json("/api/v1/tickets", open.clone()).await;
+    assert_eq!(created.status(), 201);
+    let ticket: serde_json::Value = created.json().await.unwrap();
+    let id = ticket["id"].as_i64().unwrap();
+    assert_eq!(ticket["reference"], format!("T-{id}"));
+    assert_eq!(ticket["status"], "new");
+    assert_eq!(ticket["channel"], "api");
+    assert_eq!(ticket["requester"]["email"], "ada@example.com");
+    assert_eq!(ticket["tags"], json!(["billing"]));
+    let kinds: Vec<&str> = ticket["sla"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["first_reply", "resolution"]);
+    let path = format!("/api/v1/tickets/{id}");
+    assert_eq!(sue.ok(Method::GET, &path, None).await["version"], 1);
+
+    // Bad input: 4xx problems that say what was wrong, and nothing stored.
+    let mut no_subject = open.clone();
+    no_subject["subject"] = json!("  ");
+    assert_problem(
+        sue.post_json("/api/v1/tickets", no_subject).await,
+        422,
+        "Subject must not be empty (1–200 characters)",
+    )
+    .await;
+    let mut bad_priority = open.clone();
+    bad_priority["priority"] = json!("asap");
+    assert_problem(
+        sue.post_json("/api/v1/tickets", bad_priority).await,
+        422,
+        "use one of urgent, high, normal, low",
+    )
+    .await;
+    let mut bad_address = open.clone();
+    bad_address["requester"]["email"] = json!("ada");
+    assert_problem(
+        sue.post_json("/api/v1/tickets", bad_address).await,
+        422,
+        "is not an email address",
+    )
+    .await;
+    assert_problem(
+        watcher.post_json("/api/v1/tickets", open.clone()).await,
+        403,
+        "can read tickets but not change them",
+    )
+    .await;
+    assert_problem(
+        sue.send(Method::GET, "/api/v1/tickets/999999", None).await,
+        404,
+        "T-999999 does not exist",
+    )
+    .await;
+    let patch = |body| sue.send(Method::PATCH, &path, Some(body));
+    assert_problem(
+        patch(json!({"status": "solved", "expected_version": 1})).await,
+        422,
+        "cannot be solved without an assignee",
+    )
+    .await;
+    assert_problem(
+        patch(json!({"assignee_id": 999999})).await,
+        404,
+        "no person with id 999999",
+    )
+    .await;
+    assert_problem(patch(json!({})).await, 422, "Say what to change").await;
+    assert_eq!(sue.ok(Method::GET, &path, None).await["version"], 1);
+
+    // Assigned and solved in one change; then a change decided on the old version is stale.
+    let solved = sue
+        .ok(
+            Method::PATCH,
+            &path,
+            Some(json!({"assignee_id": sue_id, "status": "solved", "expected_version": 1})),
+        )
+        .await;
+    assert_eq!(solved["status"], "solved");
+    assert_eq!(solved["assignee"]["id"], sue_id);
+    assert_eq!(solved["version"], 3);
+    assert_problem(
+        patch(json!({"priority": "low", "expected_version": 1})).await,
+        409,
+        "you had version 1, it is now at version 3",
+    )
+    .await;
+    assert_problem(
+        patch(json!({"status": "new"})).await,
+        422,
+        "never returns to New",
+    )
+    .await;
+    assert_problem(
+        patch(json!({"assignee_id": null})).await,
+        422,
+        "keeps its assignee: reopen it first",
+    )
+    .await;
+    assert_problem(
+        watcher
+            .send(Method::PATCH, &path, Some(json!({"priority": "low"})))
+            .await,
+        403,
+        "can read tickets",
+    )
+    .await;
+    // Stakeholders read.
+    assert_eq!(
+        watcher.ok(Method::GET, &path, None).await["status"],
+        "solved"
+    );
+    // The API's document describes the ticket routes.
+    let doc = sue.ok(Method::GET, "/api/v1/openapi.json", None).await;
+    for route in ["/api/v1/tickets", "/api/v1/tickets/{id}"] {
+        assert!(
+            doc["paths"][route].is_object(),
+            "{route} in the OpenAPI document"
+        );
+    }
+    server.stop().await;
+});

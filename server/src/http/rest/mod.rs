@@ -9,6 +9,7 @@ pub mod room;
 pub mod services;
 pub mod session;
 pub mod sla;
+pub mod tickets;
 pub mod tokens;
 
 use axum::Router;
@@ -24,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .merge(services::routes())
         .merge(roles::routes())
         .merge(sla::routes())
+        .merge(tickets::routes())
         .merge(tokens::routes())
         .merge(ops::routes())
 }

@@ -1,0 +1,103 @@
+//! REST `/api/v1/tickets`: opening a ticket, one ticket with its SLA clocks, and triage.
+
+use app::api::ticket_requests::{OpenTicketRequest, TicketPatchRequest};
+use app::domain::{Channel, SlaPolicy, Ticket, TicketClock};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::http::extract::{ApiJson, ApiPath, CurrentUser};
+use crate::http::problem::{ApiResult, Problem};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/tickets", post(open_ticket))
+        .route("/tickets/{id}", get(get_ticket).patch(update_ticket))
+}
+
+/// A ticket with its SLA clocks as of `server_time`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketView {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    /// `T-123`, as a mail's subject tag `[#T-123]` names it.
+    #[schema(example = "T-123")]
+    pub reference: String,
+    /// First reply, next reply (while a requester's reply waits for an answer) and
+    /// resolution: target, deadline, state, paused time.
+    pub sla: Vec<TicketClock>,
+    /// The server's time the clock states were computed at.
+    pub server_time: DateTime<Utc>,
+}
+
+impl TicketView {
+    fn new(ticket: Ticket, policy: &SlaPolicy, now: DateTime<Utc>) -> Self {
+        TicketView {
+            sla: ticket.clocks(policy, now),
+            reference: ticket.reference(),
+            ticket,
+            server_time: now,
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = OpenTicketRequest,
+    responses((status = 201, body = TicketView, description = "The ticket, New, with its clocks"),
+        (status = 403, body = Problem), (status = 422, body = Problem,
+            description = "A field out of its limits, an unknown priority, a bad address or tag")))]
+pub async fn open_ticket(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<OpenTicketRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let command = body.command(Channel::Api)?;
+    let (ticket, _) = state
+        .service
+        .execute_ticket(&user, None, command, Vec::new())
+        .await?;
+    let policy = state.service.sla_policy().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TicketView::new(ticket, &policy, Utc::now())),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id", example = 1)),
+    responses((status = 200, body = TicketView), (status = 404, body = Problem)))]
+pub async fn get_ticket(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<TicketView>> {
+    let ticket = state.service.ticket(id).await?;
+    let policy = state.service.sla_policy().await?;
+    Ok(Json(TicketView::new(ticket, &policy, Utc::now())))
+}
+
+#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id", example = 1)),
+    request_body = TicketPatchRequest,
+    responses((status = 200, body = TicketView, description = "The ticket after the change"),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "A stale `expected_version`, or a closed or merged ticket"),
+        (status = 422, body = Problem, description = "A change the rules refuse: back to New, Solved without an assignee, …")))]
+pub async fn update_ticket(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<TicketPatchRequest>,
+) -> ApiResult<Json<TicketView>> {
+    let command = body.command()?;
+    let (ticket, _) = state
+        .service
+        .execute_ticket(&user, Some(id), command, Vec::new())
+        .await?;
+    let policy = state.service.sla_policy().await?;
+    Ok(Json(TicketView::new(ticket, &policy, Utc::now())))
+}
