@@ -138,6 +138,103 @@ impl TicketPatchRequest {
     }
 }
 
+/// A mail as the inbound bridge hands it over (`POST /api/v1/inbound/email`).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct InboundEmailRequest {
+    /// The sender's address (`Ada <ada@example.com>` is read as its address).
+    #[serde(default)]
+    pub from: String,
+    /// The sender's display name.
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub subject: String,
+    /// The message, as plain text (Markdown).
+    #[serde(default)]
+    pub text: String,
+    /// Its `Message-ID`: a mail delivered twice is taken once.
+    #[serde(default)]
+    pub message_id: Option<String>,
+    /// The `In-Reply-To` header: the mail it answers.
+    #[serde(default)]
+    pub in_reply_to: Option<String>,
+}
+
+/// A mail, read: who sent it and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundMail {
+    pub from: Requester,
+    pub subject: String,
+    pub text: String,
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+}
+
+/// What a subject-less mail is filed under.
+pub const NO_SUBJECT: &str = "(no subject)";
+
+impl InboundEmailRequest {
+    pub fn mail(self) -> Result<InboundMail, AppError> {
+        // `Ada <ada@example.com>`: the address between the brackets.
+        let from = match (self.from.find('<'), self.from.rfind('>')) {
+            (Some(open), Some(close)) if open < close => &self.from[open + 1..close],
+            _ => self.from.as_str(),
+        };
+        if from.trim().is_empty() {
+            return Err(AppError::unprocessable(
+                "An inbound email needs its sender's address (`from`).",
+            ));
+        }
+        let header =
+            |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let subject = self.subject.trim();
+        Ok(InboundMail {
+            from: Requester {
+                name: self.name,
+                email: from.to_owned(),
+            },
+            subject: if subject.is_empty() {
+                NO_SUBJECT.to_owned()
+            } else {
+                subject.to_owned()
+            },
+            text: self.text,
+            message_id: header(self.message_id),
+            in_reply_to: header(self.in_reply_to),
+        })
+    }
+}
+
+impl InboundMail {
+    /// The new ticket this mail opens (when it answers none, or one its sender is not on:
+    /// `related_to`).
+    pub fn opening(&self, related_to: Option<i64>) -> TicketCommand {
+        TicketCommand::Open(NewTicket {
+            requester: self.from.clone(),
+            organisation: String::new(),
+            subject: self.subject.clone(),
+            body: self.text.clone(),
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            tags: Vec::new(),
+            cc: Vec::new(),
+            message_id: self.message_id.clone(),
+            follow_up_of: None,
+            related_to,
+        })
+    }
+
+    /// This mail as a reply on the ticket it answers.
+    pub fn reply(&self) -> TicketCommand {
+        TicketCommand::RequesterReply {
+            from: self.from.email.clone(),
+            body: self.text.clone(),
+            message_id: self.message_id.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +258,23 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn an_inbound_mail_is_read_as_its_address_and_a_subject() {
+        let read = |json: &str| -> Result<InboundMail, AppError> {
+            serde_json::from_str::<InboundEmailRequest>(json)
+                .unwrap()
+                .mail()
+        };
+        let mail =
+            read(r#"{"from": "Ada <Ada@Example.com>", "text": "Hi", "message_id": " "}"#).unwrap();
+        assert_eq!(mail.from.email, "Ada@Example.com");
+        assert_eq!(mail.subject, NO_SUBJECT);
+        assert_eq!(mail.message_id, None);
+        for no_sender in [r#"{"text": "Hi"}"#, r#"{"from": " <> ", "text": "Hi"}"#] {
+            let err = read(no_sender).unwrap_err();
+            assert!(err.message.contains("sender"), "{}", err.message);
+        }
     }
 }

@@ -8,6 +8,7 @@ pub mod cache;
 mod catalog;
 mod commands;
 mod export;
+mod inbound;
 mod incidents;
 mod roster;
 mod services;
@@ -24,6 +25,7 @@ use crate::live::bus::Bus;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 
+pub use inbound::MailOutcome;
 pub use settings::{parse_policy, ROLE_CATALOG, SLA_POLICY};
 
 #[derive(Clone)]

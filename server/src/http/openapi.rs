@@ -63,6 +63,7 @@ use super::{rest, stream};
         rest::tickets::open_ticket,
         rest::tickets::get_ticket,
         rest::tickets::update_ticket,
+        rest::tickets::inbound_email,
         stream::stream,
         rest::tokens::list_tokens,
         rest::tokens::create_token,

@@ -328,3 +328,119 @@ on_both_stores!(tickets_over_rest, |db: Db| async move {
     }
     server.stop().await;
 });
+
+on_both_stores!(mail_opens_and_answers_tickets, |db: Db| async move {
+    use crate::common::{assert_problem, TestServer};
+    use reqwest::Method;
+    use serde_json::json;
+
+    let server = TestServer::start(db).await;
+    let bridge = server.client(UserRole::Support).await;
+    let inbound = |body| bridge.post_json("/api/v1/inbound/email", body);
+    let first = json!({
+        "from": "Ada Customer <Ada@Example.com>",
+        "name": "Ada Customer",
+        "subject": "Checkout fails",
+        "text": "I cannot pay.",
+        "message_id": "<m1@acme.example>"
+    });
+    let res = inbound(first.clone()).await;
+    assert_eq!(res.status(), 201);
+    let taken: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(taken["outcome"], "opened");
+    let ticket = &taken["ticket"];
+    let id = ticket["id"].as_i64().unwrap();
+    assert_eq!(ticket["channel"], "email");
+    assert_eq!(ticket["requester"]["email"], "ada@example.com");
+    assert_eq!(ticket["requester"]["name"], "Ada Customer");
+
+    // Delivered again: taken once.
+    let res = inbound(first.clone()).await;
+    assert_eq!(res.status(), 200);
+    let again: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(again["outcome"], "duplicate");
+    assert_eq!(again["ticket"]["id"], id);
+    assert_eq!(again["ticket"]["version"], 1);
+
+    // Waiting on the requester, then their answer (threaded by In-Reply-To) reopens it.
+    let path = format!("/api/v1/tickets/{id}");
+    let sue_id = bridge.user.as_ref().unwrap().id;
+    bridge
+        .ok(
+            Method::PATCH,
+            &path,
+            Some(json!({"assignee_id": sue_id, "status": "pending"})),
+        )
+        .await;
+    let answer = json!({
+        "from": "ada@example.com",
+        "subject": "Re: Checkout fails",
+        "text": "Here is the screenshot.",
+        "message_id": "<m2@acme.example>",
+        "in_reply_to": "<m1@acme.example>"
+    });
+    let res = inbound(answer).await;
+    assert_eq!(res.status(), 200);
+    let replied: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(replied["outcome"], "replied");
+    assert_eq!(replied["ticket"]["id"], id);
+    assert_eq!(replied["ticket"]["status"], "open");
+
+    // Someone else quoting its number opens a ticket of their own, related to it.
+    let stranger = json!({
+        "from": "mallory@evil.example",
+        "subject": format!("Re: Checkout fails [#T-{id}]"),
+        "text": "Give me this ticket.",
+        "message_id": "<x1@evil.example>"
+    });
+    let res = inbound(stranger).await;
+    assert_eq!(res.status(), 201);
+    let related: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(related["outcome"], "related");
+    assert_ne!(related["ticket"]["id"], id);
+    assert_eq!(related["ticket"]["related_to"], id);
+    assert_eq!(
+        related["ticket"]["requester"]["email"],
+        "mallory@evil.example"
+    );
+    let original = bridge.ok(Method::GET, &path, None).await;
+    assert_eq!(original["requester"]["email"], "ada@example.com");
+    assert_eq!(original["cc"], json!([]));
+
+    // The requester tagging the subject reaches the ticket too.
+    let tagged = json!({
+        "from": "ada@example.com",
+        "subject": format!("Still broken [#T-{id}]"),
+        "text": "Any news?"
+    });
+    let res = inbound(tagged).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap()["outcome"],
+        "replied"
+    );
+
+    // Bad mail: a 422 that says why, nothing stored.
+    let before = bridge.ok(Method::GET, &path, None).await["version"].clone();
+    assert_problem(
+        inbound(json!({"subject": "Hi", "text": "Hello"})).await,
+        422,
+        "needs its sender's address",
+    )
+    .await;
+    assert_problem(
+        inbound(json!({"from": "ada@example.com", "subject": format!("[#T-{id}]"), "text": " "}))
+            .await,
+        422,
+        "must not be empty",
+    )
+    .await;
+    assert_problem(
+        inbound(json!({"from": "not an address", "text": "Hello"})).await,
+        422,
+        "is not an email address",
+    )
+    .await;
+    assert_eq!(bridge.ok(Method::GET, &path, None).await["version"], before);
+    server.stop().await;
+});

@@ -1,6 +1,6 @@
 //! REST `/api/v1/tickets`: opening a ticket, one ticket with its SLA clocks, and triage.
 
-use app::api::ticket_requests::{OpenTicketRequest, TicketPatchRequest};
+use app::api::ticket_requests::{InboundEmailRequest, OpenTicketRequest, TicketPatchRequest};
 use app::domain::{Channel, SlaPolicy, Ticket, TicketClock};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::application::MailOutcome;
 use crate::http::extract::{ApiJson, ApiPath, CurrentUser};
 use crate::http::problem::{ApiResult, Problem};
 use crate::AppState;
@@ -19,6 +20,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/tickets", post(open_ticket))
         .route("/tickets/{id}", get(get_ticket).patch(update_ticket))
+        .route("/inbound/email", post(inbound_email))
 }
 
 /// A ticket with its SLA clocks as of `server_time`.
@@ -100,4 +102,39 @@ pub async fn update_ticket(
         .await?;
     let policy = state.service.sla_policy().await?;
     Ok(Json(TicketView::new(ticket, &policy, Utc::now())))
+}
+
+/// What an inbound mail came to, and the ticket it reached.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MailTaken {
+    pub outcome: MailOutcome,
+    pub ticket: TicketView,
+}
+
+#[utoipa::path(post, path = "/api/v1/inbound/email", tag = "tickets",
+    request_body = InboundEmailRequest,
+    responses(
+        (status = 201, body = MailTaken, description = "A new ticket: `opened`, a `follow_up` of a closed ticket, or `related` to a ticket whose conversation the sender is not on"),
+        (status = 200, body = MailTaken, description = "`replied` on the ticket the mail answers (by `in_reply_to` or a `[#T-123]` subject tag), or a `duplicate` of a mail taken already"),
+        (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem, description = "No sender, an empty message, a bad address")))]
+pub async fn inbound_email(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<InboundEmailRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let mail = body.mail()?;
+    let (ticket, outcome) = state.service.receive_mail(&user, &mail).await?;
+    let policy = state.service.sla_policy().await?;
+    let status = match outcome {
+        MailOutcome::Replied | MailOutcome::Duplicate => StatusCode::OK,
+        MailOutcome::Opened | MailOutcome::FollowUp | MailOutcome::Related => StatusCode::CREATED,
+    };
+    Ok((
+        status,
+        Json(MailTaken {
+            outcome,
+            ticket: TicketView::new(ticket, &policy, Utc::now()),
+        }),
+    ))
 }
