@@ -24,6 +24,13 @@ pub fn render_event(event: &mut EventRecord) {
     }
 }
 
+/// [`render_event`] for a ticket's message.
+pub fn render_ticket_event(event: &mut app::domain::TicketEventRecord) {
+    if let Some(markdown) = event.payload.markdown() {
+        event.html = Some(render(markdown));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::render;

@@ -33,9 +33,9 @@ pub use text::{
 };
 pub use ticket::{
     apply_ticket, decide_ticket, referenced_ticket, ticket_reference, Assignee, Author, Channel,
-    NewTicket, Priority, ReplyRoute, Requester, Ticket, TicketClock, TicketClockKind,
-    TicketCommand, TicketContext, TicketEvent, TicketEventRecord, TicketStatus, TicketUpdate,
-    Urgency,
+    LiveTicketEvent, NewTicket, Priority, ReplyRoute, Requester, Ticket, TicketClock,
+    TicketClockKind, TicketCommand, TicketContext, TicketEvent, TicketEventRecord, TicketStatus,
+    TicketUpdate, Urgency,
 };
 pub use user::{initials, normalize_email, Action, Actor, User, UserRole};
 pub use vocabulary::{

@@ -11,7 +11,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// What a stream follows. Written `incidents` or `incident:<id>` on the wire; an aggregate with
+/// What a stream follows. Written `incidents`, `incident:<id>`, `tickets` or `ticket:<id>` on
+/// the wire; an aggregate with
 /// its own stream adds a variant here, its form to [`Topic::FORMS`], and an arm to `FromStr`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Topic {
@@ -19,11 +20,15 @@ pub enum Topic {
     Incidents,
     /// Everything that happens to one incident (and being present in its room).
     Incident(i64),
+    /// Every change to any ticket (the queue).
+    Tickets,
+    /// Everything that happens to one ticket.
+    Ticket(i64),
 }
 
 impl Topic {
     /// The forms a topic takes, one per variant: what an error message offers instead.
-    pub const FORMS: [&'static str; 2] = ["incidents", "incident:<id>"];
+    pub const FORMS: [&'static str; 4] = ["incidents", "incident:<id>", "tickets", "ticket:<id>"];
 }
 
 impl fmt::Display for Topic {
@@ -31,6 +36,8 @@ impl fmt::Display for Topic {
         match self {
             Topic::Incidents => f.write_str("incidents"),
             Topic::Incident(id) => write!(f, "incident:{id}"),
+            Topic::Tickets => f.write_str("tickets"),
+            Topic::Ticket(id) => write!(f, "ticket:{id}"),
         }
     }
 }
@@ -43,9 +50,11 @@ impl FromStr for Topic {
         match topic.split_once(':') {
             None => match topic {
                 "incidents" => Ok(Topic::Incidents),
+                "tickets" => Ok(Topic::Tickets),
                 _ => Err(unknown()),
             },
             Some(("incident", id)) => id_of(topic, "incident", id).map(Topic::Incident),
+            Some(("ticket", id)) => id_of(topic, "ticket", id).map(Topic::Ticket),
             Some(_) => Err(unknown()),
         }
     }
@@ -168,10 +177,19 @@ pub enum FrameName {
     Settings,
     /// The stream missed events: the client refetches its snapshot (`data:` `{}`).
     Resync,
+    /// Something happened to a ticket (`data:` a `LiveTicketEvent`), to streams following
+    /// `tickets` or `ticket:<id>`. One name for every kind (the kind is the payload's `type`):
+    /// incidents' kinds are the `event:` names, and some are spelled the same.
+    Ticket,
 }
 
 impl FrameName {
-    pub const ALL: [FrameName; 3] = [FrameName::Presence, FrameName::Settings, FrameName::Resync];
+    pub const ALL: [FrameName; 4] = [
+        FrameName::Presence,
+        FrameName::Settings,
+        FrameName::Resync,
+        FrameName::Ticket,
+    ];
 
     /// The `event:` line's value.
     pub const fn as_str(self) -> &'static str {
@@ -179,6 +197,7 @@ impl FrameName {
             FrameName::Presence => "presence",
             FrameName::Settings => "settings",
             FrameName::Resync => "resync",
+            FrameName::Ticket => "ticket",
         }
     }
 }
@@ -279,9 +298,17 @@ mod tests {
         assert_eq!(err, TopicError::Unknown("weather".into()));
         assert_eq!(
             err.to_string(),
-            "Unknown topic \"weather\": use \"incidents\" or \"incident:<id>\"."
+            "Unknown topic \"weather\": use \"incidents\", \"incident:<id>\", \"tickets\" or \
+             \"ticket:<id>\"."
         );
-        for unknown in ["incidents:3", "incident", "Incidents", "ticket:1", ":4"] {
+        for unknown in [
+            "incidents:3",
+            "incident",
+            "Incidents",
+            "tickets:1",
+            "ticket",
+            ":4",
+        ] {
             assert_eq!(
                 unknown.parse::<Topic>(),
                 Err(TopicError::Unknown(unknown.into())),
@@ -309,7 +336,8 @@ mod tests {
             assert_eq!(err, TopicError::Empty);
             assert_eq!(
                 err.to_string(),
-                "Name at least one topic: ?topics=incidents or ?topics=incident:<id>."
+                "Name at least one topic: ?topics=incidents, ?topics=incident:<id>, \
+                 ?topics=tickets or ?topics=ticket:<id>."
             );
         }
     }
@@ -339,7 +367,7 @@ mod tests {
         }
         assert_eq!(
             FrameName::ALL.map(FrameName::as_str),
-            ["presence", "settings", "resync"]
+            ["presence", "settings", "resync", "ticket"]
         );
     }
 }

@@ -18,7 +18,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::extract::ApiQuery;
 use super::problem::ApiError;
-use crate::live::bus::{publishable, Message};
+use crate::live::bus::{publishable, Message, Published};
 use crate::AppState;
 
 /// Tells the client it missed events and must refetch its snapshot.
@@ -31,8 +31,9 @@ const REPLAY_BATCH: i64 = 500;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StreamQuery {
-    /// Comma-separated: `incidents` (every incident's summary changes) and/or `incident:{id}`
-    /// (everything that happens to one incident).
+    /// Comma-separated: `incidents` (every incident's summary changes), `incident:{id}`
+    /// (everything that happens to one incident), `tickets` (every ticket's changes: the
+    /// queue) and `ticket:{id}` (one ticket's).
     pub topics: Option<String>,
     /// Replay events after this id (the `Last-Event-ID` header wins when both are given).
     pub after: Option<i64>,
@@ -44,6 +45,8 @@ pub struct StreamQuery {
 pub struct Topics {
     pub incidents: bool,
     pub incident_ids: SmallVec<[i64; 2]>,
+    pub tickets: bool,
+    pub ticket_ids: SmallVec<[i64; 2]>,
 }
 
 impl Topics {
@@ -56,6 +59,9 @@ impl Topics {
                 Topic::Incidents => topics.incidents = true,
                 Topic::Incident(id) if topics.incident_ids.contains(&id) => {}
                 Topic::Incident(id) => topics.incident_ids.push(id),
+                Topic::Tickets => topics.tickets = true,
+                Topic::Ticket(id) if topics.ticket_ids.contains(&id) => {}
+                Topic::Ticket(id) => topics.ticket_ids.push(id),
             }
         }
         Ok(topics)
@@ -67,14 +73,20 @@ impl Topics {
     /// with `changes_summary`, the one place that rule is written. Reading it by kind would
     /// need a copy of that rule in SQL and a merge of a range per summary kind to skip the few
     /// notes: not worth the second copy.
+    /// Likewise `tickets`, which wants every ticket's events.
     pub fn replayed_streams(&self) -> Option<Vec<crate::store::StreamRef>> {
-        if self.incidents {
+        if self.incidents || self.tickets {
             return None;
         }
         let rooms = self.incident_ids.iter().copied();
+        let tickets = self.ticket_ids.iter().map(|&id| crate::store::StreamRef {
+            stream: crate::store::Stream::Ticket,
+            id,
+        });
         Some(
             rooms
                 .map(crate::store::StreamRef::incident)
+                .chain(tickets)
                 .chain(crate::store::StreamRef::settings())
                 .collect(),
         )
@@ -82,6 +94,19 @@ impl Topics {
 
     pub fn wants(&self, incident_id: i64, summary: bool) -> bool {
         (self.incidents && summary) || self.incident_ids.contains(&incident_id)
+    }
+
+    pub fn wants_ticket(&self, ticket_id: i64) -> bool {
+        self.tickets || self.ticket_ids.contains(&ticket_id)
+    }
+
+    /// Does this stream want `published`?
+    pub fn wants_published(&self, published: &Published) -> bool {
+        published.everyone
+            || match published.ticket_id {
+                0 => self.wants(published.incident_id, published.summary),
+                ticket_id => self.wants_ticket(ticket_id),
+            }
     }
 }
 
@@ -255,7 +280,7 @@ fn frames(
                     }
                     // Settings changes are for every stream.
                     crate::store::Logged::Setting { .. } => true,
-                    crate::store::Logged::Ticket(_) => false,
+                    crate::store::Logged::Ticket(event) => topics.wants_ticket(event.ticket_id),
                 };
                 if wanted {
                     yield Ok(publishable(entry).frame);
@@ -278,7 +303,7 @@ fn frames(
                         continue;
                     }
                     last = published.id;
-                    if published.everyone || topics.wants(published.incident_id, published.summary) {
+                    if topics.wants_published(&published) {
                         yield Ok(published.frame);
                     }
                 }
@@ -311,9 +336,9 @@ mod tests {
 
     use futures::StreamExt;
 
-    use super::{frames, Topics};
+    use super::{frames, Published, Topics};
     use crate::application::Service;
-    use crate::live::bus::{Bus, Published};
+    use crate::live::bus::Bus;
     use crate::AppState;
 
     #[tokio::test]
@@ -364,6 +389,7 @@ mod tests {
             bus.publish(Published {
                 id,
                 incident_id: 1,
+                ticket_id: 0,
                 summary: true,
                 everyone: false,
                 frame: format!("id: {id}\nevent: status_changed\ndata: {{}}\n\n").into(),

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::domain::{EventRecord, LiveEvent};
+use app::domain::{EventRecord, LiveEvent, LiveTicketEvent, TicketEventRecord};
 use app::live::protocol::FrameName;
 use axum::body::Bytes;
 use tokio::sync::{broadcast, Notify};
@@ -33,6 +33,8 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 pub struct Published {
     pub id: i64,
     pub incident_id: i64,
+    /// A ticket's event: the ticket's id (0 for anything else).
+    pub ticket_id: i64,
     /// Does it change what the incidents list shows?
     pub summary: bool,
     /// For every stream whatever its topics (a setting saved; `incident_id` is 0).
@@ -205,15 +207,7 @@ fn settings_data(word: &SettingChanged) -> serde_json::Value {
 pub fn publishable(entry: Logged) -> Published {
     match entry {
         Logged::Incident(event) => publishable_event(event),
-        // No stream asks for tickets' topics yet (the ticket queue's live topics come with it):
-        // delivered to nobody.
-        Logged::Ticket(event) => Published {
-            id: event.id,
-            incident_id: 0,
-            summary: false,
-            everyone: false,
-            frame: Bytes::new(),
-        },
+        Logged::Ticket(event) => publishable_ticket_event(event),
         Logged::Setting { id, key, revision } => {
             let data = settings_data(&SettingChanged {
                 key: key.to_owned(),
@@ -222,6 +216,7 @@ pub fn publishable(entry: Logged) -> Published {
             Published {
                 id,
                 incident_id: 0,
+                ticket_id: 0,
                 summary: false,
                 everyone: true,
                 frame: Bytes::from(format!(
@@ -247,9 +242,33 @@ fn publishable_event(mut event: EventRecord) -> Published {
     Published {
         id,
         incident_id,
+        ticket_id: 0,
         summary,
         everyone: false,
         frame: Bytes::from(format!("id: {id}\nevent: {kind}\ndata: {data}\n\n")),
+    }
+}
+
+/// A ticket's event as its `event: ticket` frame (its message's Markdown rendered).
+fn publishable_ticket_event(mut event: TicketEventRecord) -> Published {
+    crate::markdown::render_ticket_event(&mut event);
+    let id = event.id;
+    let ticket_id = event.ticket_id;
+    let live = LiveTicketEvent {
+        event,
+        server_time: chrono::Utc::now(),
+    };
+    let data = serde_json::to_string(&live).unwrap_or_else(|_| "{}".to_owned());
+    Published {
+        id,
+        incident_id: 0,
+        ticket_id,
+        summary: false,
+        everyone: false,
+        frame: Bytes::from(format!(
+            "id: {id}\nevent: {}\ndata: {data}\n\n",
+            FrameName::Ticket
+        )),
     }
 }
 

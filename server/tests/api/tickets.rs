@@ -444,3 +444,96 @@ on_both_stores!(mail_opens_and_answers_tickets, |db: Db| async move {
     assert_eq!(bridge.ok(Method::GET, &path, None).await["version"], before);
     server.stop().await;
 });
+
+/// The next `event: ticket` frame within 5 s, as its record.
+async fn next_ticket_event(reader: &mut crate::common::SseReader) -> Option<serde_json::Value> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let sse = reader.next_any_within(left).await?;
+        if sse.event == "ticket" {
+            let data: serde_json::Value = serde_json::from_str(&sse.data).unwrap();
+            assert_eq!(Some(data["event"]["id"].as_i64().unwrap()), sse.id);
+            return Some(data["event"].clone());
+        }
+    }
+}
+
+on_both_stores!(ticket_events_are_live, |db: Db| async move {
+    use crate::common::{SseReader, TestServer};
+    use reqwest::Method;
+    use serde_json::json;
+    use std::time::Duration;
+
+    let server = TestServer::start(db).await;
+    let sue = server.client(UserRole::Support).await;
+    let sam = server.client(UserRole::Responder).await;
+    let open = |subject: &str| {
+        json!({
+            "requester": {"email": "ada@example.com"},
+            "subject": subject,
+            "body": "**Help**"
+        })
+    };
+    let mut queue = SseReader::open(&sam, "/api/v1/stream?topics=tickets", None).await;
+    let first: serde_json::Value = sue
+        .post_json("/api/v1/tickets", open("First"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = first["id"].as_i64().unwrap();
+    let event = next_ticket_event(&mut queue)
+        .await
+        .expect("the new ticket, live");
+    assert_eq!(event["ticket_id"], id);
+    assert_eq!(event["payload"]["type"], "ticket_opened");
+    // The message comes rendered, as notes do.
+    assert!(event["html"]
+        .as_str()
+        .unwrap()
+        .contains("<strong>Help</strong>"));
+
+    // One ticket's stream hears that ticket only; an incident's hears no ticket.
+    let mut one = SseReader::open(&sam, &format!("/api/v1/stream?topics=ticket:{id}"), None).await;
+    let incident = sue.declare("Checkout down", "sev2").await;
+    let mut room = SseReader::open(
+        &sam,
+        &format!("/api/v1/stream?topics=incident:{}", incident["id"]),
+        None,
+    )
+    .await;
+    let other: serde_json::Value = sue
+        .post_json("/api/v1/tickets", open("Second"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    sue.ok(
+        Method::PATCH,
+        &format!("/api/v1/tickets/{id}"),
+        Some(json!({"priority": "urgent"})),
+    )
+    .await;
+    let mine = next_ticket_event(&mut one).await.unwrap();
+    assert_eq!(mine["ticket_id"], id);
+    assert_eq!(mine["payload"]["type"], "priority_changed");
+    let in_queue = next_ticket_event(&mut queue).await.unwrap();
+    assert_eq!(in_queue["ticket_id"], other["id"]);
+    let last = next_ticket_event(&mut queue).await.unwrap();
+    assert_eq!(last["payload"]["type"], "priority_changed");
+    // (Anything but presence and settings: a ticket's frame would show.)
+    assert!(room.next_within(Duration::from_millis(300)).await.is_none());
+
+    // Reconnecting after the first event replays exactly what followed, for the topic.
+    let after = event["id"].as_i64().unwrap();
+    let mut resumed = SseReader::open(
+        &sam,
+        &format!("/api/v1/stream?topics=ticket:{id}"),
+        Some(after),
+    )
+    .await;
+    let replayed = next_ticket_event(&mut resumed).await.unwrap();
+    assert_eq!(replayed["id"], mine["id"]);
+    server.stop().await;
+});

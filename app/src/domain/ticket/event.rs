@@ -120,7 +120,25 @@ pub struct TicketEventRecord {
     pub html: Option<String>,
 }
 
+/// The `data:` of a ticket's server-sent event (`event: ticket`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LiveTicketEvent {
+    pub event: TicketEventRecord,
+    pub server_time: DateTime<Utc>,
+}
+
 impl TicketEvent {
+    /// The Markdown it carries (a message), if any: the server renders it for the page.
+    pub fn markdown(&self) -> Option<&str> {
+        match self {
+            TicketEvent::TicketOpened { body, .. } | TicketEvent::ReplyAdded { body, .. } => {
+                Some(body)
+            }
+            _ => None,
+        }
+    }
+
     /// Its `type`, as stored in `events.kind` (and the SSE `event:` name).
     pub fn kind(&self) -> &'static str {
         match self {

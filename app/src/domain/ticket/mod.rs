@@ -28,7 +28,7 @@ pub use conversation::{
     ReplyRoute, CC_MAX, MESSAGE_ID_MAX_CHARS, MESSAGE_MAX_CHARS, NAME_MAX_CHARS, SUBJECT_MAX_CHARS,
 };
 pub use decide::decide_ticket;
-pub use event::{Author, TicketEvent, TicketEventRecord};
+pub use event::{Author, LiveTicketEvent, TicketEvent, TicketEventRecord};
 pub use state::{apply_ticket, Ticket};
 pub use values::{
     normalize_tag, normalize_tags, referenced_ticket, ticket_reference, Channel, Priority,
