@@ -5,8 +5,8 @@
 use serde::{Deserialize, Deserializer};
 
 use crate::domain::{
-    AppError, Assignee, Channel, NewTicket, Priority, Requester, TicketCommand, TicketStatus,
-    TicketUpdate,
+    normalize_message_id, without_ticket_tags, AppError, Assignee, Channel, NewTicket, Priority,
+    Requester, TicketCommand, TicketStatus, TicketUpdate,
 };
 
 /// A name the client sent (`urgent`, `on_hold`, ...), or 422 saying which ones there are.
@@ -142,10 +142,10 @@ impl TicketPatchRequest {
 #[derive(Debug, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InboundEmailRequest {
-    /// The sender's address (`Ada <ada@example.com>` is read as its address).
+    /// The sender's address (`Ada <ada@example.com>` is read as its address and name).
     #[serde(default)]
     pub from: String,
-    /// The sender's display name.
+    /// The sender's display name (else the one in `from`).
     #[serde(default)]
     pub name: String,
     #[serde(default)]
@@ -153,73 +153,116 @@ pub struct InboundEmailRequest {
     /// The message, as plain text (Markdown).
     #[serde(default)]
     pub text: String,
-    /// Its `Message-ID`: a mail delivered twice is taken once.
+    /// Its `Message-ID` (required): a mail delivered twice is taken once.
     #[serde(default)]
     pub message_id: Option<String>,
     /// The `In-Reply-To` header: the mail it answers.
     #[serde(default)]
     pub in_reply_to: Option<String>,
+    /// The other addresses it was sent to (copied on a ticket it opens).
+    #[serde(default)]
+    pub cc: Vec<String>,
 }
 
 /// A mail, read: who sent it and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboundMail {
     pub from: Requester,
+    /// As sent: its `[#T-123]` tag names the ticket it answers.
     pub subject: String,
     pub text: String,
-    pub message_id: Option<String>,
+    pub message_id: String,
     pub in_reply_to: Option<String>,
+    pub cc: Vec<String>,
 }
 
 /// What a subject-less mail is filed under.
 pub const NO_SUBJECT: &str = "(no subject)";
 
+/// An address as mail headers write it — `Ada <ada@example.com>`, `ada@example.com (Ada)` or
+/// bare — as the address and the display name.
+fn address(raw: &str) -> (String, String) {
+    let raw = raw.trim();
+    if let (Some(open), Some(close)) = (raw.rfind('<'), raw.rfind('>')) {
+        if open < close {
+            let name = raw[..open].trim().trim_matches('"').trim();
+            return (raw[open + 1..close].trim().to_owned(), name.to_owned());
+        }
+    }
+    if let (Some(open), true) = (raw.find('('), raw.ends_with(')')) {
+        let name = raw[open + 1..raw.len() - 1].trim();
+        return (raw[..open].trim().to_owned(), name.to_owned());
+    }
+    (raw.to_owned(), String::new())
+}
+
 impl InboundEmailRequest {
     pub fn mail(self) -> Result<InboundMail, AppError> {
-        // `Ada <ada@example.com>`: the address between the brackets.
-        let from = match (self.from.find('<'), self.from.rfind('>')) {
-            (Some(open), Some(close)) if open < close => &self.from[open + 1..close],
-            _ => self.from.as_str(),
-        };
-        if from.trim().is_empty() {
+        let (from, display) = address(&self.from);
+        if from.is_empty() {
             return Err(AppError::unprocessable(
                 "An inbound email needs its sender's address (`from`).",
             ));
         }
-        let header =
-            |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let message_id =
+            match self.message_id.as_deref().map(str::trim) {
+                None | Some("") => return Err(AppError::unprocessable(
+                    "An inbound email needs its Message-ID (`message_id`): a mail delivered twice \
+                     must be taken once.",
+                )),
+                Some(raw) => normalize_message_id(raw).ok_or_else(|| {
+                    AppError::unprocessable(
+                    "The `message_id` is not a message id: up to 998 printable ASCII characters \
+                     without spaces, such as <1234@mail.example.com>.",
+                )
+                })?,
+            };
+        let name = if self.name.trim().is_empty() {
+            display
+        } else {
+            self.name
+        };
         let subject = self.subject.trim();
         Ok(InboundMail {
-            from: Requester {
-                name: self.name,
-                email: from.to_owned(),
-            },
+            from: Requester { name, email: from },
             subject: if subject.is_empty() {
                 NO_SUBJECT.to_owned()
             } else {
                 subject.to_owned()
             },
             text: self.text,
-            message_id: header(self.message_id),
-            in_reply_to: header(self.in_reply_to),
+            message_id,
+            // An In-Reply-To that is no message id answers nothing.
+            in_reply_to: self.in_reply_to.as_deref().and_then(normalize_message_id),
+            cc: self.cc.iter().map(|raw| address(raw).0).collect(),
         })
     }
 }
 
 impl InboundMail {
+    /// The subject of a ticket this mail opens: without another ticket's `[#T-123]` tag.
+    pub fn new_subject(&self) -> String {
+        let subject = without_ticket_tags(&self.subject);
+        if subject.is_empty() {
+            NO_SUBJECT.to_owned()
+        } else {
+            subject
+        }
+    }
+
     /// The new ticket this mail opens (when it answers none, or one its sender is not on:
     /// `related_to`).
     pub fn opening(&self, related_to: Option<i64>) -> TicketCommand {
         TicketCommand::Open(NewTicket {
             requester: self.from.clone(),
             organisation: String::new(),
-            subject: self.subject.clone(),
+            subject: self.new_subject(),
             body: self.text.clone(),
             channel: Channel::Email,
             priority: Priority::Normal,
             tags: Vec::new(),
-            cc: Vec::new(),
-            message_id: self.message_id.clone(),
+            cc: self.cc.clone(),
+            message_id: Some(self.message_id.clone()),
             follow_up_of: None,
             related_to,
         })
@@ -230,7 +273,7 @@ impl InboundMail {
         TicketCommand::RequesterReply {
             from: self.from.email.clone(),
             body: self.text.clone(),
-            message_id: self.message_id.clone(),
+            message_id: Some(self.message_id.clone()),
         }
     }
 }
@@ -267,14 +310,35 @@ mod tests {
                 .unwrap()
                 .mail()
         };
-        let mail =
-            read(r#"{"from": "Ada <Ada@Example.com>", "text": "Hi", "message_id": " "}"#).unwrap();
+        let mail = read(
+            r#"{"from": "\"Ada C\" <Ada@Example.com>", "text": "Hi", "message_id": " <m@x> ",
+                "in_reply_to": "not an id", "cc": ["Bob <bob@example.com>"]}"#,
+        )
+        .unwrap();
         assert_eq!(mail.from.email, "Ada@Example.com");
+        assert_eq!(mail.from.name, "Ada C");
         assert_eq!(mail.subject, NO_SUBJECT);
-        assert_eq!(mail.message_id, None);
-        for no_sender in [r#"{"text": "Hi"}"#, r#"{"from": " <> ", "text": "Hi"}"#] {
+        assert_eq!(mail.message_id, "m@x");
+        assert_eq!(mail.in_reply_to, None);
+        assert_eq!(mail.cc, vec!["bob@example.com"]);
+        let comment = read(r#"{"from": "ada@example.com (Ada)", "message_id": "m"}"#).unwrap();
+        assert_eq!(comment.from.email, "ada@example.com");
+        assert_eq!(comment.from.name, "Ada");
+        let err = read(r#"{"from": "ada@example.com", "text": "Hi"}"#).unwrap_err();
+        assert!(
+            err.message.contains("needs its Message-ID"),
+            "{}",
+            err.message
+        );
+        for no_sender in [
+            r#"{"text": "Hi", "message_id": "m"}"#,
+            r#"{"from": " <> ", "text": "Hi", "message_id": "m"}"#,
+        ] {
             let err = read(no_sender).unwrap_err();
             assert!(err.message.contains("sender"), "{}", err.message);
         }
+        let tagged =
+            read(r#"{"from": "a@b.co", "subject": "Re: [#T-4] down", "message_id": "m"}"#).unwrap();
+        assert_eq!(tagged.new_subject(), "Re: down");
     }
 }

@@ -32,10 +32,10 @@ pub use text::{
     LATEST_YEAR,
 };
 pub use ticket::{
-    apply_ticket, decide_ticket, referenced_ticket, ticket_reference, Assignee, Author, Channel,
-    LiveTicketEvent, NewTicket, Priority, ReplyRoute, Requester, Ticket, TicketClock,
-    TicketClockKind, TicketCommand, TicketContext, TicketEvent, TicketEventRecord, TicketStatus,
-    TicketUpdate, Urgency,
+    apply_ticket, decide_ticket, normalize_message_id, referenced_ticket, ticket_reference,
+    without_ticket_tags, Assignee, Author, Channel, LiveTicketEvent, NewTicket, Priority,
+    ReplyRoute, Requester, Ticket, TicketClock, TicketClockKind, TicketCommand, TicketContext,
+    TicketEvent, TicketEventRecord, TicketStatus, TicketUpdate, Urgency,
 };
 pub use user::{initials, normalize_email, Action, Actor, User, UserRole};
 pub use vocabulary::{

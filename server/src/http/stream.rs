@@ -281,9 +281,10 @@ fn frames(
                     // Settings changes are for every stream.
                     crate::store::Logged::Setting { .. } => true,
                     crate::store::Logged::Ticket(event) => topics.wants_ticket(event.ticket_id),
+                    crate::store::Logged::Unknown { .. } => false,
                 };
-                if wanted {
-                    yield Ok(publishable(entry).frame);
+                if let Some(published) = publishable(entry).filter(|_| wanted) {
+                    yield Ok(published.frame);
                 }
             }
             if !full {

@@ -168,7 +168,9 @@ impl Bus {
                 for entry in batch {
                     cursor = entry.id();
                     self.published.store(cursor, Ordering::Release);
-                    self.publish(publishable(entry));
+                    if let Some(published) = publishable(entry) {
+                        self.publish(published);
+                    }
                 }
                 if !full {
                     break;
@@ -203,9 +205,11 @@ fn settings_data(word: &SettingChanged) -> serde_json::Value {
 }
 
 /// Serialises an entry of the log once into its SSE frame (an incident's event with its Markdown
-/// rendered; a setting saved as `event: settings`).
-pub fn publishable(entry: Logged) -> Published {
-    match entry {
+/// rendered; a setting saved as `event: settings`); `None` for an event of a stream this
+/// release does not know.
+pub fn publishable(entry: Logged) -> Option<Published> {
+    Some(match entry {
+        Logged::Unknown { .. } => return None,
         Logged::Incident(event) => publishable_event(event),
         Logged::Ticket(event) => publishable_ticket_event(event),
         Logged::Setting { id, key, revision } => {
@@ -225,7 +229,7 @@ pub fn publishable(entry: Logged) -> Published {
                 )),
             }
         }
-    }
+    })
 }
 
 fn publishable_event(mut event: EventRecord) -> Published {
@@ -283,7 +287,8 @@ mod tests {
             id: 7,
             key: "sla_policy",
             revision: 3,
-        });
+        })
+        .expect("a known stream");
         assert!(published.everyone);
         let frame = std::str::from_utf8(&published.frame).unwrap();
         let data = frame
@@ -294,5 +299,7 @@ mod tests {
         assert_eq!(data["key"], "sla_policy");
         assert_eq!(data["revision"], 3);
         assert!(data["server_time"].is_string());
+        // A stream a newer release writes is passed over, not published.
+        assert!(publishable(Logged::Unknown { id: 8 }).is_none());
     }
 }

@@ -229,10 +229,7 @@ impl TryFrom<EventRow> for Logged {
                 })
             }
             Some(Stream::Ticket) => Ok(Logged::Ticket(super::tickets::ticket_event(r)?)),
-            None => Err(StoreError::Corrupt(format!(
-                "event {}: unknown stream {}",
-                r.id, r.stream
-            ))),
+            None => Ok(Logged::Unknown { id: r.id }),
         }
     }
 }

@@ -320,6 +320,11 @@ pub enum Logged {
         revision: u64,
     },
     Ticket(app::domain::TicketEventRecord),
+    /// An event of a stream this release does not know (written by a newer instance during a
+    /// rolling deploy): passed over, so that it cannot stall the pump or a replay.
+    Unknown {
+        id: i64,
+    },
 }
 
 impl Logged {
@@ -329,6 +334,7 @@ impl Logged {
             Logged::Incident(event) => event.id,
             Logged::Setting { id, .. } => *id,
             Logged::Ticket(event) => event.id,
+            Logged::Unknown { id } => *id,
         }
     }
 }

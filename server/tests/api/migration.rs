@@ -147,7 +147,7 @@ on_both_stores!(
             .iter()
             .filter_map(|e| match e {
                 Logged::Incident(e) => Some((e.id, e.incident_id, e.incident_version)),
-                Logged::Setting { .. } | Logged::Ticket(_) => None,
+                Logged::Setting { .. } | Logged::Ticket(_) | Logged::Unknown { .. } => None,
             })
             .collect();
         let mut expected = Vec::new();
@@ -163,7 +163,7 @@ on_both_stores!(
             .iter()
             .filter_map(|e| match e {
                 Logged::Setting { id, key, revision } => Some((*id, *key, *revision)),
-                Logged::Incident(_) | Logged::Ticket(_) => None,
+                Logged::Incident(_) | Logged::Ticket(_) | Logged::Unknown { .. } => None,
             })
             .collect();
         settings.sort_by_key(|(_, key, _)| *key);

@@ -614,6 +614,7 @@ on_both_stores!(
                 stream: sitrep::store::Stream::Ticket,
                 id: e.ticket_id,
             }),
+            Logged::Unknown { .. } => false,
         };
         let ids = |entries: &[Logged]| entries.iter().map(Logged::id).collect::<Vec<_>>();
         for _ in 0..30 {

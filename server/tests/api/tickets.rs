@@ -224,6 +224,7 @@ on_both_stores!(tickets_over_rest, |db: Db| async move {
     assert_eq!(sue.ok(Method::GET, &path, None).await["version"], 1);
 
     // Bad input: 4xx problems that say what was wrong, and nothing stored.
+    let before = server.store.last_event_id().await.unwrap();
     let mut no_subject = open.clone();
     no_subject["subject"] = json!("  ");
     assert_problem(
@@ -274,7 +275,11 @@ on_both_stores!(tickets_over_rest, |db: Db| async move {
     )
     .await;
     assert_problem(patch(json!({})).await, 422, "Say what to change").await;
-    assert_eq!(sue.ok(Method::GET, &path, None).await["version"], 1);
+    assert_eq!(
+        server.store.last_event_id().await.unwrap(),
+        before,
+        "nothing stored"
+    );
 
     // Assigned and solved in one change; then a change decided on the old version is stale.
     let solved = sue
@@ -320,7 +325,11 @@ on_both_stores!(tickets_over_rest, |db: Db| async move {
     );
     // The API's document describes the ticket routes.
     let doc = sue.ok(Method::GET, "/api/v1/openapi.json", None).await;
-    for route in ["/api/v1/tickets", "/api/v1/tickets/{id}"] {
+    for route in [
+        "/api/v1/tickets",
+        "/api/v1/tickets/{id}",
+        "/api/v1/inbound/email",
+    ] {
         assert!(
             doc["paths"][route].is_object(),
             "{route} in the OpenAPI document"
@@ -336,7 +345,32 @@ on_both_stores!(mail_opens_and_answers_tickets, |db: Db| async move {
 
     let server = TestServer::start(db).await;
     let bridge = server.client(UserRole::Support).await;
-    let inbound = |body| bridge.post_json("/api/v1/inbound/email", body);
+    // The bridge posts with a write token of its own.
+    let token = |scope: &str| {
+        bridge.post_json(
+            "/api/v1/tokens",
+            json!({"name": format!("mail bridge ({scope})"), "scope": scope}),
+        )
+    };
+    let write: serde_json::Value = token("write").await.json().await.unwrap();
+    let write = write["token"].as_str().unwrap().to_owned();
+    let read: serde_json::Value = token("read").await.json().await.unwrap();
+    let read = read["token"].as_str().unwrap().to_owned();
+    let url = server.url("/api/v1/inbound/email");
+    let post = |token: String, body: serde_json::Value| {
+        let url = url.clone();
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let inbound = |body: serde_json::Value| post(write.clone(), body);
+    let log_at = || async { server.store.last_event_id().await.unwrap() };
     let first = json!({
         "from": "Ada Customer <Ada@Example.com>",
         "name": "Ada Customer",
@@ -344,15 +378,34 @@ on_both_stores!(mail_opens_and_answers_tickets, |db: Db| async move {
         "text": "I cannot pay.",
         "message_id": "<m1@acme.example>"
     });
-    let res = inbound(first.clone()).await;
-    assert_eq!(res.status(), 201);
-    let taken: serde_json::Value = res.json().await.unwrap();
+    // Not from a browser session, nor with a read token.
+    let session = bridge
+        .post_json("/api/v1/inbound/email", first.clone())
+        .await;
+    assert_problem(session, 403, "with a write API token").await;
+    assert_problem(
+        post(read.clone(), first.clone()).await,
+        403,
+        "may only read",
+    )
+    .await;
+    let before = log_at().await;
+    // The same mail delivered twice at the same moment is taken once.
+    let (a, b) = tokio::join!(inbound(first.clone()), inbound(first.clone()));
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 201]);
+    let (a, b): (serde_json::Value, serde_json::Value) =
+        (a.json().await.unwrap(), b.json().await.unwrap());
+    assert_eq!(a["ticket"]["id"], b["ticket"]["id"]);
+    let taken = if a["outcome"] == "opened" { a } else { b };
     assert_eq!(taken["outcome"], "opened");
     let ticket = &taken["ticket"];
     let id = ticket["id"].as_i64().unwrap();
     assert_eq!(ticket["channel"], "email");
     assert_eq!(ticket["requester"]["email"], "ada@example.com");
     assert_eq!(ticket["requester"]["name"], "Ada Customer");
+    assert_eq!(log_at().await, before + 1, "one event: the opening");
 
     // Delivered again: taken once.
     let res = inbound(first.clone()).await;
@@ -411,7 +464,8 @@ on_both_stores!(mail_opens_and_answers_tickets, |db: Db| async move {
     let tagged = json!({
         "from": "ada@example.com",
         "subject": format!("Still broken [#T-{id}]"),
-        "text": "Any news?"
+        "text": "Any news?",
+        "message_id": "<m3@acme.example>"
     });
     let res = inbound(tagged).await;
     assert_eq!(res.status(), 200);
@@ -421,27 +475,33 @@ on_both_stores!(mail_opens_and_answers_tickets, |db: Db| async move {
     );
 
     // Bad mail: a 422 that says why, nothing stored.
-    let before = bridge.ok(Method::GET, &path, None).await["version"].clone();
-    assert_problem(
-        inbound(json!({"subject": "Hi", "text": "Hello"})).await,
-        422,
-        "needs its sender's address",
-    )
-    .await;
-    assert_problem(
-        inbound(json!({"from": "ada@example.com", "subject": format!("[#T-{id}]"), "text": " "}))
-            .await,
-        422,
-        "must not be empty",
-    )
-    .await;
-    assert_problem(
-        inbound(json!({"from": "not an address", "text": "Hello"})).await,
-        422,
-        "is not an email address",
-    )
-    .await;
-    assert_eq!(bridge.ok(Method::GET, &path, None).await["version"], before);
+    let before = log_at().await;
+    let bad = [
+        (
+            json!({"subject": "Hi", "text": "Hello", "message_id": "b1"}),
+            "needs its sender's address",
+        ),
+        (
+            json!({"from": "ada@example.com", "subject": "Hi", "text": "Hello"}),
+            "needs its Message-ID",
+        ),
+        (
+            json!({"from": "ada@example.com", "subject": format!("[#T-{id}]"), "text": " ", "message_id": "b2"}),
+            "must not be empty",
+        ),
+        (
+            json!({"from": "not an address", "text": "Hello", "message_id": "b3"}),
+            "is not an email address",
+        ),
+        (
+            json!({"from": "ada@example.com", "text": "Hello", "message_id": "spaced id"}),
+            "is not a message id",
+        ),
+    ];
+    for (mail, says) in bad {
+        assert_problem(inbound(mail).await, 422, says).await;
+    }
+    assert_eq!(log_at().await, before, "nothing stored");
     server.stop().await;
 });
 

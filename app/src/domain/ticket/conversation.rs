@@ -32,7 +32,7 @@ pub const NAME_MAX_CHARS: usize = 200;
 /// Most addresses copied on a ticket.
 pub const CC_MAX: usize = 20;
 /// Longest mail `Message-ID` kept (a mail header line's limit).
-pub const MESSAGE_ID_MAX_CHARS: usize = 998;
+pub const MESSAGE_ID_MAX_CHARS: usize = super::values::MESSAGE_ID_MAX;
 
 pub(super) fn open(new: &NewTicket) -> Result<Vec<TicketEvent>, DomainError> {
     let requester = requester(&new.requester)?;
@@ -99,10 +99,15 @@ fn requester(given: &Requester) -> Result<Requester, DomainError> {
 fn message_id(given: Option<&str>) -> Result<Option<String>, DomainError> {
     match given.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(id) => {
-            check_len("The message id", id, 1, MESSAGE_ID_MAX_CHARS)?;
-            Ok(Some(id.to_owned()))
-        }
+        Some(raw) => super::values::normalize_message_id(raw)
+            .map(Some)
+            .ok_or_else(|| {
+                DomainError::Invalid(format!(
+                "\"{}\" is not a message id: it is up to {MESSAGE_ID_MAX_CHARS} printable ASCII \
+                 characters without spaces, such as <1234@mail.example.com>.",
+                raw.chars().take(80).collect::<String>()
+            ))
+            }),
     }
 }
 

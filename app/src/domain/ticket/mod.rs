@@ -31,6 +31,6 @@ pub use decide::decide_ticket;
 pub use event::{Author, LiveTicketEvent, TicketEvent, TicketEventRecord};
 pub use state::{apply_ticket, Ticket};
 pub use values::{
-    normalize_tag, normalize_tags, referenced_ticket, ticket_reference, Channel, Priority,
-    TicketStatus, TAGS_MAX, TAG_MAX_CHARS,
+    normalize_message_id, normalize_tag, normalize_tags, referenced_ticket, ticket_reference,
+    without_ticket_tags, Channel, Priority, TicketStatus, TAGS_MAX, TAG_MAX_CHARS,
 };

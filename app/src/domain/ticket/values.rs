@@ -213,9 +213,10 @@ pub fn ticket_reference(id: i64) -> String {
     format!("T-{id}")
 }
 
-/// The ticket a mail's subject names with a `[#T-123]` tag, if any.
+/// The ticket a mail's subject names with a `[#T-123]` tag, if any: the last one (a reply's
+/// subject keeps the tags of the threads it came through; Sitrep's own goes at the end).
 pub fn referenced_ticket(subject: &str) -> Option<i64> {
-    subject.match_indices("[#T-").find_map(|(at, tag)| {
+    subject.rmatch_indices("[#T-").find_map(|(at, tag)| {
         let rest = &subject[at + tag.len()..];
         let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
         let (number, after) = rest.split_at(digits);
@@ -225,6 +226,47 @@ pub fn referenced_ticket(subject: &str) -> Option<i64> {
             .flatten()
     })
 }
+
+/// A subject without its `[#T-123]` tags (for a new ticket opened from a mail that carried
+/// another ticket's: that ticket is not this one's).
+pub fn without_ticket_tags(subject: &str) -> String {
+    let mut out = String::with_capacity(subject.len());
+    let mut rest = subject;
+    while let Some(at) = rest.find("[#T-") {
+        let after = &rest[at + 4..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        out.push_str(&rest[..at]);
+        if digits > 0 && after[digits..].starts_with(']') {
+            rest = &after[digits + 1..];
+        } else {
+            out.push_str("[#T-");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    let words: Vec<&str> = out.split_whitespace().collect();
+    words.join(" ")
+}
+
+/// A `Message-ID` (or `In-Reply-To`) as it is kept and compared: without the angle brackets
+/// and the space around it. RFC 5322's ids are printable ASCII without spaces: anything else is
+/// no message id.
+pub fn normalize_message_id(raw: &str) -> Option<String> {
+    let id = raw
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim();
+    let plain = !id.is_empty()
+        && id.len() <= MESSAGE_ID_MAX
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'<' && b != b'>');
+    plain.then(|| id.to_owned())
+}
+
+/// Longest message id kept, in bytes (a mail header line's limit).
+pub const MESSAGE_ID_MAX: usize = 998;
 
 #[cfg(test)]
 mod tests {
@@ -274,6 +316,18 @@ mod tests {
         assert_eq!(referenced_ticket("Re: Login fails [#T-123]"), Some(123));
         assert_eq!(referenced_ticket("[#T-7] again"), Some(7));
         assert_eq!(referenced_ticket("ü Fwd: [#T-x] [#T-12 [#T-13]"), Some(13));
+        assert_eq!(referenced_ticket("Re: [#T-4] Fwd: [#T-9]"), Some(9));
+        assert_eq!(
+            without_ticket_tags("Re: Checkout [#T-4] fails [#T-x]"),
+            "Re: Checkout fails [#T-x]"
+        );
+        assert_eq!(
+            normalize_message_id(" <m1@acme.example> "),
+            Some("m1@acme.example".into())
+        );
+        for bad in ["", "<>", "a b@c", "ü@x", &"x".repeat(999)] {
+            assert_eq!(normalize_message_id(bad), None, "{bad:?}");
+        }
         for none in [
             "Re: T-123",
             "[#T-]",

@@ -121,8 +121,17 @@ pub struct MailTaken {
 pub async fn inbound_email(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
+    token: Option<axum::Extension<crate::http::session::ViaToken>>,
     ApiJson(body): ApiJson<InboundEmailRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    // A mail speaks for its sender: only the bridge, on a token of its own, hands them over.
+    if token.is_none() {
+        return Err(app::domain::AppError::forbidden(
+            "Mail comes in through the inbound-mail bridge, with a write API token \
+             (Authorization: Bearer), not from a signed-in browser.",
+        )
+        .into());
+    }
     let mail = body.mail()?;
     let (ticket, outcome) = state.service.receive_mail(&user, &mail).await?;
     let policy = state.service.sla_policy().await?;
