@@ -62,6 +62,9 @@ impl Service {
         mail: Vec<String>,
     ) -> Result<(Ticket, Vec<TicketEventRecord>), AppError> {
         let system = actor.email == crate::store::SYSTEM_EMAIL;
+        if !system {
+            actor.require(app::domain::Action::WorkTickets)?;
+        }
         const BUSY: &str = "The ticket is changing too fast to apply your change; nothing was \
                             saved. Please retry.";
         let command = &command;

@@ -577,7 +577,9 @@ on_both_stores!(
                     "from": "scribe", "to": "tech_lead", "first_role": "scribe",
                     "second_role": "tech_lead", "item": "Pin key moments", "done": true,
                     "team": "T", "on_call": true, "roles": catalog["roles"],
-                    "calendar": policy["calendar"], "severities": policy["severities"]
+                    "calendar": policy["calendar"], "severities": policy["severities"],
+                    "requester": {"email": "ada@example.com"}, "subject": "Help",
+                    "text": "Help", "message_id": "m1@example.com"
                 });
                 let res = stakeholder
                     .send(

@@ -1,7 +1,7 @@
 //! REST `/api/v1/tickets`: opening a ticket, one ticket with its SLA clocks, and triage.
 
 use app::api::ticket_requests::{InboundEmailRequest, OpenTicketRequest, TicketPatchRequest};
-use app::domain::{Channel, SlaPolicy, Ticket, TicketClock};
+use app::domain::{Action, AppError, Channel, SlaPolicy, Ticket, TicketClock};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -58,6 +58,8 @@ pub async fn open_ticket(
     CurrentUser(user): CurrentUser,
     ApiJson(body): ApiJson<OpenTicketRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    // Who may is said before what is wrong with the request.
+    user.require(Action::WorkTickets).map_err(AppError::from)?;
     let command = body.command(Channel::Api)?;
     let (ticket, _) = state
         .service
@@ -95,6 +97,7 @@ pub async fn update_ticket(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TicketPatchRequest>,
 ) -> ApiResult<Json<TicketView>> {
+    user.require(Action::WorkTickets).map_err(AppError::from)?;
     let command = body.command()?;
     let (ticket, _) = state
         .service
@@ -126,7 +129,7 @@ pub async fn inbound_email(
 ) -> ApiResult<impl IntoResponse> {
     // A mail speaks for its sender: only the bridge, on a token of its own, hands them over.
     if token.is_none() {
-        return Err(app::domain::AppError::forbidden(
+        return Err(AppError::forbidden(
             "Mail comes in through the inbound-mail bridge, with a write API token \
              (Authorization: Bearer), not from a signed-in browser.",
         )
