@@ -102,11 +102,20 @@ impl Clock {
 
     /// Was its deadline missed (before it stopped, or by `now`)?
     pub fn breached(&self, now: DateTime<Utc>) -> bool {
-        match (self.deadline, self.stopped_at) {
-            (Some(d), Some(stopped)) => stopped > d,
-            (Some(d), None) => now >= d,
-            (None, _) => false,
-        }
+        missed(self.deadline, self.stopped_at, now)
+    }
+}
+
+/// Was a clock due at `deadline` missed — before it stopped at `stopped_at`, or by `now`?
+pub fn missed(
+    deadline: Option<DateTime<Utc>>,
+    stopped_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    match (deadline, stopped_at) {
+        (Some(d), Some(stopped)) => stopped > d,
+        (Some(d), None) => now >= d,
+        (None, _) => false,
     }
 }
 

@@ -69,11 +69,7 @@ pub struct TicketClock {
 impl TicketClock {
     /// Was its deadline missed (before it stopped, or by `now`)?
     pub fn breached(&self, now: DateTime<Utc>) -> bool {
-        match (self.deadline, self.stopped_at) {
-            (Some(d), Some(stopped)) => stopped > d,
-            (Some(d), None) => now >= d,
-            (None, _) => false,
-        }
+        crate::domain::sla::clock::missed(self.deadline, self.stopped_at, now)
     }
 }
 
