@@ -138,6 +138,47 @@ impl TicketPatchRequest {
     }
 }
 
+/// The same triage change on many tickets (`POST /api/v1/tickets/bulk`), all or nothing.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BulkTicketsRequest {
+    /// 1–200 ticket ids.
+    pub ids: Vec<i64>,
+    /// The change, as `PATCH /api/v1/tickets/{id}` takes it, without `expected_version`.
+    pub set: TicketPatchRequest,
+}
+
+impl BulkTicketsRequest {
+    pub fn update(self) -> Result<(Vec<i64>, TicketUpdate), AppError> {
+        if self.set.expected_version.is_some() {
+            return Err(AppError::unprocessable(
+                "`expected_version` is one ticket's: leave it out of a bulk change.",
+            ));
+        }
+        Ok((self.ids, self.set.update()?))
+    }
+}
+
+/// This ticket duplicates `into` (`POST /api/v1/tickets/{id}/merge`).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MergeTicketRequest {
+    /// The ticket that carries on.
+    pub into: i64,
+    /// The duplicate's `version` you last saw.
+    #[serde(default)]
+    pub expected_version: Option<i64>,
+}
+
+impl MergeTicketRequest {
+    pub fn command(self) -> TicketCommand {
+        TicketCommand::MergeInto {
+            target_id: self.into,
+            expected_version: self.expected_version,
+        }
+    }
+}
+
 /// A mail as the inbound bridge hands it over (`POST /api/v1/inbound/email`).
 #[derive(Debug, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

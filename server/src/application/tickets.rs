@@ -183,3 +183,123 @@ impl Service {
         .await
     }
 }
+
+/// Most tickets one bulk change may name.
+pub const BULK_MAX: usize = 200;
+
+impl Service {
+    /// The same triage change on each of `ids`, all or nothing: every ticket is decided first,
+    /// and one refusal refuses the whole change (its message names each ticket refused and
+    /// why); then all of them commit in one transaction. Tickets already as asked are left as
+    /// they are. Returns the tickets in the order asked.
+    pub async fn update_tickets(
+        &self,
+        actor: &User,
+        ids: &[i64],
+        update: app::domain::TicketUpdate,
+    ) -> Result<Vec<Ticket>, AppError> {
+        actor.require(app::domain::Action::WorkTickets)?;
+        let mut unique: Vec<i64> = Vec::with_capacity(ids.len());
+        for id in ids {
+            if !unique.contains(id) {
+                unique.push(*id);
+            }
+        }
+        if unique.is_empty() {
+            return Err(AppError::unprocessable(
+                "Name the tickets to change (`ids`).",
+            ));
+        }
+        if unique.len() > BULK_MAX {
+            return Err(AppError::unprocessable(format!(
+                "A bulk change names at most {BULK_MAX} tickets ({} were given): change them in \
+                 batches.",
+                unique.len()
+            )));
+        }
+        const BUSY: &str = "These tickets are changing too fast to apply your change; nothing \
+                            was saved. Please retry.";
+        let command = TicketCommand::Update(update);
+        let (command, unique) = (&command, &unique);
+        retrying(BUSY, move || async move {
+            let _writing = self.writer.lock().await;
+            let found = self.store.tickets_by_ids(unique).await?;
+            if let Some(missing) = unique.iter().find(|id| !found.iter().any(|t| t.id == **id)) {
+                return Err(AppError::not_found(format!(
+                    "Ticket T-{missing} does not exist: nothing was changed."
+                )));
+            }
+            let assignee = match command {
+                TicketCommand::Update(u) => match u.assignee {
+                    Some(Assignee::Person(id)) => self.store.user(id).await?,
+                    _ => None,
+                },
+                _ => None,
+            };
+            let policy = self.revised_sla_policy().await?;
+            let now = Utc::now().trunc_subsecs(6);
+            let ctx = TicketContext {
+                actor: Some(actor),
+                now,
+                assignee: assignee.as_ref(),
+                ..TicketContext::default()
+            };
+            let mut changes = Vec::new();
+            let mut refused: Vec<(String, AppError)> = Vec::new();
+            for ticket in &found {
+                match decide_ticket(Some(ticket), command, &ctx) {
+                    Ok(payloads) if payloads.is_empty() => {}
+                    Ok(payloads) => {
+                        let (next, events) = record(Some(ticket), payloads, actor, now)?;
+                        changes.push(TicketChange::new(
+                            Some(ticket.version),
+                            next,
+                            events,
+                            Vec::new(),
+                            &policy.policy,
+                        ));
+                    }
+                    Err(e) => refused.push((ticket.reference(), e.into())),
+                }
+            }
+            if let Some((_, first)) = refused.first() {
+                let each: Vec<String> = refused
+                    .iter()
+                    .map(|(reference, e)| format!("{reference}: {}", e.message))
+                    .collect();
+                return Err(AppError::new(
+                    first.kind,
+                    format!("Nothing was changed. {}", each.join(" ")),
+                ));
+            }
+            if changes.is_empty() {
+                return Ok(Attempt::Done(ordered(found, unique)));
+            }
+            match self.store.commit_tickets(&changes).await {
+                Ok(results) => {
+                    self.bus.wake();
+                    let mut all = found;
+                    for (stored, _) in results {
+                        if let Some(slot) = all.iter_mut().find(|t| t.id == stored.id) {
+                            *slot = stored;
+                        }
+                    }
+                    Ok(Attempt::Done(ordered(all, unique)))
+                }
+                // One of them changed meanwhile: decide them all again.
+                Err(StoreError::Conflict { .. }) => Ok(Attempt::Raced),
+                Err(StoreError::NotFound) => Err(AppError::not_found(
+                    "One of the tickets no longer exists: nothing was changed.",
+                )),
+                Err(other) => Err(other.into()),
+            }
+        })
+        .await
+    }
+}
+
+/// `tickets` in the order of `ids`.
+fn ordered(mut tickets: Vec<Ticket>, ids: &[i64]) -> Vec<Ticket> {
+    tickets.sort_by_key(|t| ids.iter().position(|id| *id == t.id));
+    tickets
+}

@@ -64,6 +64,8 @@ use super::{rest, stream};
         rest::tickets::get_ticket,
         rest::tickets::update_ticket,
         rest::tickets::inbound_email,
+        rest::tickets::bulk_update,
+        rest::tickets::merge_ticket,
         stream::stream,
         rest::tokens::list_tokens,
         rest::tokens::create_token,

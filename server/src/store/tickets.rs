@@ -47,6 +47,8 @@ impl TicketChange {
 #[async_trait::async_trait]
 pub trait TicketStore: Send + Sync {
     async fn ticket(&self, id: i64) -> StoreResult<Option<Ticket>>;
+    /// The tickets among `ids` (those that exist), in id order: one query, by primary key.
+    async fn tickets_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<Ticket>>;
     /// Atomically, for every change: check the ticket is still at its expected version (or
     /// create it), write its row, tags and mail, and append its events. A ticket that moved on
     /// is `StoreError::Conflict`. Returns the stored tickets and events with their ids, in the
@@ -172,6 +174,27 @@ macro_rules! impl_tickets {
                         .fetch_optional(&self.pool)
                         .await?;
                 row.map(TryInto::try_into).transpose()
+            }
+
+            async fn tickets_by_ids(
+                &self,
+                ids: &[i64],
+            ) -> $crate::store::StoreResult<Vec<app::domain::Ticket>> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let marks: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+                let sql = format!(
+                    "SELECT id, version, details FROM tickets WHERE id IN ({}) ORDER BY id",
+                    marks.join(", ")
+                );
+                let mut query = sqlx::query_as(&sql);
+                for id in ids {
+                    query = query.bind(*id);
+                }
+                let rows: Vec<$crate::store::tickets::TicketRow> =
+                    query.fetch_all(&self.pool).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
             }
 
             async fn commit_tickets(

@@ -579,7 +579,8 @@ on_both_stores!(
                     "team": "T", "on_call": true, "roles": catalog["roles"],
                     "calendar": policy["calendar"], "severities": policy["severities"],
                     "requester": {"email": "ada@example.com"}, "subject": "Help",
-                    "text": "Help", "message_id": "m1@example.com"
+                    "text": "Help", "message_id": "m1@example.com",
+                    "ids": [1], "set": {"priority": "low"}, "into": other
                 });
                 let res = stakeholder
                     .send(

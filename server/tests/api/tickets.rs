@@ -597,3 +597,129 @@ on_both_stores!(ticket_events_are_live, |db: Db| async move {
     assert_eq!(replayed["id"], mine["id"]);
     server.stop().await;
 });
+
+on_both_stores!(triage_in_bulk_and_merge, |db: Db| async move {
+    use crate::common::{assert_problem, TestServer};
+    use reqwest::Method;
+    use serde_json::json;
+
+    let server = TestServer::start(db).await;
+    let sue = server.client(UserRole::Support).await;
+    let sue_id = sue.user.as_ref().unwrap().id;
+    let open = |email: &str, subject: &str| {
+        let body = json!({"requester": {"email": email}, "subject": subject, "body": "Help"});
+        let sue = &sue;
+        async move {
+            let ticket: serde_json::Value = sue
+                .post_json("/api/v1/tickets", body)
+                .await
+                .json()
+                .await
+                .unwrap();
+            ticket["id"].as_i64().unwrap()
+        }
+    };
+    let a = open("ada@example.com", "Checkout fails").await;
+    let b = open("bob@example.com", "Cannot pay").await;
+    let c = open("cy@example.com", "Payment error").await;
+    let log_at = || async { server.store.last_event_id().await.unwrap() };
+    let bulk = |body| sue.post_json("/api/v1/tickets/bulk", body);
+
+    // One change on each, in one transaction, in the order asked.
+    let res = bulk(json!({"ids": [c, a, b], "set": {"priority": "urgent", "assignee_id": sue_id, "add_tags": ["checkout"]}})).await;
+    assert_eq!(res.status(), 200);
+    let changed: serde_json::Value = res.json().await.unwrap();
+    let ids: Vec<i64> = changed["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [c, a, b]);
+    for t in changed["tickets"].as_array().unwrap() {
+        assert_eq!(t["priority"], "urgent");
+        assert_eq!(t["assignee"]["id"], sue_id);
+        assert_eq!(t["status"], "open");
+        assert_eq!(t["tags"], json!(["checkout"]));
+    }
+
+    // All or nothing: one refusal (unassigning while solving) names each ticket, changes none.
+    let before = log_at().await;
+    assert_problem(
+        bulk(json!({"ids": [a, b], "set": {"status": "solved", "assignee_id": null}})).await,
+        422,
+        &format!("Nothing was changed. T-{a}: T-{a} cannot be solved without an assignee"),
+    )
+    .await;
+    assert_problem(
+        bulk(json!({"ids": [a, 999999], "set": {"priority": "low"}})).await,
+        404,
+        "T-999999 does not exist: nothing was changed",
+    )
+    .await;
+    let too_many: Vec<i64> = (1..=201).collect();
+    assert_problem(
+        bulk(json!({"ids": too_many, "set": {"priority": "low"}})).await,
+        422,
+        "at most 200 tickets (201 were given)",
+    )
+    .await;
+    assert_problem(
+        bulk(json!({"ids": [], "set": {"priority": "low"}})).await,
+        422,
+        "Name the tickets",
+    )
+    .await;
+    assert_problem(
+        bulk(json!({"ids": [a], "set": {"priority": "low", "expected_version": 1}})).await,
+        422,
+        "leave it out of a bulk change",
+    )
+    .await;
+    assert_eq!(log_at().await, before, "nothing stored");
+
+    // Merge b into a: b is closed and read-only, a copies b's requester.
+    let merge = |id: i64, into: i64| {
+        let sue = &sue;
+        async move {
+            sue.post_json(
+                &format!("/api/v1/tickets/{id}/merge"),
+                json!({"into": into}),
+            )
+            .await
+        }
+    };
+    let res = merge(b, a).await;
+    assert_eq!(res.status(), 200);
+    let survivor: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(survivor["id"], a);
+    assert_eq!(survivor["duplicates"], json!([b]));
+    assert_eq!(survivor["cc"], json!(["bob@example.com"]));
+    let merged = sue
+        .ok(Method::GET, &format!("/api/v1/tickets/{b}"), None)
+        .await;
+    assert_eq!(merged["merged_into"], a);
+    assert_eq!(merged["status"], "closed");
+    assert_problem(
+        sue.send(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{b}"),
+            Some(json!({"priority": "low"})),
+        )
+        .await,
+        409,
+        &format!("was merged into T-{a}"),
+    )
+    .await;
+    // A selection naming it is refused whole.
+    assert_problem(
+        bulk(json!({"ids": [c, b], "set": {"priority": "low"}})).await,
+        409,
+        &format!("T-{b}: T-{b} was merged into T-{a}"),
+    )
+    .await;
+    assert_problem(merge(c, c).await, 422, "cannot be merged into itself").await;
+    assert_problem(merge(c, b).await, 422, &format!("merge into T-{a} instead")).await;
+    assert_problem(merge(c, 999999).await, 404, "T-999999 does not exist").await;
+    server.stop().await;
+});

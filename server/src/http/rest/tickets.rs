@@ -1,6 +1,9 @@
 //! REST `/api/v1/tickets`: opening a ticket, one ticket with its SLA clocks, and triage.
 
-use app::api::ticket_requests::{InboundEmailRequest, OpenTicketRequest, TicketPatchRequest};
+use app::api::ticket_requests::{
+    BulkTicketsRequest, InboundEmailRequest, MergeTicketRequest, OpenTicketRequest,
+    TicketPatchRequest,
+};
 use app::domain::{Action, AppError, Channel, SlaPolicy, Ticket, TicketClock};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,6 +23,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/tickets", post(open_ticket))
         .route("/tickets/{id}", get(get_ticket).patch(update_ticket))
+        .route("/tickets/bulk", post(bulk_update))
+        .route("/tickets/{id}/merge", post(merge_ticket))
         .route("/inbound/email", post(inbound_email))
 }
 
@@ -149,4 +154,59 @@ pub async fn inbound_email(
             ticket: TicketView::new(ticket, &policy, Utc::now()),
         }),
     ))
+}
+
+/// Tickets after a bulk change, in the order asked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketsChanged {
+    pub tickets: Vec<TicketView>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/bulk", tag = "tickets",
+    request_body = BulkTicketsRequest,
+    responses((status = 200, body = TicketsChanged, description = "Every ticket after the change (those already as asked, unchanged)"),
+        (status = 403, body = Problem),
+        (status = 404, body = Problem, description = "A ticket that does not exist: nothing changed"),
+        (status = 409, body = Problem, description = "A closed or merged ticket among them: nothing changed"),
+        (status = 422, body = Problem, description = "No ids, more than 200, or a change the rules refuse for one of them (each named): nothing changed")))]
+pub async fn bulk_update(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<BulkTicketsRequest>,
+) -> ApiResult<Json<TicketsChanged>> {
+    user.require(Action::WorkTickets).map_err(AppError::from)?;
+    let (ids, update) = body.update()?;
+    let tickets = state.service.update_tickets(&user, &ids, update).await?;
+    let policy = state.service.sla_policy().await?;
+    let now = Utc::now();
+    Ok(Json(TicketsChanged {
+        tickets: tickets
+            .into_iter()
+            .map(|t| TicketView::new(t, &policy, now))
+            .collect(),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/merge", tag = "tickets",
+    params(("id" = i64, Path, description = "The duplicate's id", example = 2)),
+    request_body = MergeTicketRequest,
+    responses((status = 200, body = TicketView, description = "The ticket that carries on, with the duplicate's conversation, people and link"),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "A stale `expected_version`, or a closed or merged duplicate"),
+        (status = 422, body = Problem, description = "Into itself, into a merged or closed ticket, or two tickets linked to different incidents")))]
+pub async fn merge_ticket(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<MergeTicketRequest>,
+) -> ApiResult<Json<TicketView>> {
+    user.require(Action::WorkTickets).map_err(AppError::from)?;
+    let into = body.into;
+    state
+        .service
+        .execute_ticket(&user, Some(id), body.command(), Vec::new())
+        .await?;
+    let survivor = state.service.ticket(into).await?;
+    let policy = state.service.sla_policy().await?;
+    Ok(Json(TicketView::new(survivor, &policy, Utc::now())))
 }
