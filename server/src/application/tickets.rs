@@ -44,6 +44,18 @@ fn record(
 }
 
 impl Service {
+    /// The person an update gives tickets to, as the store knows them (`None`: nobody, or no
+    /// such person — `decide_ticket` says which).
+    async fn assignee_of(&self, command: &TicketCommand) -> Result<Option<User>, AppError> {
+        match command {
+            TicketCommand::Update(u) => match u.assignee {
+                Some(Assignee::Person(id)) => Ok(self.store.user(id).await?),
+                _ => Ok(None),
+            },
+            _ => Ok(None),
+        }
+    }
+
     pub async fn ticket(&self, id: i64) -> Result<Ticket, AppError> {
         self.store
             .ticket(id)
@@ -76,13 +88,7 @@ impl Service {
                 None => None,
             };
             // What the command refers to; `decide_ticket` says what to do when it is missing.
-            let assignee = match command {
-                TicketCommand::Update(u) => match u.assignee {
-                    Some(Assignee::Person(id)) => self.store.user(id).await?,
-                    _ => None,
-                },
-                _ => None,
-            };
+            let assignee = self.assignee_of(command).await?;
             let other = match command {
                 TicketCommand::MergeInto { target_id, .. } if Some(*target_id) != target => {
                     self.store.ticket(*target_id).await?
@@ -229,13 +235,7 @@ impl Service {
                     "Ticket T-{missing} does not exist: nothing was changed."
                 )));
             }
-            let assignee = match command {
-                TicketCommand::Update(u) => match u.assignee {
-                    Some(Assignee::Person(id)) => self.store.user(id).await?,
-                    _ => None,
-                },
-                _ => None,
-            };
+            let assignee = self.assignee_of(command).await?;
             let policy = self.revised_sla_policy().await?;
             let now = Utc::now().trunc_subsecs(6);
             let ctx = TicketContext {
