@@ -283,7 +283,8 @@ fn frames(
                     crate::store::Logged::Ticket(event) => topics.wants_ticket(event.ticket_id),
                     crate::store::Logged::Unknown { .. } => false,
                 };
-                if let Some(published) = publishable(entry).filter(|_| wanted) {
+                // Serialised only when wanted: a scan of the whole log passes most entries over.
+                if let Some(published) = wanted.then(|| publishable(entry)).flatten() {
                     yield Ok(published.frame);
                 }
             }
