@@ -382,18 +382,16 @@ macro_rules! check_sla_revision {
 pub(crate) use check_sla_revision;
 
 /// Implements `Store` for a type with a `pool` field. `$broker` makes its `broker::Broker` from
-/// it; `$begin` opens every append transaction (SQLite takes the write lock at once: an append
-/// reads before it writes, and a read transaction that turns into a write after another commit
-/// fails with SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out); `$before_append` runs first inside every append transaction (PostgreSQL serialises appends
-/// there); `$after_append` runs last, before the commit (PostgreSQL sends its NOTIFY there,
-/// delivered on commit).
+/// it. The type's `BEGIN` opens every append transaction (SQLite takes the write lock at once:
+/// an append reads before it writes, and a read transaction that turns into a write after
+/// another commit fails with SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out);
+/// `BEFORE_APPEND` runs first inside it (PostgreSQL serialises appends there); `AFTER_APPEND`
+/// runs last, before the commit (PostgreSQL sends its NOTIFY there, delivered on commit). The
+/// tickets' commit (`tickets.rs`) takes the same three.
 macro_rules! impl_store {
     (
         $store:ty,
-        broker: $broker:expr,
-        begin: $begin:expr,
-        before_append: $before:expr,
-        after_append: $after:expr
+        broker: $broker:expr
     ) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
@@ -563,8 +561,8 @@ macro_rules! impl_store {
                 setting: Option<&$crate::store::SettingChange>,
             ) -> $crate::store::StoreResult<Vec<(app::domain::Incident, Vec<app::domain::EventRecord>)>>
             {
-                let mut tx = self.pool.begin_with($begin).await?;
-                let before: Option<&str> = $before;
+                let mut tx = self.pool.begin_with(<$store>::BEGIN).await?;
+                let before: Option<&str> = <$store>::BEFORE_APPEND;
                 if let Some(sql) = before {
                     sqlx::query(sql).execute(&mut *tx).await?;
                 }
@@ -761,7 +759,7 @@ macro_rules! impl_store {
                     }
                     results.push((stored, out));
                 }
-                let after: Option<&str> = $after;
+                let after: Option<&str> = <$store>::AFTER_APPEND;
                 if let Some(sql) = after {
                     sqlx::query(sql).execute(&mut *tx).await?;
                 }

@@ -55,8 +55,5 @@ impl_store!(
     PgStore,
     broker: |store: &PgStore| std::sync::Arc::new(PgBroker {
         pool: store.pool.clone()
-    }),
-    begin: PgStore::BEGIN,
-    before_append: PgStore::BEFORE_APPEND,
-    after_append: PgStore::AFTER_APPEND
+    })
 );

@@ -63,8 +63,5 @@ impl SqliteStore {
 impl_store!(
     SqliteStore,
     // One instance per SQLite file: nobody else appends, nobody to tell.
-    broker: |_store: &SqliteStore| std::sync::Arc::new(super::broker::Alone),
-    begin: SqliteStore::BEGIN,
-    before_append: SqliteStore::BEFORE_APPEND,
-    after_append: SqliteStore::AFTER_APPEND
+    broker: |_store: &SqliteStore| std::sync::Arc::new(super::broker::Alone)
 );
