@@ -12,7 +12,7 @@ use crate::domain::{
 };
 
 /// A name the client sent (`sev2`, `resolved`, `public`, ...), or 422 saying which ones there are.
-fn parse<T>(parsed: Result<T, String>) -> Result<T, AppError> {
+pub(crate) fn parse<T>(parsed: Result<T, String>) -> Result<T, AppError> {
     parsed.map_err(AppError::unprocessable)
 }
 

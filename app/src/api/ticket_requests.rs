@@ -4,15 +4,12 @@
 
 use serde::{Deserialize, Deserializer};
 
+use super::requests::parse;
+
 use crate::domain::{
     normalize_message_id, without_ticket_tags, AppError, Assignee, Channel, NewTicket, Priority,
     Requester, TicketCommand, TicketStatus, TicketUpdate,
 };
-
-/// A name the client sent (`urgent`, `on_hold`, ...), or 422 saying which ones there are.
-fn parse<T>(parsed: Result<T, String>) -> Result<T, AppError> {
-    parsed.map_err(AppError::unprocessable)
-}
 
 /// A field that may be absent (keep it), `null` (clear it) or a value.
 fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>

@@ -54,6 +54,12 @@ impl TicketView {
     }
 }
 
+/// `ticket` with its clocks under the policy now.
+async fn view(state: &AppState, ticket: Ticket) -> ApiResult<TicketView> {
+    let policy = state.service.sla_policy().await?;
+    Ok(TicketView::new(ticket, &policy, Utc::now()))
+}
+
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = OpenTicketRequest,
     responses((status = 201, body = TicketView, description = "The ticket, New, with its clocks"),
         (status = 403, body = Problem), (status = 422, body = Problem,
@@ -70,11 +76,7 @@ pub async fn open_ticket(
         .service
         .execute_ticket(&user, None, command, Vec::new())
         .await?;
-    let policy = state.service.sla_policy().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(TicketView::new(ticket, &policy, Utc::now())),
-    ))
+    Ok((StatusCode::CREATED, Json(view(&state, ticket).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
@@ -85,8 +87,7 @@ pub async fn get_ticket(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<TicketView>> {
     let ticket = state.service.ticket(id).await?;
-    let policy = state.service.sla_policy().await?;
-    Ok(Json(TicketView::new(ticket, &policy, Utc::now())))
+    Ok(Json(view(&state, ticket).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets",
@@ -108,8 +109,7 @@ pub async fn update_ticket(
         .service
         .execute_ticket(&user, Some(id), command, Vec::new())
         .await?;
-    let policy = state.service.sla_policy().await?;
-    Ok(Json(TicketView::new(ticket, &policy, Utc::now())))
+    Ok(Json(view(&state, ticket).await?))
 }
 
 /// What an inbound mail came to, and the ticket it reached.
@@ -142,7 +142,6 @@ pub async fn inbound_email(
     }
     let mail = body.mail()?;
     let (ticket, outcome) = state.service.receive_mail(&user, &mail).await?;
-    let policy = state.service.sla_policy().await?;
     let status = match outcome {
         MailOutcome::Replied | MailOutcome::Duplicate => StatusCode::OK,
         MailOutcome::Opened | MailOutcome::FollowUp | MailOutcome::Related => StatusCode::CREATED,
@@ -151,7 +150,7 @@ pub async fn inbound_email(
         status,
         Json(MailTaken {
             outcome,
-            ticket: TicketView::new(ticket, &policy, Utc::now()),
+            ticket: view(&state, ticket).await?,
         }),
     ))
 }
@@ -207,6 +206,5 @@ pub async fn merge_ticket(
         .execute_ticket(&user, Some(id), body.command(), Vec::new())
         .await?;
     let survivor = state.service.ticket(into).await?;
-    let policy = state.service.sla_policy().await?;
-    Ok(Json(TicketView::new(survivor, &policy, Utc::now())))
+    Ok(Json(view(&state, survivor).await?))
 }
